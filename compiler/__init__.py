@@ -1,0 +1,1 @@
+"""anetc: turns an .anet AST into readable PyTorch source through Jinja templates."""

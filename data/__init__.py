@@ -1,0 +1,1 @@
+"""Video data: decoding, dataset layouts, clip sampling, the built-in proxy task."""

@@ -1,0 +1,1 @@
+"""The .anet language: grammar loading, typed AST, validation, diagnostics, printer."""

@@ -1,0 +1,1 @@
+"""Connection-learning-guided evolution (paper section 3.2)."""
