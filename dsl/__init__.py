@@ -1,1 +1,44 @@
-"""The .anet language: grammar loading, typed AST, validation, diagnostics, printer."""
+"""The .anet language: grammar loading, typed AST, validation with located diagnostics, printer.
+
+    from anet.dsl import load, format_network
+    net = load("examples/assemblenet50.anet")      # raises AnetError listing every problem
+    print(format_network(net))                      # canonical text
+"""
+
+from anet.dsl.ast import Block, Budget, Edge, Header, Mutation, Network, Stem, Trivia
+from anet.dsl.diagnostics import AnetError, Diagnostic, Severity, Span, render_json, render_text
+from anet.dsl.hashing import architecture_hash
+from anet.dsl.parse import Checked, check_file, check_text, load, parse
+from anet.dsl.printer import format_network
+from anet.dsl.published import PublishedFormatError, from_published, to_published
+from anet.dsl.validate import graph, is_valid, validate
+
+__all__ = [
+    "AnetError",
+    "Block",
+    "Budget",
+    "Checked",
+    "Diagnostic",
+    "Edge",
+    "Header",
+    "Mutation",
+    "Network",
+    "PublishedFormatError",
+    "Severity",
+    "Span",
+    "Stem",
+    "Trivia",
+    "architecture_hash",
+    "check_file",
+    "check_text",
+    "format_network",
+    "from_published",
+    "graph",
+    "is_valid",
+    "load",
+    "parse",
+    "render_json",
+    "render_text",
+    "to_published",
+    "validate",
+]

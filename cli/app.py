@@ -1,0 +1,46 @@
+"""The `anet` command group and its error policy: bad input gets located diagnostics and exit 1,
+usage errors exit 2 (click's convention), and no Python traceback reaches the user unless
+ANET_DEBUG=1 asks for one."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import click
+
+from anet import __version__
+from anet.dsl import AnetError, render_text
+
+
+class CommandFailed(click.ClickException):
+    """A failure the user can act on (missing file, unreadable JSON): message, exit 1."""
+
+    exit_code = 1
+
+
+class AnetGroup(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except AnetError as exc:
+            click.echo(render_text(exc.diagnostics, exc.source), err=True)
+            sys.exit(1)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit, KeyboardInterrupt):
+            raise
+        except OSError as exc:
+            raise CommandFailed(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": ")) from None
+        except Exception as exc:
+            if os.environ.get("ANET_DEBUG"):
+                raise
+            click.echo(f"anet: internal error: {type(exc).__name__}: {exc}\n"
+                       "      this is a bug in anet; rerun with ANET_DEBUG=1 for the traceback and report it",
+                       err=True)
+            sys.exit(3)
+
+
+@click.group(cls=AnetGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="anet")
+def anet() -> None:
+    """anet: the AssembleNet language, compiler and architecture search."""

@@ -1,0 +1,156 @@
+"""`anet check`, `anet fmt`, `anet import`, `anet export`: the language's own commands."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import click
+
+from anet.cli.app import CommandFailed, anet
+from anet.dsl import (
+    PublishedFormatError,
+    architecture_hash,
+    check_file,
+    check_text,
+    format_network,
+    from_published,
+    render_json,
+    render_text,
+    to_published,
+)
+
+FILES = click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Replace `path` only once the new text is fully on disk: a crash never leaves half a file."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _read(name: str) -> tuple[str, str]:
+    if name == "-":
+        return click.get_text_stream("stdin").read(), "<stdin>"
+    return Path(name).read_text(encoding="utf-8"), name
+
+
+@anet.command()
+@FILES
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="json: one object per diagnostic, for editors and tools.")
+def check(files: tuple[str, ...], fmt: str) -> None:
+    """Validate .anet files; report every problem with file:line:column. Exit 1 on errors."""
+    failed = False
+    every = []
+    for name in files:
+        text, label = _read(name)
+        result = check_text(text, label)
+        every += result.diagnostics
+        failed |= not result.ok
+        if fmt == "text":
+            if result.diagnostics:
+                click.echo(render_text(result.diagnostics, result.source), err=True)
+            if result.network is not None:
+                net = result.network
+                click.echo(f"{label}: ok ({len(net.stems)} stems, {len(net.blocks)} blocks, "
+                           f"hash {architecture_hash(net)})")
+    if fmt == "json":
+        click.echo(render_json(every))
+    raise SystemExit(1 if failed else 0)
+
+
+@anet.command()
+@FILES
+@click.option("--check", "check_only", is_flag=True, help="Change nothing; exit 1 if a file is not canonical.")
+@click.option("--diff", "show_diff", is_flag=True, help="Print what would change as a unified diff.")
+@click.option("--rehash", is_flag=True, help="Rewrite a `hash` line that no longer matches the architecture.")
+def fmt(files: tuple[str, ...], check_only: bool, show_diff: bool, rehash: bool) -> None:
+    """Rewrite .anet files in canonical form, keeping comments. A file with errors is left untouched."""
+    failed = False
+    for name in files:
+        text, label = _read(name)
+        result = check_text(text, label)
+        if result.network is None:
+            click.echo(render_text(result.diagnostics, result.source), err=True)
+            failed = True
+            continue
+        network = result.network
+        if rehash and network.header.hash is not None:
+            network = network.model_copy(update={"header": network.header.model_copy(
+                update={"hash": architecture_hash(network)})})
+        canonical = format_network(network)
+        if name == "-":
+            click.echo(canonical, nl=False)
+            continue
+        if canonical == text:
+            continue
+        if show_diff:
+            click.echo("".join(difflib.unified_diff(text.splitlines(True), canonical.splitlines(True), label, label)))
+        if check_only:
+            click.echo(f"would reformat {label}", err=True)
+            failed = True
+        else:
+            write_atomic(Path(name), canonical)
+            click.echo(f"reformatted {label}", err=True)
+    raise SystemExit(1 if failed else 0)
+
+
+@anet.command(name="import")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False))
+@click.option("--name", required=True, help="Network name; also selects the entry in a file of several.")
+@click.option("--entry", help="Entry to read when it differs from --name (e.g. assemblenet50).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here (default: stdout).")
+@click.option("--classes", default=400, show_default=True, type=click.IntRange(min=1), help="Number of classes.")
+@click.option("--object-classes", type=click.IntRange(min=1), help="Segmentation classes for an object stem.")
+@click.option("--edges", type=click.Choice(["learned", "fixed"]), help="Default: fixed when weights are given.")
+def import_(source: str, name: str, entry: str | None, output: str | None, classes: int,
+            object_classes: int | None, edges: str | None) -> None:
+    """Convert the authors' published flat-list JSON (structure + edge_weights) into .anet."""
+    try:
+        data = json.loads(Path(source).read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise CommandFailed(f"{source}:{exc.lineno}:{exc.colno}: not JSON: {exc.msg}") from None
+    key = entry or name
+    if isinstance(data, dict) and "structure" not in data:
+        if key not in data:
+            options = ", ".join(k for k, v in data.items() if isinstance(v, dict))
+            raise CommandFailed(f"{source} has no entry {key!r}; it has: {options} (choose with --entry)")
+        data = data[key]
+    try:
+        network = from_published(data, name=name, classes=classes, object_classes=object_classes, edges=edges)
+    except PublishedFormatError as exc:
+        raise CommandFailed(f"{source}: {exc}") from None
+    text = format_network(network)
+    if output:
+        write_atomic(Path(output), text)
+    else:
+        click.echo(text, nl=False)
+
+
+@anet.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here (default: stdout).")
+def export(file: str, output: str | None) -> None:
+    """Print an .anet architecture in the published flat-list JSON shape."""
+    text, label = _read(file)
+    result = check_text(text, label)
+    if result.network is None:
+        click.echo(render_text(result.diagnostics, result.source), err=True)
+        raise SystemExit(1)
+    out = json.dumps(to_published(result.network), indent=1) + "\n"
+    if output:
+        write_atomic(Path(output), out)
+    else:
+        click.echo(out, nl=False)

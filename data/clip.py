@@ -1,0 +1,76 @@
+"""What a dataset item's clip looks like, and the decode -> sample -> transform pipeline for video files.
+
+`ClipConfig` is the one set of options every layout takes (frames, size, fps, train), so a model's
+input shape is stated once; `load_video_clip` is the per-item work the video layouts share.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from anet.data.decode import VideoReader
+from anet.data.sampling import ClipSampler
+from anet.data.transforms import Clip, EvalTransform, TrainTransform, frames_to_tensor
+
+Transform = Callable[[Clip], Clip]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClipConfig:
+    """The clips a dataset yields.
+
+    Args:
+        frames: frames per clip.
+        size: output height and width in pixels.
+        fps: sampling rate; None keeps each video's own rate. The paper uses 12.5 (Moments in Time)
+            and 6 (Charades).
+        train: random start, random resized crop and flip when True; centred clip, short-side resize
+            and centre crop when False.
+        flip: probability of a horizontal flip in training (0 where labels depend on direction).
+        eval_short_side: short side before the evaluation centre crop; None means `size` (the whole
+            short side is kept). 256 for 224 crops is the usual ratio.
+    """
+
+    frames: int = 8
+    size: int = 112
+    fps: float | None = None
+    train: bool = False
+    flip: float = 0.5
+    eval_short_side: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.size < 1:
+            raise ValueError(f"size must be at least 1 pixel, got {self.size}")
+        self.sampler()  # validates frames and fps
+
+    def sampler(self) -> ClipSampler:
+        return ClipSampler(frames=self.frames, fps=self.fps, mode="random" if self.train else "center")
+
+    def transform(self) -> TrainTransform | EvalTransform:
+        if self.train:
+            return TrainTransform(size=self.size, flip=self.flip)
+        return EvalTransform(size=self.size, short_side=self.eval_short_side)
+
+
+def load_video_clip(
+    path: str | Path,
+    config: ClipConfig,
+    *,
+    transform: Transform | None = None,
+) -> tuple[Clip, np.ndarray]:
+    """One clip of a video file and the instants (seconds) it shows.
+
+    Frames are decoded at the smallest resolution the transform can use (its `source_short_side()`,
+    when it has one), which is most of the speed on high-resolution sources. Randomness comes from
+    torch's global generator (`torch.manual_seed` makes it repeatable).
+    """
+    transform = transform or config.transform()
+    hint = getattr(transform, "source_short_side", None)
+    with VideoReader(path) as reader:
+        times = config.sampler().times(reader.info.duration, source_fps=reader.info.fps)
+        frames = reader.read(times, short_side=hint() if callable(hint) else None)
+    return transform({"rgb": frames_to_tensor(frames)}), times

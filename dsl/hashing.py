@@ -1,0 +1,45 @@
+"""A canonical architecture hash: the same graph written with other ids or in another order gets
+the same key, so the search never trains one architecture twice (NAS-Bench-101 does the same).
+
+What counts: each node's kind, modality or level, C, r and stride, the edges, and the header
+settings that change the network's function (module repeats, head pooling, flow source). What does
+not: ids, order, comments, learned weights, training settings (classes, width, clip, edge mode) and
+descendant metadata. The key is a Weisfeiler-Lehman hash (networkx >= 3.5, which follows in- and
+out-edges of directed graphs separately) of the labelled graph. WL can in principle merge two
+non-isomorphic graphs; with labels this specific that is not a practical concern for a search.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+
+import networkx as nx
+
+from anet.dsl.ast import Block, Network, Stem
+
+HASH_LENGTH = 16
+
+# networkx announces that its directed WL hashes changed in 3.5; we require >= 3.5, so the notice
+# is noise for every caller.
+warnings.filterwarnings("ignore", message="The hashes produced for directed graphs changed", category=UserWarning)
+
+
+def _label(node: Stem | Block) -> str:
+    if isinstance(node, Stem):
+        return f"stem:{node.modality}:C{node.channels}:r{node.r}"
+    return f"block:L{node.level}:C{node.channels}:r{node.r}:s{node.stride}"
+
+
+def architecture_hash(network: Network) -> str:
+    g = nx.DiGraph()
+    for node in network.nodes:
+        g.add_node(node.id, label=_label(node))
+    for block in network.blocks:
+        for edge in block.inputs:
+            g.add_edge(edge.source, block.id)
+    iterations = 6  # enough to cover the longest path (stem -> level 4 is at most 5 edges)
+    graph_key = nx.weisfeiler_lehman_graph_hash(g, node_attr="label", iterations=iterations, digest_size=16)
+    h = network.header
+    settings = f"{h.repeats}|{h.pool}|{h.flow}"
+    return hashlib.sha256(f"{graph_key}|{settings}".encode()).hexdigest()[:HASH_LENGTH]

@@ -1,0 +1,92 @@
+"""The front door of the language: text or file -> validated `Network`, or every diagnostic.
+
+The whole file is parsed in one go; only when that fails is it parsed again line by line, so that
+every syntax error is reported at once (the language has one statement per line, which makes
+line-level recovery exact). Graph checks run only on files without syntax errors: a node lost to
+a syntax error would otherwise show up again as an "unknown node" everywhere it is used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from lark.exceptions import UnexpectedInput
+
+from anet.dsl.ast import Network
+from anet.dsl.builder import build
+from anet.dsl.diagnostics import AnetError, Diagnostic, sort_key
+from anet.dsl.grammar import Line, LineTransformer, parser
+from anet.dsl.hashing import architecture_hash
+from anet.dsl.syntax_errors import syntax_diagnostic
+from anet.dsl.validate import check_hash, validate
+
+_TRANSFORMER = LineTransformer()
+
+
+@dataclass(frozen=True)
+class Checked:
+    """The outcome of reading a file: the network when it has no errors, and all diagnostics."""
+
+    network: Network | None
+    diagnostics: list[Diagnostic]
+    source: str
+
+    @property
+    def ok(self) -> bool:
+        return self.network is not None
+
+
+def _lines(text: str) -> tuple[list[Line | None], list[Diagnostic]]:
+    grammar = parser()
+    try:
+        return _TRANSFORMER.transform(grammar.parse(text)), []
+    except UnexpectedInput:
+        pass
+    lines: list[Line | None] = []
+    errors: list[Diagnostic] = []
+    for offset, raw in enumerate(text.splitlines()):
+        # Leading newlines put the line at its place in the file, so positions need no fixing.
+        try:
+            parsed = _TRANSFORMER.transform(grammar.parse("\n" * offset + raw + "\n"))
+        except UnexpectedInput as exc:
+            errors.append(syntax_diagnostic(grammar, exc))
+            lines.append(None)
+            continue
+        lines.append(parsed[-1])
+    return lines, errors
+
+
+def check_text(text: str, filename: str | None = None) -> Checked:
+    """Never raises for bad input: returns diagnostics instead (the CLI and editors use this)."""
+    if not text.endswith("\n"):
+        text += "\n"
+    lines, diagnostics = _lines(text)
+    network, build_errors = build(lines)
+    diagnostics += build_errors
+    if network is not None and not diagnostics:
+        diagnostics += validate(network)
+        if not any(d.is_error for d in diagnostics):
+            diagnostics += check_hash(network, architecture_hash(network))
+    diagnostics = sorted((d.located(filename) for d in diagnostics), key=sort_key)
+    ok = network is not None and not any(d.is_error for d in diagnostics)
+    return Checked(network if ok else None, diagnostics, text)
+
+
+def parse(text: str, filename: str | None = None) -> Network:
+    """The validated network described by `text`; raises `AnetError` with every problem."""
+    checked = check_text(text, filename)
+    if checked.network is None:
+        raise AnetError([d for d in checked.diagnostics if d.is_error], checked.source)
+    return checked.network
+
+
+def check_file(path: str | Path) -> Checked:
+    path = Path(path)
+    return check_text(path.read_text(encoding="utf-8"), str(path))
+
+
+def load(path: str | Path) -> Network:
+    """Read and validate an .anet file; raises `AnetError` (with file:line:column) when it is bad."""
+    path = Path(path)
+    return parse(path.read_text(encoding="utf-8"), str(path))

@@ -1,0 +1,88 @@
+"""Converters between the AST and the authors' published flat-list format.
+
+A published structure is a list: a stem is `[stem_code, r]` (-1 RGB, -2 flow, -3 object); a block is
+`[level 0-3, [input positions], C, r, spatial_stride, 0]`. Learned weights come in a parallel list
+(`[]`, or `[[sigmoid per input]]` for a multi-input block), module repeats per level beside it. The
+list position of a node becomes its id, so ids match the paper's Table 5.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from anet.dsl.ast import Block, Edge, Header, Network, Stem
+from anet.dsl.constants import STEM_CODES
+from anet.dsl.validate import validate
+
+_MODALITIES = {code: name for name, code in STEM_CODES.items()}
+
+
+class PublishedFormatError(ValueError):
+    """The JSON does not have the published shape; the message says where."""
+
+
+def from_published(
+    entry: dict[str, Any],
+    *,
+    name: str,
+    classes: int = 400,
+    object_classes: int | None = None,
+    edges: str | None = None,
+) -> Network:
+    """Build a validated network. Stems get 128 / (number of RGB and flow stems) channels, as in the
+    implementation; given weights make the edges `fixed` unless `edges` says otherwise."""
+    try:
+        structure = entry["structure"]
+        weights = entry.get("edge_weights") or [[] for _ in structure]
+        repeats = entry.get("repeats_per_level", [3, 4, 6, 3])
+    except (TypeError, KeyError) as exc:
+        raise PublishedFormatError(f"expected an object with `structure`, `edge_weights`, `repeats_per_level`: {exc}") from None
+    if len(weights) != len(structure):
+        raise PublishedFormatError(f"`edge_weights` has {len(weights)} entries for {len(structure)} nodes")
+    image_stems = sum(1 for item in structure if isinstance(item[0], int) and item[0] in (-1, -2))
+    nodes: list[Stem | Block] = []
+    any_weights = False
+    for position, (item, weight) in enumerate(zip(structure, weights, strict=True)):
+        where = f"structure[{position}] = {item!r}"
+        if isinstance(item, list) and len(item) == 2 and item[0] in _MODALITIES:
+            modality = _MODALITIES[item[0]]
+            if modality == "object":
+                if object_classes is None:
+                    raise PublishedFormatError(f"{where} is an object stem: give the number of segmentation classes")
+                channels = object_classes
+            else:
+                channels = 128 // max(image_stems, 1)
+            nodes.append(Stem(id=str(position), modality=modality, channels=channels, r=item[1]))
+        elif isinstance(item, list) and len(item) == 6 and isinstance(item[1], list):
+            level, inputs, c, r, stride, _ = item
+            sigmoids = weight[0] if weight else [None] * len(inputs)
+            if len(sigmoids) != len(inputs):
+                raise PublishedFormatError(f"{where} has {len(inputs)} inputs but {len(sigmoids)} weights")
+            any_weights |= bool(weight)
+            nodes.append(Block(id=str(position), level=level + 1, channels=c, r=r, stride=stride,
+                               inputs=tuple(Edge(source=str(i), weight=w) for i, w in zip(inputs, sigmoids, strict=True))))
+        else:
+            raise PublishedFormatError(f"{where} is neither a stem [code, r] nor a block [level, inputs, C, r, stride, 0]")
+    header = Header(name=name, classes=classes, depth=tuple(repeats),
+                    edges=edges or ("fixed" if any_weights else "learned"))
+    network = Network(header=header, nodes=tuple(nodes))
+    problems = [d.message for d in validate(network) if d.is_error]
+    if problems:
+        raise PublishedFormatError("the structure is not a valid architecture: " + "; ".join(problems))
+    return network
+
+
+def to_published(network: Network) -> dict[str, Any]:
+    """The entry of `published-structures.json` shape; ids become list positions."""
+    position = {node.id: index for index, node in enumerate(network.nodes)}
+    structure: list[list[Any]] = []
+    weights: list[list[list[float]]] = []
+    for node in network.nodes:
+        if isinstance(node, Stem):
+            structure.append([STEM_CODES[node.modality], node.r])
+            weights.append([])
+            continue
+        structure.append([node.level - 1, [position[e.source] for e in node.inputs], node.channels, node.r,
+                          node.stride, 0])
+        weights.append([list(node.weights)] if node.weights is not None and len(node.inputs) > 1 else [])
+    return {"structure": structure, "edge_weights": weights, "repeats_per_level": list(network.header.repeats)}

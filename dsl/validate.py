@@ -1,0 +1,152 @@
+"""Whole-graph rules of an architecture, in the NAS-Bench-101 `ModelSpec` spirit: every message
+gives the value, the limit and the place, and `is_valid` answers the search's yes/no question.
+
+The rules: node ids unique and not a raw input name; inputs name earlier nodes; every edge goes from
+a lower to a strictly higher level; weights either on every input of a multi-input block or on
+none, never on a single input, and everywhere when edges are fixed; at least one level-4 block, and
+every node feeds one; per-level channel sums within the budget.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import defaultdict
+
+import networkx as nx
+
+from anet.dsl.ast import RESERVED_IDS, Block, Network, Stem
+from anet.dsl.diagnostics import Diagnostic, Span, error, warning
+
+
+def _span(node: Stem | Block, key: str = "id") -> Span | None:
+    return node.attr_spans.get(key) or node.span
+
+
+def _suggest(name: str, known: list[str]) -> str | None:
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
+    return f"did you mean '{close[0]}'?" if close else None
+
+
+def graph(network: Network) -> nx.DiGraph:
+    """The architecture as a networkx DAG over node ids (edges whose source exists only)."""
+    g = nx.DiGraph()
+    for node in network.nodes:
+        g.add_node(node.id, level=node.level)
+    for block in network.blocks:
+        for edge in block.inputs:
+            if edge.source in g and edge.source != block.id:
+                g.add_edge(edge.source, block.id)
+    return g
+
+
+def validate(network: Network) -> list[Diagnostic]:
+    """Every graph-level problem of `network`, in file order."""
+    out: list[Diagnostic] = []
+    first_seen: dict[str, Stem | Block] = {}
+    declared: dict[str, Stem | Block] = {}
+    all_ids = [n.id for n in network.nodes]
+    for node in network.nodes:
+        if node.id in RESERVED_IDS:
+            out.append(error("E171", f"`{node.id}` names a raw input and cannot be a node id", _span(node),
+                             "rename the node, e.g. to s0 or 0"))
+        if node.id in first_seen:
+            where = first_seen[node.id].span
+            out.append(error("E130", f"node id {node.id} is used twice", _span(node),
+                             f"the first is at line {where.line}" if where else None))
+        else:
+            first_seen[node.id] = node
+        if isinstance(node, Block):
+            out += _check_inputs(network, node, declared, all_ids)
+        declared.setdefault(node.id, node)
+    out += _check_reachability(network)
+    out += _check_budgets(network)
+    return out
+
+
+def _check_inputs(
+    network: Network, block: Block, declared: dict[str, Stem | Block], all_ids: list[str]
+) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    seen: set[str] = set()
+    for edge in block.inputs:
+        if edge.source in seen:
+            out.append(error("E137", f"block {block.id} reads node {edge.source} twice", edge.span))
+            continue
+        seen.add(edge.source)
+        source = declared.get(edge.source)
+        if source is None:
+            if edge.source in all_ids:
+                later = network.node(edge.source)
+                where = f" (line {later.span.line})" if later.span else ""
+                out.append(error("E132", f"block {block.id} reads node {edge.source}, which comes later{where}",
+                                 edge.span, "a block reads nodes written above it; move the line or the edge"))
+            else:
+                out.append(error("E131", f"block {block.id} reads unknown node {edge.source}", edge.span,
+                                 _suggest(edge.source, [*declared, "rgb", "flow", "object"])))
+            continue
+        if source.level >= block.level:
+            out.append(error("E133", f"edge {edge.source} -> {block.id} goes from level {source.level} to level "
+                             f"{block.level}; edges must go to a strictly higher level", edge.span))
+    weighted = [e for e in block.inputs if e.weight is not None]
+    if len(block.inputs) == 1 and weighted:
+        out.append(error("E160", f"block {block.id} has a single input; its weight would never be used",
+                         weighted[0].weight_span or weighted[0].span, "remove `@weight`: a single input is passed through"))
+    elif weighted and len(weighted) < len(block.inputs):
+        missing = next(e for e in block.inputs if e.weight is None)
+        out.append(error("E161", f"block {block.id} gives weights for {len(weighted)} of its {len(block.inputs)} inputs",
+                         missing.span, "give a weight for every input (e.g. 3@0.5) or for none"))
+    elif not weighted and len(block.inputs) > 1 and network.header.edges == "fixed":
+        out.append(error("E162", f"block {block.id} fuses {len(block.inputs)} inputs without weights but edges are fixed",
+                         _span(block, "in"), "give every input a weight (e.g. 3@0.5) or set `edges learned`"))
+    return out
+
+
+def _check_reachability(network: Network) -> list[Diagnostic]:
+    top = network.top_level
+    if not top:
+        return [error("E141", "the network has no level-4 block, so the head has nothing to read", network.header.span,
+                      "add a `block ID level=4 ...` line")]
+    g = graph(network)
+    alive = {b.id for b in top}
+    for b in top:
+        alive |= nx.ancestors(g, b.id)
+    return [
+        error("E140", f"node {n.id} does not feed any level-4 block, so its output is unused", _span(n),
+              "connect it to a later block or delete it")
+        for n in network.nodes
+        if n.id not in alive
+    ]
+
+
+def _check_budgets(network: Network) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    by_level: dict[int, list[Stem | Block]] = defaultdict(list)
+    for node in network.nodes:
+        if not (isinstance(node, Stem) and node.modality == "object"):  # its C counts classes, not filters
+            by_level[node.level].append(node)
+    for level, nodes in sorted(by_level.items()):
+        budget = network.header.channel_budget(level)
+        total = 0
+        for node in nodes:
+            total += node.channels
+            if total > budget:
+                name = "the stems" if level == 0 else f"level {level}"
+                uses = sum(n.channels for n in nodes)
+                ids = ", ".join(n.id for n in nodes)
+                out.append(error("E150", f"{name} use {uses} channels (C of {ids}), budget {budget}", _span(node, "C"),
+                                 f"the sum passes the budget at node {node.id}; lower C or raise `budget`"))
+                break
+    return out
+
+
+def check_hash(network: Network, computed: str) -> list[Diagnostic]:
+    given = network.header.hash
+    if given is None or given == computed:
+        return []
+    return [warning("W170", f"hash {given} does not match the architecture (computed {computed})",
+                    network.header.span, "the file was edited after it was written; delete the line or run `anet fmt --rehash`")]
+
+
+def is_valid(network: Network) -> bool:
+    """The yes/no form the evolution engine uses to reject a child before writing it."""
+    return not any(d.is_error for d in validate(network))
