@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, InstanceOf, SkipValidation, ValidationInfo
 
 from anet.dsl.constants import DEPTH_REPEATS, DILATIONS, RAW_INPUTS, STRIDES, default_budget
 from anet.dsl.diagnostics import Span
@@ -64,6 +64,8 @@ def _check_width(value: float) -> float:
     return value
 
 
+# Positions are checked by type only: the parser makes thousands and they are always well formed.
+LocatedAt = Annotated[Span, InstanceOf] | None
 Dilation = Annotated[int, AfterValidator(_check_dilation)]
 Stride = Annotated[int, AfterValidator(_check_stride)]
 Level = Annotated[int, AfterValidator(_check_level)]
@@ -82,7 +84,7 @@ class AstNode(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    span: Span | None = Field(default=None, exclude=True, repr=False)
+    span: LocatedAt = Field(default=None, exclude=True, repr=False)
 
     def __eq__(self, other: object) -> bool:
         return type(self) is type(other) and self.model_dump() == other.model_dump()  # type: ignore[union-attr]
@@ -113,7 +115,7 @@ class Edge(AstNode):
 
     source: NodeId
     weight: EdgeWeight | None = None
-    weight_span: Span | None = Field(default=None, exclude=True, repr=False)
+    weight_span: LocatedAt = Field(default=None, exclude=True, repr=False)
 
 
 class Stem(AstNode):
@@ -126,7 +128,7 @@ class Stem(AstNode):
     channels: Count
     r: Dilation
     trivia: Trivia = NO_TRIVIA
-    attr_spans: Mapping[str, Span] = Field(default_factory=dict, exclude=True, repr=False)
+    attr_spans: Annotated[Mapping[str, Span], SkipValidation] = Field(default_factory=dict, exclude=True, repr=False)
 
     @property
     def level(self) -> int:
@@ -152,7 +154,7 @@ class Block(AstNode):
     r: Dilation
     stride: Stride = 1
     trivia: Trivia = NO_TRIVIA
-    attr_spans: Mapping[str, Span] = Field(default_factory=dict, exclude=True, repr=False)
+    attr_spans: Annotated[Mapping[str, Span], SkipValidation] = Field(default_factory=dict, exclude=True, repr=False)
 
     @property
     def out_channels(self) -> int:
@@ -180,6 +182,13 @@ class Budget(AstNode):
     l2: Count | None = None
     l3: Count | None = None
     l4: Count | None = None
+
+
+def _drop_empty_budget(budget: Budget | None) -> Budget | None:
+    """`budget` with nothing in it means the defaults, and prints as nothing."""
+    if budget is None or all(getattr(budget, k) is None for k in ("stems", "l1", "l2", "l3", "l4")):
+        return None
+    return budget
 
 
 class Mutation(AstNode):
@@ -218,7 +227,7 @@ class Header(AstNode):
     frames: Count = 32
     size: Count = 224
     width: Width = 1.0
-    budget: Budget | None = None
+    budget: Annotated[Budget | None, AfterValidator(_drop_empty_budget)] = None
     # Descendant metadata, written by `anet evolve`.
     parent: Annotated[str, Field(pattern=r'^[^"\n\\]*$')] | None = None
     round: Annotated[int, Field(ge=0)] | None = None

@@ -163,7 +163,7 @@ class _Builder:
                             f"the first is at column {attrs[key][1].column}")
                 continue
             attrs[key] = (value, span)
-        spans = {"id": node_id.span} | {key: span for key, (_, span) in attrs.items()}
+        spans = {"id": node_id.span} | {_FIELDS.get(key, key): span for key, (_, span) in attrs.items()}
         required = ("in", "C", "r") if st.kind == "stem" else ("level", "in", "C", "r")
         for key in required:
             if key not in attrs:
@@ -182,7 +182,7 @@ class _Builder:
             "r": attrs.get("r", (Value(1, st.span), st.span))[0].value,
         }
         if st.kind == "stem":
-            data["modality"] = self.stem_modality(node_id.value, edges, spans.get("in", st.span))
+            data["modality"] = self.stem_modality(node_id.value, edges, spans.get("inputs", st.span))
             return self.validated(Stem, data, spans)
         raw = [e for e in edges if e.source.value in RAW_INPUTS]
         for e in raw:
@@ -265,6 +265,7 @@ class _Builder:
         return Network.model_construct(header=header, nodes=tuple(self.nodes), trailing=trailing)
 
 
+_FIELDS = {"C": "channels", "in": "inputs"}  # attribute spelling -> AST field
 _MISSING_HINTS = {
     "in": "list the inputs, e.g. in=[rgb] for a stem or in=[0, 1] for a block",
     "C": "give the channel count, e.g. C=64",

@@ -7,14 +7,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
+from typing import Annotated, NamedTuple
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, InstanceOf
 
 
-class Span(BaseModel):
-    """A source range, 1-based and end-exclusive in columns (Lark's convention)."""
-
-    model_config = ConfigDict(frozen=True)
+class Span(NamedTuple):
+    """A source range, 1-based and end-exclusive in columns (Lark's convention). A plain tuple: the
+    parser makes one per token, so it must be cheap."""
 
     line: int
     column: int
@@ -35,7 +35,7 @@ class Diagnostic(BaseModel):
 
     code: str
     message: str
-    span: Span | None = None
+    span: Annotated[Span, InstanceOf] | None = None
     severity: Severity = Severity.ERROR
     hint: str | None = None
     file: str | None = None
@@ -96,7 +96,7 @@ def render_json(diagnostics: Iterable[Diagnostic]) -> str:
     for d in diagnostics:
         row: dict[str, object] = {"file": d.file, "severity": d.severity.value, "code": d.code}
         if d.span is not None:
-            row |= d.span.model_dump()
+            row |= d.span._asdict()
         row |= {"message": d.message, "hint": d.hint}
         rows.append(row)
     return json.dumps(rows, indent=2)

@@ -1,4 +1,4 @@
-"""Loads `grammars/anet.lark` once (LALR, with positions) and turns parse trees into line records.
+"""Loads `grammars/anet.lark` once (LALR) and turns what it parses into line records.
 
 The transformer only converts tokens into plain values with their spans; deciding what a line
 means (and complaining about it) is the builder's job, so that all problems can be collected
@@ -13,23 +13,16 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from lark import Lark, Token, Transformer, v_args
-from lark.tree import Meta
+from lark import Lark, Token, Transformer
 
 from anet.dsl.diagnostics import Span
 
 
 @cache
 def parser() -> Lark:
+    """The parser applies `LineTransformer` while it parses, so no parse tree is ever built."""
     text = resources.files("anet.grammars").joinpath("anet.lark").read_text(encoding="utf-8")
-    return Lark(
-        text,
-        parser="lalr",
-        lexer="contextual",
-        propagate_positions=True,
-        maybe_placeholders=False,
-        start="start",
-    )
+    return Lark(text, parser="lalr", lexer="contextual", maybe_placeholders=False, transformer=LineTransformer())
 
 
 def token_span(token: Token) -> Span:
@@ -39,10 +32,6 @@ def token_span(token: Token) -> Span:
         end_line=token.end_line or token.line or 0,
         end_column=token.end_column or token.column or 0,
     )
-
-
-def meta_span(meta: Meta) -> Span:
-    return Span(line=meta.line, column=meta.column, end_line=meta.end_line, end_column=meta.end_column)
 
 
 @dataclass(frozen=True)
@@ -85,112 +74,135 @@ def _number(token: Token) -> float | int:
     return int(text) if re.fullmatch(r"[-+]?[0-9]+", text) else float(text)
 
 
-def _keyword_span(meta: Meta, keyword: str) -> Span:
-    return Span(line=meta.line, column=meta.column, end_line=meta.line, end_column=meta.column + len(keyword))
-
-
-@v_args(meta=True)
 class LineTransformer(Transformer):
-    """Parse tree -> `Line` records. Statement methods return `Statement`s; attribute methods
-    return (key, value, span) triples that the builder checks for duplicates and misplacement."""
+    """Parse tree -> `Line` records, run inside the LALR parser (no tree is built). Statement
+    methods get their keyword token first and return `Statement`s; attribute methods return
+    (key, value, span) triples that the builder checks for duplicates and misplacement."""
 
-    def start(self, meta: Meta, children: list[Line]) -> list[Line]:
+    def start(self, children: list[Line]) -> list[Line]:
         return children
 
-    def line(self, meta: Meta, children: list[Any]) -> Line:
-        record = Line(number=meta.line if not meta.empty else 0)
+    def line(self, children: list[Any]) -> Line:
+        record = Line(number=0)
         for child in children:
-            if isinstance(child, Token) and child.type == "COMMENT":
+            if isinstance(child, Token):  # COMMENT
                 record.comment = str(child).rstrip()
-                record.number = record.number or (child.line or 0)
+                record.number = child.line or 0
             else:
                 record.statement = child
+                record.number = child.span.line
         return record
 
-    def _statement(self, kind: str, meta: Meta, args: tuple[Any, ...], keyword: str | None = None) -> Statement:
-        return Statement(kind, args, meta_span(meta), _keyword_span(meta, keyword or kind))
+    @staticmethod
+    def _make(kind: str, keyword: Token, args: tuple[Any, ...], last: Span) -> Statement:
+        start = token_span(keyword)
+        span = Span(line=start.line, column=start.column, end_line=last.end_line, end_column=last.end_column)
+        return Statement(kind, args, span, start)
 
-    def network(self, meta: Meta, children: list[Token]) -> Statement:
-        return self._statement("network", meta, (_value(children[0]),))
+    def _single(self, kind: str, children: list[Any], convert: Any = str) -> Statement:
+        keyword, token = children
+        value = token if isinstance(token, Value) else _value(token, convert)
+        return self._make(kind, keyword, (value,), value.span)
 
-    def classes(self, meta: Meta, children: list[Token]) -> Statement:
-        return self._statement("classes", meta, (_value(children[0], int),))
+    def network(self, children: list[Token]) -> Statement:
+        return self._single("network", children)
 
-    def depth(self, meta: Meta, children: list[Any]) -> Statement:
-        (arg,) = children
-        value = arg if isinstance(arg, Value) else _value(arg, int)
-        return self._statement("depth", meta, (value,))
+    def classes(self, children: list[Token]) -> Statement:
+        return self._single("classes", children, int)
 
-    def int_list(self, meta: Meta, children: list[Token]) -> Value:
-        return Value(tuple(int(c) for c in children), meta_span(meta))
+    def depth(self, children: list[Any]) -> Statement:
+        return self._single("depth", children, int)
 
-    def pool(self, meta: Meta, children: list[Token]) -> Statement:
-        return self._statement("pool", meta, (_value(children[0]),))
+    def int_list(self, children: list[Token]) -> Value:
+        first, last = token_span(children[0]), token_span(children[-1])
+        span = Span(line=first.line, column=first.column - 1, end_line=last.end_line, end_column=last.end_column + 1)
+        return Value(tuple(int(c) for c in children), span)
 
-    def edges(self, meta: Meta, children: list[Token]) -> Statement:
-        return self._statement("edges", meta, (_value(children[0]),))
+    def pool(self, children: list[Token]) -> Statement:
+        return self._single("pool", children)
 
-    def flow(self, meta: Meta, children: list[Token]) -> Statement:
-        return self._statement("flow", meta, (_value(children[0]),))
+    def edges(self, children: list[Token]) -> Statement:
+        return self._single("edges", children)
 
-    def clip(self, meta: Meta, children: list[Value]) -> Statement:
-        return self._statement("clip", meta, tuple(children))
+    def flow(self, children: list[Token]) -> Statement:
+        return self._single("flow", children)
 
-    def clip_setting(self, meta: Meta, children: list[Token]) -> tuple[Value, Value]:
-        return (_value(children[0]), _value(children[1], int))  # type: ignore[return-value]
+    def width(self, children: list[Token]) -> Statement:
+        return self._single("width", children, float)
 
-    def width(self, meta: Meta, children: list[Token]) -> Statement:
-        return self._statement("width", meta, (_value(children[0], float),))
+    def round(self, children: list[Token]) -> Statement:
+        return self._single("round", children, int)
 
-    def budget(self, meta: Meta, children: list[Any]) -> Statement:
-        return self._statement("budget", meta, tuple(children))
+    def fitness(self, children: list[Token]) -> Statement:
+        return self._single("fitness", children, float)
 
-    def budget_setting(self, meta: Meta, children: list[Token]) -> tuple[Value, Value]:
+    def hash(self, children: list[Token]) -> Statement:
+        return self._single("hash", children)
+
+    def parent(self, children: list[Token]) -> Statement:
+        keyword, token = children
+        value = Value(str(token)[1:-1], token_span(token))
+        return self._make("parent", keyword, (value,), value.span)
+
+    def clip(self, children: list[Any]) -> Statement:
+        keyword, *settings = children
+        return self._make("clip", keyword, tuple(settings), settings[-1][1].span)
+
+    def budget(self, children: list[Any]) -> Statement:
+        keyword, *settings = children
+        return self._make("budget", keyword, tuple(settings), settings[-1][1].span)
+
+    def clip_setting(self, children: list[Token]) -> tuple[Value, Value]:
         return (_value(children[0]), _value(children[1], int))
 
-    def parent(self, meta: Meta, children: list[Token]) -> Statement:
-        return self._statement("parent", meta, (Value(str(children[0])[1:-1], token_span(children[0])),))
+    budget_setting = clip_setting
 
-    def round(self, meta: Meta, children: list[Token]) -> Statement:
-        return self._statement("round", meta, (_value(children[0], int),))
+    def mutations(self, children: list[Any]) -> Statement:
+        keyword, *items, bracket = children
+        return self._make("mutations", keyword, tuple(items), token_span(bracket))
 
-    def fitness(self, meta: Meta, children: list[Token]) -> Statement:
-        return self._statement("fitness", meta, (_value(children[0], float),))
-
-    def mutations(self, meta: Meta, children: list[Value]) -> Statement:
-        return self._statement("mutations", meta, tuple(children))
-
-    def mutation(self, meta: Meta, children: list[Token]) -> Value:
+    def mutation(self, children: list[Token]) -> Value:
         kind, *args = children
-        return Value((_value(kind), tuple(str(a) for a in args)), meta_span(meta))
+        end = token_span(args[-1] if args else kind)
+        span = Span(line=end.line, column=kind.column or 0, end_line=end.end_line, end_column=end.end_column + 1)
+        return Value((_value(kind), tuple(str(a) for a in args)), span)
 
-    def hash(self, meta: Meta, children: list[Token]) -> Statement:
-        return self._statement("hash", meta, (_value(children[0]),))
+    def _node(self, kind: str, children: list[Any]) -> Statement:
+        keyword, node_id, *attrs = children
+        value = _value(node_id)
+        return self._make(kind, keyword, (value, *attrs), attrs[-1][2] if attrs else value.span)
 
-    def stem(self, meta: Meta, children: list[Any]) -> Statement:
-        return self._statement("stem", meta, (_value(children[0]), *children[1:]))
+    def stem(self, children: list[Any]) -> Statement:
+        return self._node("stem", children)
 
-    def block(self, meta: Meta, children: list[Any]) -> Statement:
-        return self._statement("block", meta, (_value(children[0]), *children[1:]))
+    def block(self, children: list[Any]) -> Statement:
+        return self._node("block", children)
 
-    def inputs(self, meta: Meta, children: list[RawEdge]) -> tuple[str, tuple[RawEdge, ...], Span]:
-        return ("in", tuple(children), meta_span(meta))
+    def inputs(self, children: list[Any]) -> tuple[str, tuple[RawEdge, ...], Span]:
+        keyword, *edges, bracket = children
+        start, end = token_span(keyword), token_span(bracket)
+        return ("in", tuple(edges), Span(line=start.line, column=start.column, end_line=end.end_line,
+                                         end_column=end.end_column))
 
-    def edge(self, meta: Meta, children: list[Token]) -> RawEdge:
+    def edge(self, children: list[Token]) -> RawEdge:
         weight = Value(_number(children[1]), token_span(children[1])) if len(children) > 1 else None
         return RawEdge(source=_value(children[0]), weight=weight)
 
-    def _attr(self, key: str, meta: Meta, children: list[Token]) -> tuple[str, Value, Span]:
-        return (key, _value(children[0], int), meta_span(meta))
+    def _attr(self, key: str, children: list[Token]) -> tuple[str, Value, Span]:
+        keyword, token = children
+        value = _value(token, int)
+        start = token_span(keyword)
+        return (key, value, Span(line=start.line, column=start.column, end_line=value.span.end_line,
+                                 end_column=value.span.end_column))
 
-    def channels(self, meta: Meta, children: list[Token]) -> tuple[str, Value, Span]:
-        return self._attr("C", meta, children)
+    def channels(self, children: list[Token]) -> tuple[str, Value, Span]:
+        return self._attr("C", children)
 
-    def r(self, meta: Meta, children: list[Token]) -> tuple[str, Value, Span]:
-        return self._attr("r", meta, children)
+    def r(self, children: list[Token]) -> tuple[str, Value, Span]:
+        return self._attr("r", children)
 
-    def stride(self, meta: Meta, children: list[Token]) -> tuple[str, Value, Span]:
-        return self._attr("stride", meta, children)
+    def stride(self, children: list[Token]) -> tuple[str, Value, Span]:
+        return self._attr("stride", children)
 
-    def level(self, meta: Meta, children: list[Token]) -> tuple[str, Value, Span]:
-        return self._attr("level", meta, children)
+    def level(self, children: list[Token]) -> tuple[str, Value, Span]:
+        return self._attr("level", children)

@@ -20,9 +20,6 @@ from anet.dsl.ast import Block, Network, Stem
 
 HASH_LENGTH = 16
 
-# networkx announces that its directed WL hashes changed in 3.5; we require >= 3.5, so the notice
-# is noise for every caller.
-warnings.filterwarnings("ignore", message="The hashes produced for directed graphs changed", category=UserWarning)
 
 
 def _label(node: Stem | Block) -> str:
@@ -39,7 +36,10 @@ def architecture_hash(network: Network) -> str:
         for edge in block.inputs:
             g.add_edge(edge.source, block.id)
     iterations = 6  # enough to cover the longest path (stem -> level 4 is at most 5 edges)
-    graph_key = nx.weisfeiler_lehman_graph_hash(g, node_attr="label", iterations=iterations, digest_size=16)
+    with warnings.catch_warnings():
+        # networkx announces that directed WL hashes changed in 3.5; we require >= 3.5.
+        warnings.simplefilter("ignore", UserWarning)
+        graph_key = nx.weisfeiler_lehman_graph_hash(g, node_attr="label", iterations=iterations, digest_size=16)
     h = network.header
     settings = f"{h.repeats}|{h.pool}|{h.flow}"
     return hashlib.sha256(f"{graph_key}|{settings}".encode()).hexdigest()[:HASH_LENGTH]

@@ -16,13 +16,10 @@ from lark.exceptions import UnexpectedInput
 from anet.dsl.ast import Network
 from anet.dsl.builder import build
 from anet.dsl.diagnostics import AnetError, Diagnostic, sort_key
-from anet.dsl.grammar import Line, LineTransformer, parser
+from anet.dsl.grammar import Line, parser
 from anet.dsl.hashing import architecture_hash
 from anet.dsl.syntax_errors import syntax_diagnostic
 from anet.dsl.validate import check_hash, validate
-
-_TRANSFORMER = LineTransformer()
-
 
 @dataclass(frozen=True)
 class Checked:
@@ -40,7 +37,7 @@ class Checked:
 def _lines(text: str) -> tuple[list[Line | None], list[Diagnostic]]:
     grammar = parser()
     try:
-        return _TRANSFORMER.transform(grammar.parse(text)), []
+        return grammar.parse(text), []  # type: ignore[return-value]
     except UnexpectedInput:
         pass
     lines: list[Line | None] = []
@@ -48,7 +45,7 @@ def _lines(text: str) -> tuple[list[Line | None], list[Diagnostic]]:
     for offset, raw in enumerate(text.splitlines()):
         # Leading newlines put the line at its place in the file, so positions need no fixing.
         try:
-            parsed = _TRANSFORMER.transform(grammar.parse("\n" * offset + raw + "\n"))
+            parsed: list[Line] = grammar.parse("\n" * offset + raw + "\n")  # type: ignore[assignment]
         except UnexpectedInput as exc:
             errors.append(syntax_diagnostic(grammar, exc))
             lines.append(None)
@@ -66,7 +63,7 @@ def check_text(text: str, filename: str | None = None) -> Checked:
     diagnostics += build_errors
     if network is not None and not diagnostics:
         diagnostics += validate(network)
-        if not any(d.is_error for d in diagnostics):
+        if not any(d.is_error for d in diagnostics) and network.header.hash is not None:
             diagnostics += check_hash(network, architecture_hash(network))
     diagnostics = sorted((d.located(filename) for d in diagnostics), key=sort_key)
     ok = network is not None and not any(d.is_error for d in diagnostics)

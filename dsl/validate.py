@@ -97,7 +97,7 @@ def _check_inputs(
                          missing.span, "give a weight for every input (e.g. 3@0.5) or for none"))
     elif not weighted and len(block.inputs) > 1 and network.header.edges == "fixed":
         out.append(error("E162", f"block {block.id} fuses {len(block.inputs)} inputs without weights but edges are fixed",
-                         _span(block, "in"), "give every input a weight (e.g. 3@0.5) or set `edges learned`"))
+                         _span(block, "inputs"), "give every input a weight (e.g. 3@0.5) or set `edges learned`"))
     return out
 
 
@@ -130,10 +130,10 @@ def _check_budgets(network: Network) -> list[Diagnostic]:
         for node in nodes:
             total += node.channels
             if total > budget:
-                name = "the stems" if level == 0 else f"level {level}"
+                name = "the stems use" if level == 0 else f"level {level} uses"
                 uses = sum(n.channels for n in nodes)
                 ids = ", ".join(n.id for n in nodes)
-                out.append(error("E150", f"{name} use {uses} channels (C of {ids}), budget {budget}", _span(node, "C"),
+                out.append(error("E150", f"{name} {uses} channels (C of {ids}), budget {budget}", _span(node, "channels"),
                                  f"the sum passes the budget at node {node.id}; lower C or raise `budget`"))
                 break
     return out
