@@ -34,9 +34,11 @@ class AnetGroup(click.Group):
         except Exception as exc:
             if os.environ.get("ANET_DEBUG"):
                 raise
-            click.echo(f"anet: internal error: {type(exc).__name__}: {exc}\n"
-                       "      this is a bug in anet; rerun with ANET_DEBUG=1 for the traceback and report it",
-                       err=True)
+            click.echo(
+                f"anet: internal error: {type(exc).__name__}: {exc}\n"
+                "      this is a bug in anet; rerun with ANET_DEBUG=1 for the traceback and report it",
+                err=True,
+            )
             sys.exit(3)
 
 

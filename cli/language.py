@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -14,8 +15,8 @@ from anet.cli.app import CommandFailed, anet
 from anet.dsl import (
     PublishedFormatError,
     architecture_hash,
-    check_file,
     check_text,
+    decode,
     format_network,
     from_published,
     render_json,
@@ -41,15 +42,22 @@ def write_atomic(path: Path, text: str) -> None:
 
 
 def _read(name: str) -> tuple[str, str]:
-    if name == "-":
-        return click.get_text_stream("stdin").read(), "<stdin>"
-    return Path(name).read_text(encoding="utf-8"), name
+    """The text of a file argument (`-` is standard input); bad UTF-8 is a located AnetError."""
+    data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+    label = "<stdin>" if name == "-" else name
+    return decode(data, label), label
 
 
 @anet.command()
 @FILES
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="json: one object per diagnostic, for editors and tools.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: one object per diagnostic, for editors and tools.",
+)
 def check(files: tuple[str, ...], fmt: str) -> None:
     """Validate .anet files; report every problem with file:line:column. Exit 1 on errors."""
     failed = False
@@ -64,8 +72,9 @@ def check(files: tuple[str, ...], fmt: str) -> None:
                 click.echo(render_text(result.diagnostics, result.source), err=True)
             if result.network is not None:
                 net = result.network
-                click.echo(f"{label}: ok ({len(net.stems)} stems, {len(net.blocks)} blocks, "
-                           f"hash {architecture_hash(net)})")
+                click.echo(
+                    f"{label}: ok ({len(net.stems)} stems, {len(net.blocks)} blocks, hash {architecture_hash(net)})"
+                )
     if fmt == "json":
         click.echo(render_json(every))
     raise SystemExit(1 if failed else 0)
@@ -88,8 +97,9 @@ def fmt(files: tuple[str, ...], check_only: bool, show_diff: bool, rehash: bool)
             continue
         network = result.network
         if rehash and network.header.hash is not None:
-            network = network.model_copy(update={"header": network.header.model_copy(
-                update={"hash": architecture_hash(network)})})
+            network = network.model_copy(
+                update={"header": network.header.model_copy(update={"hash": architecture_hash(network)})}
+            )
         canonical = format_network(network)
         if name == "-":
             click.echo(canonical, nl=False)
@@ -115,8 +125,15 @@ def fmt(files: tuple[str, ...], check_only: bool, show_diff: bool, rehash: bool)
 @click.option("--classes", default=400, show_default=True, type=click.IntRange(min=1), help="Number of classes.")
 @click.option("--object-classes", type=click.IntRange(min=1), help="Segmentation classes for an object stem.")
 @click.option("--edges", type=click.Choice(["learned", "fixed"]), help="Default: fixed when weights are given.")
-def import_(source: str, name: str, entry: str | None, output: str | None, classes: int,
-            object_classes: int | None, edges: str | None) -> None:
+def import_(
+    source: str,
+    name: str,
+    entry: str | None,
+    output: str | None,
+    classes: int,
+    object_classes: int | None,
+    edges: str | None,
+) -> None:
     """Convert the authors' published flat-list JSON (structure + edge_weights) into .anet."""
     try:
         data = json.loads(Path(source).read_text(encoding="utf-8"))

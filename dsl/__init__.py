@@ -1,14 +1,14 @@
 """The .anet language: grammar loading, typed AST, validation with located diagnostics, printer.
 
-    from anet.dsl import load, format_network
-    net = load("examples/assemblenet50.anet")      # raises AnetError listing every problem
-    print(format_network(net))                      # canonical text
+from anet.dsl import load, format_network
+net = load("examples/assemblenet50.anet")      # raises AnetError listing every problem
+print(format_network(net))                      # canonical text
 """
 
 from anet.dsl.ast import Block, Budget, Edge, Header, Mutation, Network, Stem, Trivia
 from anet.dsl.diagnostics import AnetError, Diagnostic, Severity, Span, render_json, render_text
 from anet.dsl.hashing import architecture_hash
-from anet.dsl.parse import Checked, check_file, check_text, load, parse
+from anet.dsl.parse import Checked, check_file, check_text, decode, load, parse
 from anet.dsl.printer import format_network
 from anet.dsl.published import PublishedFormatError, from_published, to_published
 from anet.dsl.validate import graph, is_valid, validate
@@ -31,6 +31,7 @@ __all__ = [
     "architecture_hash",
     "check_file",
     "check_text",
+    "decode",
     "format_network",
     "from_published",
     "graph",

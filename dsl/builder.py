@@ -30,7 +30,7 @@ def _collapse(lines: list[str], *, strip_leading_blank: bool) -> tuple[str, ...]
     """One blank line at most between comments; none where the printer puts its own."""
     out: list[str] = []
     for text in lines:
-        if text == "" and (not out and strip_leading_blank or out and out[-1] == ""):
+        if text == "" and ((not out and strip_leading_blank) or (out and out[-1] == "")):
             continue
         out.append(text)
     return tuple(out)
@@ -72,8 +72,12 @@ class _Builder:
     def statement(self, st: Statement, note: str | None) -> None:
         if st.kind == "network":
             if self.network_span is not None:
-                self.report("E102", "a file describes one network; `network` appears twice", st.keyword_span,
-                            f"the first is at line {self.network_span.line}")
+                self.report(
+                    "E102",
+                    "a file describes one network; `network` appears twice",
+                    st.keyword_span,
+                    f"the first is at line {self.network_span.line}",
+                )
                 self.pending.clear()
                 return
             if self.header_values or self.nodes:
@@ -123,8 +127,12 @@ class _Builder:
                 kind, margs = item.value
                 if kind.value not in MUTATION_KINDS:
                     close = difflib.get_close_matches(kind.value, MUTATION_KINDS, n=1)
-                    self.report("E103", f"unknown mutation '{kind.value}'", kind.span,
-                                f"did you mean '{close[0]}'?" if close else "known: " + ", ".join(MUTATION_KINDS))
+                    self.report(
+                        "E103",
+                        f"unknown mutation '{kind.value}'",
+                        kind.span,
+                        f"did you mean '{close[0]}'?" if close else "known: " + ", ".join(MUTATION_KINDS),
+                    )
                     continue
                 mutations.append({"kind": kind.value, "args": margs})
                 self.header_spans[f"mutations.{index}"] = item.span
@@ -140,8 +148,12 @@ class _Builder:
 
     def header(self) -> Header | None:
         if self.network_span is None:
-            self.report("E101", "the file has no `network NAME` line", Span(line=1, column=1, end_line=1, end_column=2),
-                        "start the file with e.g. `network my_model` and a `classes N` line")
+            self.report(
+                "E101",
+                "the file has no `network NAME` line",
+                Span(line=1, column=1, end_line=1, end_column=2),
+                "start the file with e.g. `network my_model` and a `classes N` line",
+            )
             return None
         data = {**self.header_values, "trivia": self.header_trivia, "span": self.network_span}
         try:
@@ -159,8 +171,12 @@ class _Builder:
         attrs: dict[str, tuple[Any, Span]] = {}
         for key, value, span in st.args[1:]:
             if key in attrs:
-                self.report("E111", f"`{key}=` is given twice for node {node_id.value}", span,
-                            f"the first is at column {attrs[key][1].column}")
+                self.report(
+                    "E111",
+                    f"`{key}=` is given twice for node {node_id.value}",
+                    span,
+                    f"the first is at column {attrs[key][1].column}",
+                )
                 continue
             attrs[key] = (value, span)
         spans = {"id": node_id.span} | {_FIELDS.get(key, key): span for key, (_, span) in attrs.items()}
@@ -186,11 +202,19 @@ class _Builder:
             return self.validated(Stem, data, spans)
         raw = [e for e in edges if e.source.value in RAW_INPUTS]
         for e in raw:
-            self.report("E135", f"block {node_id.value} reads raw input `{e.source.value}`", e.source.span,
-                        f"blocks read nodes; add `stem ID in=[{e.source.value}] ...` and read that stem")
+            self.report(
+                "E135",
+                f"block {node_id.value} reads raw input `{e.source.value}`",
+                e.source.span,
+                f"blocks read nodes; add `stem ID in=[{e.source.value}] ...` and read that stem",
+            )
         if "in" in attrs and not edges:
-            self.report("E136", f"block {node_id.value} has no input", attrs["in"][1],
-                        "list at least one lower-level node, e.g. in=[0]")
+            self.report(
+                "E136",
+                f"block {node_id.value} has no input",
+                attrs["in"][1],
+                "list at least one lower-level node, e.g. in=[0]",
+            )
         data["level"] = attrs.get("level", (Value(1, st.span), st.span))[0].value
         data["stride"] = attrs["stride"][0].value if "stride" in attrs else 1
         data["inputs"] = [
@@ -214,14 +238,21 @@ class _Builder:
         nodes = [e for e in edges if e.source.value not in RAW_INPUTS]
         for e in nodes:
             close = difflib.get_close_matches(e.source.value, RAW_INPUTS, n=1, cutoff=0.5)
-            self.report("E134", f"stem {node_id} reads node {e.source.value}", e.source.span,
-                        f"did you mean '{close[0]}'?" if close else
-                        "stems read raw input (rgb, flow or object); use a block to read nodes")
+            self.report(
+                "E134",
+                f"stem {node_id} reads node {e.source.value}",
+                e.source.span,
+                f"did you mean '{close[0]}'?"
+                if close
+                else "stems read raw input (rgb, flow or object); use a block to read nodes",
+            )
         if len(raw) > 1:
             self.report("E134", f"stem {node_id} reads {len(raw)} raw inputs; a stem reads exactly one", span)
         if not raw:
             if not nodes and edges == ():
-                self.report("E134", f"stem {node_id} reads no raw input", span, "write in=[rgb], in=[flow] or in=[object]")
+                self.report(
+                    "E134", f"stem {node_id} reads no raw input", span, "write in=[rgb], in=[flow] or in=[object]"
+                )
             return "rgb"
         for e in raw:
             if e.weight is not None:

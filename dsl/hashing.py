@@ -21,7 +21,6 @@ from anet.dsl.ast import Block, Network, Stem
 HASH_LENGTH = 16
 
 
-
 def _label(node: Stem | Block) -> str:
     if isinstance(node, Stem):
         return f"stem:{node.modality}:C{node.channels}:r{node.r}"

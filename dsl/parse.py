@@ -15,11 +15,12 @@ from lark.exceptions import UnexpectedInput
 
 from anet.dsl.ast import Network
 from anet.dsl.builder import build
-from anet.dsl.diagnostics import AnetError, Diagnostic, sort_key
+from anet.dsl.diagnostics import AnetError, Diagnostic, Span, error, sort_key
 from anet.dsl.grammar import Line, parser
 from anet.dsl.hashing import architecture_hash
 from anet.dsl.syntax_errors import syntax_diagnostic
 from anet.dsl.validate import check_hash, validate
+
 
 @dataclass(frozen=True)
 class Checked:
@@ -78,12 +79,30 @@ def parse(text: str, filename: str | None = None) -> Network:
     return checked.network
 
 
+def decode(data: bytes, filename: str | None = None) -> str:
+    """UTF-8 text, or an `AnetError` that points at the first byte that is not."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        span = Span(line, column, line, column + 1)
+        problem = error(
+            "E001", f"byte 0x{data[exc.start]:02x} is not UTF-8 text", span, "save the file as UTF-8"
+        ).located(filename)
+        raise AnetError([problem]) from None
+
+
 def check_file(path: str | Path) -> Checked:
     path = Path(path)
-    return check_text(path.read_text(encoding="utf-8"), str(path))
+    try:
+        text = decode(path.read_bytes(), str(path))
+    except AnetError as exc:
+        return Checked(None, exc.diagnostics, "")
+    return check_text(text, str(path))
 
 
 def load(path: str | Path) -> Network:
     """Read and validate an .anet file; raises `AnetError` (with file:line:column) when it is bad."""
     path = Path(path)
-    return parse(path.read_text(encoding="utf-8"), str(path))
+    return parse(decode(path.read_bytes(), str(path)), str(path))

@@ -58,7 +58,9 @@ def _header_values(h: Header) -> dict[str, str]:
         out["width"] = repr(float(h.width))
     if h.budget is not None:
         out["budget"] = " ".join(
-            f"{key}={value}" for key in ("stems", "l1", "l2", "l3", "l4") if (value := getattr(h.budget, key)) is not None
+            f"{key}={value}"
+            for key in ("stems", "l1", "l2", "l3", "l4")
+            if (value := getattr(h.budget, key)) is not None
         )
     if h.parent is not None:
         out["parent"] = f'"{h.parent}"'

@@ -36,7 +36,9 @@ def from_published(
         weights = entry.get("edge_weights") or [[] for _ in structure]
         repeats = entry.get("repeats_per_level", [3, 4, 6, 3])
     except (TypeError, KeyError) as exc:
-        raise PublishedFormatError(f"expected an object with `structure`, `edge_weights`, `repeats_per_level`: {exc}") from None
+        raise PublishedFormatError(
+            f"expected an object with `structure`, `edge_weights`, `repeats_per_level`: {exc}"
+        ) from None
     if len(weights) != len(structure):
         raise PublishedFormatError(f"`edge_weights` has {len(weights)} entries for {len(structure)} nodes")
     image_stems = sum(1 for item in structure if isinstance(item[0], int) and item[0] in (-1, -2))
@@ -59,12 +61,23 @@ def from_published(
             if len(sigmoids) != len(inputs):
                 raise PublishedFormatError(f"{where} has {len(inputs)} inputs but {len(sigmoids)} weights")
             any_weights |= bool(weight)
-            nodes.append(Block(id=str(position), level=level + 1, channels=c, r=r, stride=stride,
-                               inputs=tuple(Edge(source=str(i), weight=w) for i, w in zip(inputs, sigmoids, strict=True))))
+            nodes.append(
+                Block(
+                    id=str(position),
+                    level=level + 1,
+                    channels=c,
+                    r=r,
+                    stride=stride,
+                    inputs=tuple(Edge(source=str(i), weight=w) for i, w in zip(inputs, sigmoids, strict=True)),
+                )
+            )
         else:
-            raise PublishedFormatError(f"{where} is neither a stem [code, r] nor a block [level, inputs, C, r, stride, 0]")
-    header = Header(name=name, classes=classes, depth=tuple(repeats),
-                    edges=edges or ("fixed" if any_weights else "learned"))
+            raise PublishedFormatError(
+                f"{where} is neither a stem [code, r] nor a block [level, inputs, C, r, stride, 0]"
+            )
+    header = Header(
+        name=name, classes=classes, depth=tuple(repeats), edges=edges or ("fixed" if any_weights else "learned")
+    )
     network = Network(header=header, nodes=tuple(nodes))
     problems = [d.message for d in validate(network) if d.is_error]
     if problems:
@@ -82,7 +95,8 @@ def to_published(network: Network) -> dict[str, Any]:
             structure.append([STEM_CODES[node.modality], node.r])
             weights.append([])
             continue
-        structure.append([node.level - 1, [position[e.source] for e in node.inputs], node.channels, node.r,
-                          node.stride, 0])
+        structure.append(
+            [node.level - 1, [position[e.source] for e in node.inputs], node.channels, node.r, node.stride, 0]
+        )
         weights.append([list(node.weights)] if node.weights is not None and len(node.inputs) > 1 else [])
     return {"structure": structure, "edge_weights": weights, "repeats_per_level": list(network.header.repeats)}

@@ -80,6 +80,8 @@ def syntax_diagnostic(grammar: Lark, exc: UnexpectedInput) -> Diagnostic:
         words, kinds = _expected(grammar, set(exc.allowed or ()))
         message, width = f"unexpected character '{found}'", 1
     else:  # UnexpectedEOF: the builder always ends the text with a newline, so this is rare.
-        return error("E100", "the file ends in the middle of a statement", Span(line=line, column=1, end_line=line, end_column=2))
+        return error(
+            "E100", "the file ends in the middle of a statement", Span(line=line, column=1, end_line=line, end_column=2)
+        )
     span = Span(line=line, column=column, end_line=line, end_column=column + max(width, 1))
     return error("E100", message, span, _hint(found, words, kinds))

@@ -47,12 +47,24 @@ def validate(network: Network) -> list[Diagnostic]:
     all_ids = [n.id for n in network.nodes]
     for node in network.nodes:
         if node.id in RESERVED_IDS:
-            out.append(error("E171", f"`{node.id}` names a raw input and cannot be a node id", _span(node),
-                             "rename the node, e.g. to s0 or 0"))
+            out.append(
+                error(
+                    "E171",
+                    f"`{node.id}` names a raw input and cannot be a node id",
+                    _span(node),
+                    "rename the node, e.g. to s0 or 0",
+                )
+            )
         if node.id in first_seen:
             where = first_seen[node.id].span
-            out.append(error("E130", f"node id {node.id} is used twice", _span(node),
-                             f"the first is at line {where.line}" if where else None))
+            out.append(
+                error(
+                    "E130",
+                    f"node id {node.id} is used twice",
+                    _span(node),
+                    f"the first is at line {where.line}" if where else None,
+                )
+            )
         else:
             first_seen[node.id] = node
         if isinstance(node, Block):
@@ -78,41 +90,87 @@ def _check_inputs(
             if edge.source in all_ids:
                 later = network.node(edge.source)
                 where = f" (line {later.span.line})" if later.span else ""
-                out.append(error("E132", f"block {block.id} reads node {edge.source}, which comes later{where}",
-                                 edge.span, "a block reads nodes written above it; move the line or the edge"))
+                out.append(
+                    error(
+                        "E132",
+                        f"block {block.id} reads node {edge.source}, which comes later{where}",
+                        edge.span,
+                        "a block reads nodes written above it; move the line or the edge",
+                    )
+                )
             else:
-                out.append(error("E131", f"block {block.id} reads unknown node {edge.source}", edge.span,
-                                 _suggest(edge.source, [*declared, "rgb", "flow", "object"])))
+                out.append(
+                    error(
+                        "E131",
+                        f"block {block.id} reads unknown node {edge.source}",
+                        edge.span,
+                        _suggest(edge.source, [*declared, "rgb", "flow", "object"]),
+                    )
+                )
             continue
         if source.level >= block.level:
-            out.append(error("E133", f"edge {edge.source} -> {block.id} goes from level {source.level} to level "
-                             f"{block.level}; edges must go to a strictly higher level", edge.span))
+            out.append(
+                error(
+                    "E133",
+                    f"edge {edge.source} -> {block.id} goes from level {source.level} to level "
+                    f"{block.level}; edges must go to a strictly higher level",
+                    edge.span,
+                )
+            )
     weighted = [e for e in block.inputs if e.weight is not None]
     if len(block.inputs) == 1 and weighted:
-        out.append(error("E160", f"block {block.id} has a single input; its weight would never be used",
-                         weighted[0].weight_span or weighted[0].span, "remove `@weight`: a single input is passed through"))
+        out.append(
+            error(
+                "E160",
+                f"block {block.id} has a single input; its weight would never be used",
+                weighted[0].weight_span or weighted[0].span,
+                "remove `@weight`: a single input is passed through",
+            )
+        )
     elif weighted and len(weighted) < len(block.inputs):
         missing = next(e for e in block.inputs if e.weight is None)
-        out.append(error("E161", f"block {block.id} gives weights for {len(weighted)} of its {len(block.inputs)} inputs",
-                         missing.span, "give a weight for every input (e.g. 3@0.5) or for none"))
+        out.append(
+            error(
+                "E161",
+                f"block {block.id} gives weights for {len(weighted)} of its {len(block.inputs)} inputs",
+                missing.span,
+                "give a weight for every input (e.g. 3@0.5) or for none",
+            )
+        )
     elif not weighted and len(block.inputs) > 1 and network.header.edges == "fixed":
-        out.append(error("E162", f"block {block.id} fuses {len(block.inputs)} inputs without weights but edges are fixed",
-                         _span(block, "inputs"), "give every input a weight (e.g. 3@0.5) or set `edges learned`"))
+        out.append(
+            error(
+                "E162",
+                f"block {block.id} fuses {len(block.inputs)} inputs without weights but edges are fixed",
+                _span(block, "inputs"),
+                "give every input a weight (e.g. 3@0.5) or set `edges learned`",
+            )
+        )
     return out
 
 
 def _check_reachability(network: Network) -> list[Diagnostic]:
     top = network.top_level
     if not top:
-        return [error("E141", "the network has no level-4 block, so the head has nothing to read", network.header.span,
-                      "add a `block ID level=4 ...` line")]
+        return [
+            error(
+                "E141",
+                "the network has no level-4 block, so the head has nothing to read",
+                network.header.span,
+                "add a `block ID level=4 ...` line",
+            )
+        ]
     g = graph(network)
     alive = {b.id for b in top}
     for b in top:
         alive |= nx.ancestors(g, b.id)
     return [
-        error("E140", f"node {n.id} does not feed any level-4 block, so its output is unused", _span(n),
-              "connect it to a later block or delete it")
+        error(
+            "E140",
+            f"node {n.id} does not feed any level-4 block, so its output is unused",
+            _span(n),
+            "connect it to a later block or delete it",
+        )
         for n in network.nodes
         if n.id not in alive
     ]
@@ -133,8 +191,14 @@ def _check_budgets(network: Network) -> list[Diagnostic]:
                 name = "the stems use" if level == 0 else f"level {level} uses"
                 uses = sum(n.channels for n in nodes)
                 ids = ", ".join(n.id for n in nodes)
-                out.append(error("E150", f"{name} {uses} channels (C of {ids}), budget {budget}", _span(node, "channels"),
-                                 f"the sum passes the budget at node {node.id}; lower C or raise `budget`"))
+                out.append(
+                    error(
+                        "E150",
+                        f"{name} {uses} channels (C of {ids}), budget {budget}",
+                        _span(node, "channels"),
+                        f"the sum passes the budget at node {node.id}; lower C or raise `budget`",
+                    )
+                )
                 break
     return out
 
@@ -143,8 +207,14 @@ def check_hash(network: Network, computed: str) -> list[Diagnostic]:
     given = network.header.hash
     if given is None or given == computed:
         return []
-    return [warning("W170", f"hash {given} does not match the architecture (computed {computed})",
-                    network.header.span, "the file was edited after it was written; delete the line or run `anet fmt --rehash`")]
+    return [
+        warning(
+            "W170",
+            f"hash {given} does not match the architecture (computed {computed})",
+            network.header.span,
+            "the file was edited after it was written; delete the line or run `anet fmt --rehash`",
+        )
+    ]
 
 
 def is_valid(network: Network) -> bool:

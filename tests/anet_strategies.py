@@ -14,8 +14,9 @@ from anet.dsl.constants import DILATIONS, default_budget
 _NAME_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789"
 names = st.from_regex(r"\A[A-Za-z_][A-Za-z0-9_]{0,12}\Z").filter(lambda s: s not in RESERVED_IDS)
 node_ids = st.one_of(names, st.integers(0, 10_000).map(str))
-comment_text = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=0x2FF, exclude_characters="\x7f"),
-                       max_size=30).map(lambda s: ("# " + s).rstrip())
+comment_text = st.text(
+    alphabet=st.characters(min_codepoint=32, max_codepoint=0x2FF, exclude_characters="\x7f"), max_size=30
+).map(lambda s: ("# " + s).rstrip())
 weights = st.floats(min_value=1e-6, max_value=1 - 1e-6).map(lambda w: float(np.float32(w))).filter(lambda w: 0 < w < 1)
 
 
@@ -37,8 +38,7 @@ def trivia(draw: st.DrawFn, *, blank_first: bool, comments_only: bool = False) -
 def networks(draw: st.DrawFn, *, max_per_level: int = 4, with_trivia: bool = True) -> Network:
     """A random valid network: 1-4 stems, 1..max_per_level blocks at levels 1-3, 1-2 at level 4,
     inputs drawn from lower levels, every node feeding a level-4 block, channels within budget."""
-    ids = draw(st.lists(node_ids, min_size=4 + 4 * max_per_level, max_size=4 + 4 * max_per_level,
-                        unique=True))
+    ids = draw(st.lists(node_ids, min_size=4 + 4 * max_per_level, max_size=4 + 4 * max_per_level, unique=True))
     ids_iter = iter(ids)
     depth = draw(st.sampled_from([50, 101, (2, 2, 2, 2), (1, 3, 5, 1)]))
     budget_defaults = default_budget(depth)
@@ -47,8 +47,14 @@ def networks(draw: st.DrawFn, *, max_per_level: int = 4, with_trivia: bool = Tru
     n_stems = draw(st.integers(1, 4))
     for _ in range(n_stems):
         modality = draw(st.sampled_from(["rgb", "rgb", "flow", "object"]))
-        stems.append(dict(id=next(ids_iter), modality=modality, channels=draw(st.integers(1, 128 // n_stems)),
-                          r=draw(st.sampled_from(DILATIONS))))
+        stems.append(
+            dict(
+                id=next(ids_iter),
+                modality=modality,
+                channels=draw(st.integers(1, 128 // n_stems)),
+                r=draw(st.sampled_from(DILATIONS)),
+            )
+        )
     levels: list[list[dict]] = [stems]
     edges_fixed = draw(st.booleans())
     for level in (1, 2, 3, 4):
@@ -58,29 +64,50 @@ def networks(draw: st.DrawFn, *, max_per_level: int = 4, with_trivia: bool = Tru
         for _ in range(count):
             lower = [n for lvl in levels for n in lvl]
             sources = draw(st.lists(st.sampled_from([n["id"] for n in lower]), min_size=1, max_size=4, unique=True))
-            this.append(dict(id=next(ids_iter), level=level, sources=sources, channels=draw(st.integers(1, budget // count)),
-                             r=draw(st.sampled_from(DILATIONS)), stride=draw(st.sampled_from([1, 2]))))
+            this.append(
+                dict(
+                    id=next(ids_iter),
+                    level=level,
+                    sources=sources,
+                    channels=draw(st.integers(1, budget // count)),
+                    r=draw(st.sampled_from(DILATIONS)),
+                    stride=draw(st.sampled_from([1, 2])),
+                )
+            )
         levels.append(this)
     # Every node must feed a level-4 block: connect each unused node to a random block above it.
     used = {s for lvl in levels[1:] for b in lvl for s in b["sources"]}
     for level_index, lvl in enumerate(levels[:-1]):
         for node in lvl:
             if node["id"] not in used:
-                higher = [b for later in levels[level_index + 1:] for b in later]
+                higher = [b for later in levels[level_index + 1 :] for b in later]
                 target = draw(st.sampled_from(higher))
                 target["sources"].append(node["id"])
                 used.add(node["id"])
     # Inputs must name earlier nodes in the file: file order is level order.
-    nodes: list[Stem | Block] = [Stem(**s, trivia=draw(trivia(blank_first=i > 0)) if with_trivia else Trivia())
-                                 for i, s in enumerate(stems)]
+    nodes: list[Stem | Block] = [
+        Stem(**s, trivia=draw(trivia(blank_first=i > 0)) if with_trivia else Trivia()) for i, s in enumerate(stems)
+    ]
     for lvl in levels[1:]:
         for b in lvl:
             weighted = len(b["sources"]) > 1 and (edges_fixed or draw(st.booleans()))
             edges = tuple(Edge(source=s, weight=draw(weights) if weighted else None) for s in b["sources"])
-            nodes.append(Block(id=b["id"], level=b["level"], inputs=edges, channels=b["channels"], r=b["r"],
-                               stride=b["stride"], trivia=draw(trivia(blank_first=True)) if with_trivia else Trivia()))
+            nodes.append(
+                Block(
+                    id=b["id"],
+                    level=b["level"],
+                    inputs=edges,
+                    channels=b["channels"],
+                    r=b["r"],
+                    stride=b["stride"],
+                    trivia=draw(trivia(blank_first=True)) if with_trivia else Trivia(),
+                )
+            )
 
-    header_fields: dict = {"name": draw(names.filter(lambda s: not keyword.iskeyword(s))), "classes": draw(st.integers(1, 1000))}
+    header_fields: dict = {
+        "name": draw(names.filter(lambda s: not keyword.iskeyword(s))),
+        "classes": draw(st.integers(1, 1000)),
+    }
     optional = {
         "depth": st.just(depth),
         "pool": st.sampled_from(["avg", "max"]),
@@ -91,8 +118,10 @@ def networks(draw: st.DrawFn, *, max_per_level: int = 4, with_trivia: bool = Tru
         "parent": st.text(alphabet=_NAME_CHARS + "/.- ", max_size=20),
         "round": st.integers(0, 10_000),
         "fitness": st.floats(allow_nan=False, allow_infinity=False),
-        "mutations": st.lists(st.builds(Mutation, kind=st.sampled_from(MUTATION_KINDS),
-                                        args=st.lists(node_ids, max_size=3).map(tuple)), max_size=4).map(tuple),
+        "mutations": st.lists(
+            st.builds(Mutation, kind=st.sampled_from(MUTATION_KINDS), args=st.lists(node_ids, max_size=3).map(tuple)),
+            max_size=4,
+        ).map(tuple),
     }
     for key, strategy in optional.items():
         if draw(st.booleans()):
@@ -107,15 +136,22 @@ def networks(draw: st.DrawFn, *, max_per_level: int = 4, with_trivia: bool = Tru
             sum(n["channels"] for n in lvl) for lvl in levels[1:]
         ]
         keys = ["stems", "l1", "l2", "l3", "l4"]
-        header_fields["budget"] = Budget(**{k: max(s, 1) + draw(st.integers(0, 64))
-                                            for k, s in zip(keys, sums, strict=True) if draw(st.booleans())})
+        header_fields["budget"] = Budget(
+            **{k: max(s, 1) + draw(st.integers(0, 64)) for k, s in zip(keys, sums, strict=True) if draw(st.booleans())}
+        )
     if with_trivia:
-        present = ["network", "classes", *[k for k in ("depth", "pool", "flow", "edges", "width", "parent",
-                                                        "round", "fitness", "mutations") if k in header_fields]]
+        present = [
+            "network",
+            "classes",
+            *[
+                k
+                for k in ("depth", "pool", "flow", "edges", "width", "parent", "round", "fitness", "mutations")
+                if k in header_fields
+            ],
+        ]
         chosen = draw(st.lists(st.sampled_from(present), max_size=3, unique=True))
         header_fields["trivia"] = {
-            key: t for key in chosen
-            if (t := draw(trivia(blank_first=False, comments_only=key != "network")))
+            key: t for key in chosen if (t := draw(trivia(blank_first=False, comments_only=key != "network")))
         }
     trailing = draw(trivia(blank_first=True)).before if with_trivia else ()
     while trailing and trailing[-1] == "":

@@ -29,9 +29,32 @@ def test_bad_file_reports_exactly_the_expected_diagnostics(path):
 
 def test_every_rule_of_the_issue_has_a_case():
     codes = {code for path in BAD for code, _, _ in expected(path)}
-    assert {"E100", "E101", "E102", "E103", "E110", "E111", "E112", "E120", "E130", "E131", "E132", "E133",
-            "E134", "E135", "E136", "E137", "E140", "E141", "E150", "E160", "E161", "E162", "E171",
-            "W170"} <= codes
+    assert {
+        "E100",
+        "E101",
+        "E102",
+        "E103",
+        "E110",
+        "E111",
+        "E112",
+        "E120",
+        "E130",
+        "E131",
+        "E132",
+        "E133",
+        "E134",
+        "E135",
+        "E136",
+        "E137",
+        "E140",
+        "E141",
+        "E150",
+        "E160",
+        "E161",
+        "E162",
+        "E171",
+        "W170",
+    } <= codes
 
 
 def test_rendering_shows_file_line_column_source_and_caret():
@@ -50,8 +73,14 @@ def test_json_rendering_is_machine_readable():
     result = check_file(Path(__file__).parent / "cases" / "bad" / "budgets.anet")
     rows = json.loads(render_json(result.diagnostics))
     assert rows[0] == {
-        "file": rows[0]["file"], "severity": "error", "code": "E150", "line": 5, "column": 18, "end_line": 5,
-        "end_column": 22, "message": "the stems use 160 channels (C of 0, 1), budget 128",
+        "file": rows[0]["file"],
+        "severity": "error",
+        "code": "E150",
+        "line": 5,
+        "column": 18,
+        "end_line": 5,
+        "end_column": 22,
+        "message": "the stems use 160 channels (C of 0, 1), budget 128",
         "hint": "the sum passes the budget at node 1; lower C or raise `budget`",
     }
 
@@ -64,8 +93,19 @@ def test_parse_raises_with_all_errors():
     assert "references.anet:7:24" in str(info.value)
 
 
-@pytest.mark.parametrize("text", ["", "\n\n", "# only a comment\n", "network\n", "network x y\n",
-                                  "network x\n  classes 4\nstem 0 in=[rgb C=4 r=1\n", "\x00\x01", "network x\r\n"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "\n\n",
+        "# only a comment\n",
+        "network\n",
+        "network x y\n",
+        "network x\n  classes 4\nstem 0 in=[rgb C=4 r=1\n",
+        "\x00\x01",
+        "network x\r\n",
+    ],
+)
 def test_garbage_gives_diagnostics_not_exceptions(text):
     from anet.dsl import check_text
 

@@ -35,8 +35,15 @@ def test_print_of_parse_is_identity_for_canonical_files(path):
 
 def test_examples_are_present():
     names = {p.stem for p in EXAMPLES}
-    assert {"assemblenet50", "assemblenet101", "two_stream_late_fusion", "two_stream_fusion_lv4",
-            "two_stream_flow_to_rgb", "two_stream_fully_connected", "four_stream_fully_connected"} <= names
+    assert {
+        "assemblenet50",
+        "assemblenet101",
+        "two_stream_late_fusion",
+        "two_stream_fusion_lv4",
+        "two_stream_flow_to_rgb",
+        "two_stream_fully_connected",
+        "four_stream_fully_connected",
+    } <= names
 
 
 def test_formatting_keeps_comments_and_normalises_layout():

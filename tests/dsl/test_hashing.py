@@ -1,0 +1,66 @@
+"""The architecture hash ignores names, order, comments and weights, and nothing else."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from anet_strategies import networks
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from anet.dsl import Edge, architecture_hash, format_network, load, parse
+
+A50 = Path(__file__).parents[2] / "examples" / "assemblenet50.anet"
+
+
+def renamed(network, prefix="n"):
+    mapping = {n.id: f"{prefix}{i}" for i, n in enumerate(network.nodes)}
+    nodes = []
+    for n in network.nodes:
+        update = {"id": mapping[n.id]}
+        if n.kind == "block":
+            update["inputs"] = tuple(e.model_copy(update={"source": mapping[e.source]}) for e in n.inputs)
+        nodes.append(n.model_copy(update=update))
+    return network.model_copy(update={"nodes": tuple(nodes)})
+
+
+@settings(max_examples=60, deadline=None)
+@given(networks(with_trivia=False), st.randoms(use_true_random=False))
+def test_ids_and_order_do_not_change_the_hash(network, rng):
+    shuffled = list(network.nodes)
+    # Any order that keeps each level after the levels below it is a valid file order.
+    rng.shuffle(shuffled)
+    shuffled.sort(key=lambda n: n.level)
+    blocks = [
+        n.model_copy(update={"inputs": tuple(rng.sample(list(n.inputs), len(n.inputs)))}) if n.kind == "block" else n
+        for n in shuffled
+    ]
+    other = renamed(network.model_copy(update={"nodes": tuple(blocks)}), prefix="x")
+    assert architecture_hash(other) == architecture_hash(network)
+
+
+def test_weights_comments_and_metadata_do_not_change_the_hash():
+    net = load(A50)
+    text = format_network(net).replace("0.9892204", "0.1").replace("  edges fixed\n", "  edges fixed\n  round 7\n")
+    assert architecture_hash(parse("# note\n" + text)) == architecture_hash(net)
+
+
+def test_every_architectural_change_changes_the_hash():
+    net = load(A50)
+    base = architecture_hash(net)
+    b12 = net.node("12")
+    variants = [
+        b12.model_copy(update={"r": 2}),
+        b12.model_copy(update={"channels": 128}),
+        b12.model_copy(update={"stride": 1}),
+        b12.model_copy(update={"inputs": b12.inputs[:-1]}),
+        b12.model_copy(update={"inputs": (*b12.inputs, Edge(source="9", weight=0.5))}),
+    ]
+    seen = {base}
+    for variant in variants:
+        nodes = tuple(variant if n.id == "12" else n for n in net.nodes)
+        h = architecture_hash(net.model_copy(update={"nodes": nodes}))
+        assert h not in seen
+        seen.add(h)
+    for change in ({"pool": "max"}, {"flow": "input"}, {"depth": 101}):
+        assert architecture_hash(net.model_copy(update={"header": net.header.model_copy(update=change)})) not in seen
