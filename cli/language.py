@@ -13,6 +13,8 @@ import click
 
 from anet.cli.app import CommandFailed, anet
 from anet.dsl import (
+    AnetError,
+    Network,
     PublishedFormatError,
     architecture_hash,
     check_text,
@@ -24,6 +26,7 @@ from anet.dsl import (
     to_published,
 )
 
+FILE_ARG = click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 FILES = click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 
 
@@ -46,6 +49,17 @@ def _read(name: str) -> tuple[str, str]:
     data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
     label = "<stdin>" if name == "-" else name
     return decode(data, label), label
+
+
+def read_network(name: str) -> tuple[Network, str, str]:
+    """(network, text, label) of a file argument; diagnostics end the command with exit 1."""
+    text, label = _read(name)
+    result = check_text(text, label)
+    if result.network is None:
+        raise AnetError(result.diagnostics, result.source)
+    if result.diagnostics:  # warnings only
+        click.echo(render_text(result.diagnostics, result.source), err=True)
+    return result.network, text, label
 
 
 @anet.command()
@@ -157,16 +171,12 @@ def import_(
 
 
 @anet.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@FILE_ARG
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here (default: stdout).")
 def export(file: str, output: str | None) -> None:
     """Print an .anet architecture in the published flat-list JSON shape."""
-    text, label = _read(file)
-    result = check_text(text, label)
-    if result.network is None:
-        click.echo(render_text(result.diagnostics, result.source), err=True)
-        raise SystemExit(1)
-    out = json.dumps(to_published(result.network), indent=1) + "\n"
+    network, _, _ = read_network(file)
+    out = json.dumps(to_published(network), indent=1) + "\n"
     if output:
         write_atomic(Path(output), out)
     else:

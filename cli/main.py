@@ -1,6 +1,8 @@
-"""Console entry points. Importing the command modules registers their commands on the group."""
+"""Console entry points. Importing the command modules registers their commands on the groups."""
 
+from anet.cli import compile as _compile_commands  # noqa: F401  (registers anetc compile, anet info)
 from anet.cli import language  # noqa: F401  (registers check, fmt, import, export)
 from anet.cli.app import anet
+from anet.cli.compile import anetc
 
-__all__ = ["anet"]
+__all__ = ["anet", "anetc"]
