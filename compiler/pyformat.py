@@ -5,6 +5,7 @@ makes the output independent of whatever formatter a user has installed."""
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -60,6 +61,4 @@ def signature(head: str, params: Sequence[str], returns: str, indent: str) -> li
 
 def wrap(text: str, width: int = LINE_LENGTH) -> str:
     """Prose for docstrings, wrapped at word boundaries."""
-    import textwrap  # noqa: PLC0415
-
     return "\n".join(textwrap.fill(p, width) for p in text.split("\n"))

@@ -1,1 +1,69 @@
-"""Video data: decoding, dataset layouts, clip sampling, the built-in proxy task."""
+"""Video data: decoding, dataset layouts, clip sampling, the built-in proxy task.
+
+Items are dicts {"rgb": float [3, T, H, W] in [0, 1], "label": int64 scalar or float multi-hot [K],
+"video": str, optionally "flow": float [2, T, H, W] in pixels (x right, y down)}.
+
+Import rule: this package depends on torch, numpy and PyAV only; OpenCV (the `flow` extra) is imported
+when frame folders or flow extraction are first used. Nothing here imports the rest of anet, so models
+and training code depend on data, never the other way round.
+
+    decode.py        PyAV: the frames shown at given instants (seek, decode to the clip's end)
+    sampling.py      which instants a clip shows (target fps, random or centred start, padding)
+    transforms.py    crop / flip / resize of rgb and flow together
+    clip.py          ClipConfig and the decode -> sample -> transform pipeline
+    layouts.py       class folders, CSV, Charades datasets
+    frames.py        mmaction2 rawframe folders with 8-bit flow images
+    flow_extract.py  offline OpenCV TV-L1 into rawframe folders
+    proxy.py         synthetic task defined by motion
+    spec.py          "proxy:classes=8", "folder:/data/mit", ... -> datasets
+    encode.py        writing videos (tests, benchmarks, exports)
+"""
+
+from anet.data.clip import ClipConfig, load_video_clip
+from anet.data.decode import VideoDecodeError, VideoInfo, VideoReader, probe, read_frames
+from anet.data.encode import write_video
+from anet.data.flow_extract import extract_flow, extract_video
+from anet.data.frames import FrameFolderDataset, decode_flow, encode_flow
+from anet.data.layouts import (
+    CharadesDataset,
+    LayoutError,
+    VideoCsvDataset,
+    VideoDataset,
+    VideoFolderDataset,
+)
+from anet.data.proxy import PROXY_CLASSES, ProxyConfig, ProxyDataset, proxy_splits
+from anet.data.sampling import ClipSampler
+from anet.data.spec import Datasets, DataSpec, DataSpecError, parse_data_spec
+from anet.data.transforms import EvalTransform, TrainTransform
+
+__all__ = [
+    "PROXY_CLASSES",
+    "CharadesDataset",
+    "ClipConfig",
+    "ClipSampler",
+    "DataSpec",
+    "DataSpecError",
+    "Datasets",
+    "EvalTransform",
+    "FrameFolderDataset",
+    "LayoutError",
+    "ProxyConfig",
+    "ProxyDataset",
+    "TrainTransform",
+    "VideoCsvDataset",
+    "VideoDataset",
+    "VideoDecodeError",
+    "VideoFolderDataset",
+    "VideoInfo",
+    "VideoReader",
+    "decode_flow",
+    "encode_flow",
+    "extract_flow",
+    "extract_video",
+    "load_video_clip",
+    "parse_data_spec",
+    "probe",
+    "proxy_splits",
+    "read_frames",
+    "write_video",
+]

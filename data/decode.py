@@ -12,7 +12,7 @@ container still has its first frame at 0.0 here).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -135,15 +135,10 @@ class VideoReader:
         previous: av.VideoFrame | None = None
         previous_rgb: np.ndarray | None = None
         next_target = 0
-        counted = 0
-        for frame in self._container.decode(self._stream):
-            if frame.pts is not None:
-                time = float((frame.pts - self._start_pts) * self._time_base)
-            elif seek:  # without timestamps only counting from the start tells where a frame is
+        for counted, frame in enumerate(self._container.decode(self._stream)):
+            if frame.pts is None and seek:  # without timestamps only counting from the start locates a frame
                 return None
-            else:
-                time = counted / self.info.fps
-            counted += 1
+            time = self._time(frame, counted)
             while next_target < len(order) and targets[order[next_target]] + tolerance < time:
                 if previous is None:
                     if seek:  # the seek overshot the first instant
@@ -164,6 +159,43 @@ class VideoReader:
                 out[slot] = last
         return out  # type: ignore[return-value]  # every slot is filled by now
 
+    def _time(self, frame: av.VideoFrame, counted: int) -> float:
+        """Seconds from the stream's start; frames without a timestamp are placed by their count."""
+        if frame.pts is None:
+            return counted / self.info.fps
+        return float((frame.pts - self._start_pts) * self._time_base)
+
+    def frames(self, *, fps: float | None = None, short_side: int | None = None) -> Iterator[np.ndarray]:
+        """Every frame from the start, or the frames nearest to 0, 1/fps, 2/fps, ... up to the end.
+
+        Decodes sequentially and holds one frame at a time, so whole long videos can be streamed
+        (flow extraction); clips should use `read`, which seeks.
+        """
+        size = scaled_size(self.info.width, self.info.height, short_side)
+        self._container.seek(self._start_pts, stream=self._stream, backward=True)
+        decoded = self._container.decode(self._stream)
+        if fps is None:
+            for frame in decoded:
+                yield _to_rgb(frame, size)
+            return
+        tolerance = 0.5 / self.info.fps
+        instant = 0
+        previous: av.VideoFrame | None = None
+        time = 0.0
+        for counted, frame in enumerate(decoded):
+            time = self._time(frame, counted)
+            if previous is not None and instant / fps + tolerance < time:
+                rgb = _to_rgb(previous, size)
+                while instant / fps + tolerance < time:
+                    yield rgb
+                    instant += 1
+            previous = frame
+        if previous is not None:  # the last frame covers the instants up to half a frame past it
+            rgb = _to_rgb(previous, size)
+            while instant / fps < time + tolerance - 1e-9:
+                yield rgb
+                instant += 1
+
 
 def _to_rgb(frame: av.VideoFrame, size: tuple[int, int]) -> np.ndarray:
     width, height = size
@@ -178,9 +210,7 @@ def probe(path: str | Path) -> VideoInfo:
         return reader.info
 
 
-def read_frames(
-    path: str | Path, times: Sequence[float] | np.ndarray, *, short_side: int | None = None
-) -> np.ndarray:
+def read_frames(path: str | Path, times: Sequence[float] | np.ndarray, *, short_side: int | None = None) -> np.ndarray:
     """The frames of `path` shown at `times` (seconds), uint8 [T, H, W, 3] RGB; see `VideoReader.read`."""
     with VideoReader(path) as reader:
         return reader.read(times, short_side=short_side)

@@ -3,8 +3,8 @@
 A clip is `frames` instants spaced `1 / fps` seconds apart, starting at `start`. Sampling by time rather
 than by frame index is what makes "12.5 fps" (Moments in Time) or "6 fps" (Charades), as in the paper's
 appendix A.6, mean the same thing for a 25 fps and a 30 fps source. Each instant shows the source frame
-nearest to it (ties go to the earlier frame), so a target rate equal to the source rate gives
-consecutive frames.
+nearest to it (an instant exactly halfway between two frames may get either), so a target rate equal
+to the source rate gives consecutive frames.
 
 This module decides times only; `decode.py` turns times into pixels and `frames.py` into image files.
 Random draws use torch's global generator because DataLoader seeds it differently in every worker

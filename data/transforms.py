@@ -48,17 +48,21 @@ def crop(clip: Clip, box: Box) -> Clip:
 
 def resize(clip: Clip, size: tuple[int, int]) -> Clip:
     """Every frame to (height, width); rgb becomes float, flow is rescaled to output pixels."""
-    out_h, out_w = size
     result = dict(clip)
-    rgb = to_float(clip["rgb"])
-    in_h, in_w = rgb.shape[-2:]
-    result["rgb"] = _interpolate(rgb, size)
+    result["rgb"] = _interpolate(to_float(clip["rgb"]), size)
     if "flow" in clip:
-        flow = _interpolate(clip["flow"].float(), size)
-        if (in_h, in_w) != (out_h, out_w):
-            flow = flow * torch.tensor([out_w / in_w, out_h / in_h]).view(2, 1, 1, 1)
-        result["flow"] = flow
+        result["flow"] = resize_flow(clip["flow"], size)
     return result
+
+
+def resize_flow(flow: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """Flow [2, T, h, w] resized to (height, width), its values rescaled to pixels of the new size."""
+    in_h, in_w = flow.shape[-2:]
+    out_h, out_w = size
+    flow = _interpolate(flow.float(), size)
+    if (in_h, in_w) != (out_h, out_w):
+        flow = flow * torch.tensor([out_w / in_w, out_h / in_h]).view(2, 1, 1, 1)
+    return flow
 
 
 def _interpolate(video: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:

@@ -1,1 +1,42 @@
-"""The layer library that generated models import (never imports anet.dsl or anet.compiler)."""
+"""anet.runtime: the layer library that generated AssembleNet models import.
+
+Generated model code (written by ``anetc`` from ``.anet`` files) imports this package the way
+protobuf generated code imports the protobuf runtime, and calls :func:`check_version` first.
+
+Import rule: this package must never import ``anet.dsl`` or ``anet.compiler`` (nor anything that
+imports them). A generated model must run with nothing but torch and this runtime installed, and
+the compiler may change freely as long as the code it emits keeps working against the runtime.
+
+Tensors are [B, C, T, H, W] everywhere (channels first, time second); time is never downsampled.
+Layers keep their activations in ``torch.channels_last_3d`` memory order internally (see
+``layers.py``); that is a storage detail, shapes and results do not depend on it.
+"""
+
+from .block import LEVEL_WIDTHS, REPEATS, Block
+from .fusion import Fusion
+from .head import Head
+from .layers import BN_EPS, BN_MOMENTUM, FrameConvBN, SameMaxPool, TemporalConvBN, scale_channels
+from .modules import ResidualModule2D, ResidualModule2Plus1D
+from .stems import FlowStem, ObjectStem, RGBStem
+from .version import RUNTIME_VERSION, check_version
+
+__all__ = [
+    "BN_EPS",
+    "BN_MOMENTUM",
+    "LEVEL_WIDTHS",
+    "REPEATS",
+    "RUNTIME_VERSION",
+    "Block",
+    "FlowStem",
+    "FrameConvBN",
+    "Fusion",
+    "Head",
+    "ObjectStem",
+    "RGBStem",
+    "ResidualModule2D",
+    "ResidualModule2Plus1D",
+    "SameMaxPool",
+    "TemporalConvBN",
+    "check_version",
+    "scale_channels",
+]
