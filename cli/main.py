@@ -2,6 +2,7 @@
 
 from anet.cli import compile as _compile_commands  # noqa: F401  (registers anetc compile, anet info)
 from anet.cli import language  # noqa: F401  (registers check, fmt, import, export)
+from anet.cli import render as _render_commands  # noqa: F401  (registers anet render)
 from anet.cli.app import anet
 from anet.cli.compile import anetc
 

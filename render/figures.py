@@ -1,0 +1,118 @@
+"""Regenerate the README's figures in docs/figures/:
+
+    python -m anet.render.figures [OUT_DIR]       # default: docs/figures next to examples/
+
+writes assemblenet50.svg/.png (the model, Figure 1 style), assemblenet50_supergraph.svg/.png (its
+search space, Figure 5 style) and lineage_example.svg/.png (the tree of a small synthetic run, Figure 2
+style). The run is synthetic because a figure of the drawing must not depend on a search having
+been run: `example_run` writes it with the same header fields the evolution writes.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from anet.dsl import Mutation, Network, architecture_hash, format_network, load
+from anet.render.lineage import lineage_graph, read_run
+from anet.render.model import model_graph
+from anet.render.output import write_figure
+from anet.render.supergraph import supergraph_figure
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+
+# (file, round, fitness or None, parent file or None, mutations, example architecture)
+EXAMPLE_RUN: tuple[tuple[str, int, float | None, str | None, str, str], ...] = (
+    ("init/c00", 0, 0.482, None, "init", "two_stream_late_fusion"),
+    ("init/c01", 0, 0.517, None, "init", "two_stream_fusion_lv4"),
+    ("init/c02", 0, 0.553, None, "init", "four_stream_fully_connected"),
+    ("init/c03", 0, 0.431, None, "init", "two_stream_flow_to_rgb"),
+    ("c04", 1, 0.571, "init/c02", "guided_edges split(6)", "four_stream_fully_connected"),
+    ("c05", 2, 0.509, "init/c01", "guided_edges dilation(8)", "two_stream_fully_connected"),
+    ("c06", 3, 0.548, "c04", "guided_edges merge(9, 10) dilation(7)", "four_stream_fully_connected"),
+    ("c07", 4, None, "c04", "random_edges split(12)", "four_stream_fully_connected"),
+    ("c08", 5, 0.596, "c06", "guided_edges split(8) dilation(11)", "assemblenet50"),
+    ("c09", 6, 0.532, "c05", "guided_edges", "two_stream_fully_connected"),
+    ("c10", 7, 0.604, "c08", "guided_edges dilation(5) dilation(13)", "assemblenet50"),
+    ("c11", 8, 0.588, "c08", "guided_edges merge(4, 5)", "assemblenet50"),
+    ("c12", 9, 0.462, "c03x", "guided_edges", "two_stream_flow_to_rgb"),
+)
+"""A small run: four initial candidates, a failed child (no fitness), and one whose parent file
+(`c03x`) was deleted, so every kind of node shows."""
+
+
+def _mutations(text: str) -> tuple[Mutation, ...]:
+    out = []
+    for item in text.replace(", ", ",").split():
+        kind, _, args = item.partition("(")
+        out.append(Mutation(kind=kind, args=tuple(a for a in args.rstrip(")").split(",") if a)))  # type: ignore[arg-type]
+    return tuple(out)
+
+
+def with_metadata(
+    network: Network,
+    *,
+    round: int,
+    fitness: float | None,
+    parent: str | None,
+    mutations: tuple[Mutation, ...],
+) -> Network:
+    """A copy of `network` carrying the descendant metadata the evolution writes."""
+    header = network.header.model_copy(
+        update={
+            "round": round,
+            "fitness": fitness,
+            "parent": parent,
+            "mutations": mutations,
+            "hash": architecture_hash(network),
+        }
+    )
+    return network.model_copy(update={"header": header})
+
+
+def example_run(directory: Path) -> Path:
+    """Write EXAMPLE_RUN's .anet files under `directory`; return it."""
+    for name, rnd, fitness, parent, mutations, example in EXAMPLE_RUN:
+        path = directory / f"{name}.anet"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        rel_parent = None
+        if parent is not None:
+            rel_parent = Path(os.path.relpath(directory / f"{parent}.anet", path.parent)).as_posix()
+        network = with_metadata(
+            load(EXAMPLES / f"{example}.anet"),
+            round=rnd,
+            fitness=fitness,
+            parent=rel_parent,
+            mutations=_mutations(mutations),
+        )
+        path.write_text(format_network(network), encoding="utf-8")
+    return directory
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    out = Path(args[0]) if args else ROOT / "docs" / "figures"
+    out.mkdir(parents=True, exist_ok=True)
+    a50 = load(EXAMPLES / "assemblenet50.anet")
+    figures = {
+        "assemblenet50": model_graph(a50),
+        "assemblenet50_supergraph": supergraph_figure(a50),
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        run = example_run(Path(tmp) / "example_run")
+        figures["lineage_example"] = lineage_graph(read_run(run), title="evolution of an example run")
+    for name, graph in figures.items():
+        for fmt in ("svg", "png"):
+            written = write_figure(graph, out / f"{name}.{fmt}")
+            if written.warning:
+                print(written.warning, file=sys.stderr)
+                break
+            print(f"wrote {written.path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

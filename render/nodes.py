@@ -1,0 +1,198 @@
+"""How an architecture's nodes, levels and head are drawn; shared by the model and supergraph figures.
+
+Both figures must place the same node at the same level with the same label and colour, so that a
+reader can compare them side by side; they differ only in their edges. Levels become `rank=same`
+subgraphs (the paper's columns), the head (sink) gets a rank of its own after level 4.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import graphviz
+
+from anet.dsl import Block, Network, Stem
+from anet.render.layout import Positions, pin_attrs
+from anet.render.style import FEED_COLOURS, FONT, HEAD_COLOURS, HEAD_EDGE, MODALITY_NAMES, esc, feed_class
+
+RankDir = Literal["LR", "BT", "TB", "RL"]
+HEAD_ID = "__head__"
+KEY_ID = "__key__"
+
+
+def feeding_modalities(network: Network) -> dict[str, frozenset[str]]:
+    """The stem modalities that reach each node through its inputs (a stem: its own modality).
+
+    Inputs always sit above their block in the file and on a lower level, so one pass in file order
+    sees every input before the block that reads it. Unknown sources contribute nothing rather than
+    failing: a figure of a half-valid file is still useful.
+    """
+    feeds: dict[str, frozenset[str]] = {}
+    for node in network.nodes:
+        if isinstance(node, Stem):
+            feeds[node.id] = frozenset({node.modality})
+        else:
+            reach: set[str] = set()
+            for edge in node.inputs:
+                reach |= feeds.get(edge.source, frozenset())
+            feeds[node.id] = frozenset(reach)
+    return feeds
+
+
+def node_label(node: Stem | Block) -> str:
+    """HTML label: bold id, then C, r and (blocks) the spatial stride, as in the paper's Table 5.
+
+    A two-row table rather than a line break: it keeps a descending `_` of the id off the numbers.
+    """
+    if isinstance(node, Stem):
+        head = f"<B>{esc(node.id)}</B>  {esc(MODALITY_NAMES[node.modality])} stem"
+        details = f"C={node.channels}  r={node.r}"
+    else:
+        head = f"<B>{esc(node.id)}</B>"
+        details = f"C={node.channels}  r={node.r}  stride={node.stride}"
+    return (
+        '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
+        f'<TR><TD>{head}</TD></TR><TR><TD><FONT POINT-SIZE="10">{details}</FONT></TD></TR></TABLE>>'
+    )
+
+
+def node_tooltip(node: Stem | Block, feeds: frozenset[str]) -> str:
+    """Hover text in SVG output: the full node line plus what feeds it."""
+    where = "stem" if isinstance(node, Stem) else f"level {node.level}"
+    modal = "+".join(MODALITY_NAMES[m] for m in MODALITY_NAMES if m in feeds) or "nothing"
+    return f"{node.id}: {where}, C={node.channels}, r={node.r}, fed by {modal}"
+
+
+def level_name(level: int) -> str:
+    return "stems" if level == 0 else f"level {level}"
+
+
+def levels(network: Network) -> dict[int, list[Stem | Block]]:
+    """Nodes per level in file order, only levels that have nodes, in increasing order."""
+    by_level: dict[int, list[Stem | Block]] = {}
+    for node in network.nodes:
+        by_level.setdefault(node.level, []).append(node)
+    return dict(sorted(by_level.items()))
+
+
+def new_graph(name: str, rankdir: RankDir) -> graphviz.Digraph:
+    """A Digraph with the house style; `newrank` keeps rank=same groups exact."""
+    graph = graphviz.Digraph(name=name)
+    graph.attr(
+        "graph",
+        rankdir=rankdir,
+        newrank="true",
+        nodesep="0.22",
+        ranksep="0.9",
+        fontname=FONT,
+        labelloc="t",
+        labeljust="c",
+        bgcolor="white",
+        pad="0.3",
+        outputorder="edgesfirst",
+    )
+    graph.attr("node", fontname=FONT, fontsize="12", shape="box", style="rounded,filled", penwidth="1.4")
+    graph.attr("edge", fontname=FONT, fontsize="9", arrowsize="0.6")
+    return graph
+
+
+def _pinned(positions: Positions | None, node_id: str) -> dict[str, str]:
+    return pin_attrs(positions[node_id]) if positions and node_id in positions else {}
+
+
+def add_levels(
+    graph: graphviz.Digraph,
+    network: Network,
+    *,
+    level_labels: bool = True,
+    positions: Positions | None = None,
+) -> dict[str, str]:
+    """Draw every node in a `rank=same` group per level; return each node's feeding class.
+
+    With `level_labels`, a plain-text caption ("stems", "level 1", ...) joins each rank and invisible
+    edges keep those captions in order, so the columns read like the paper's figure. `positions`
+    pins nodes where another layout put them (see `anet.render.layout`).
+    """
+    feeds = feeding_modalities(network)
+    classes: dict[str, str] = {}
+    previous_caption: str | None = None
+    for level, nodes in levels(network).items():
+        with graph.subgraph(name=f"level{level}") as rank:
+            rank.attr(rank="same")
+            caption = f"__level{level}__"
+            if level_labels:
+                rank.node(
+                    caption,
+                    label=f"<<B>{level_name(level)}</B>>",
+                    shape="plaintext",
+                    style="",
+                    fontsize="13",
+                    fontcolor="#555555",
+                    **_pinned(positions, caption),
+                )
+            for node in nodes:
+                cls = feed_class(feeds[node.id])
+                classes[node.id] = cls
+                colours = FEED_COLOURS[cls]
+                rank.node(
+                    node.id,
+                    label=node_label(node),
+                    fillcolor=colours.fill,
+                    color=colours.line,
+                    tooltip=node_tooltip(node, feeds[node.id]),
+                    **_pinned(positions, node.id),
+                )
+        if level_labels:
+            if previous_caption is not None:
+                graph.edge(previous_caption, caption, style="invis")
+            previous_caption = caption
+    return classes
+
+
+def add_head(
+    graph: graphviz.Digraph,
+    network: Network,
+    *,
+    caption: bool = True,
+    positions: Positions | None = None,
+    key: str | None = None,
+) -> None:
+    """The sink node of the paper: pool over time and space, concatenate the level-4 outputs, FC.
+
+    `key` (an HTML label) becomes a legend node beside the head, where the figure has room.
+    """
+    header = network.header
+    with graph.subgraph(name="head") as rank:
+        rank.attr(rank="same")
+        if caption:
+            rank.node(
+                "__level_head__",
+                label="<<B>head</B>>",
+                shape="plaintext",
+                style="",
+                fontsize="13",
+                fontcolor="#555555",
+                **_pinned(positions, "__level_head__"),
+            )
+        rank.node(
+            HEAD_ID,
+            label=(
+                f'<<B>head</B><BR/><FONT POINT-SIZE="10">{header.pool}-pool, concat, FC<BR/>'
+                f"{header.classes} classes</FONT>>"
+            ),
+            shape="box",
+            style="filled",
+            fillcolor=HEAD_COLOURS.fill,
+            color=HEAD_COLOURS.line,
+            tooltip=f"head: {header.pool} pooling of every level-4 block, concatenated, FC to {header.classes}",
+            **_pinned(positions, HEAD_ID),
+        )
+        if key is not None:
+            rank.node(KEY_ID, label=key, shape="plaintext", style="", margin="0", **_pinned(positions, KEY_ID))
+    if key is not None:
+        graph.edge(HEAD_ID, KEY_ID, style="invis")
+    if caption:
+        top = max(levels(network), default=0)
+        graph.edge(f"__level{top}__", "__level_head__", style="invis")
+    for block in network.top_level:
+        graph.edge(block.id, HEAD_ID, tooltip=f"{block.id} -> head", **HEAD_EDGE)
