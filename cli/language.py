@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import click
@@ -25,23 +23,10 @@ from anet.dsl import (
     render_text,
     to_published,
 )
+from anet.dsl.files import write_atomic
 
 FILE_ARG = click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 FILES = click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, allow_dash=True))
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Replace `path` only once the new text is fully on disk: a crash never leaves half a file."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _read(name: str) -> tuple[str, str]:

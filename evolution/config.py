@@ -1,0 +1,37 @@
+"""Settings of a search; every constant of the paper is here with the paper's value as default."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt
+
+from anet.training.config import TrainConfig
+
+
+def proxy_training() -> TrainConfig:
+    """The default proxy training of a candidate: 1/8 of the published widths, 8 frames of 48 px,
+    a few hundred iterations (about a minute per candidate on 2 CPU cores)."""
+    return TrainConfig(iterations=200, batch_size=8, width=0.125, frames=8, size=48, progress=False)
+
+
+class EvolutionConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    strategy: Literal["guided", "standard", "random"] = "guided"
+    population: PositiveInt = 20
+    tournament: PositiveInt = 5
+    rounds: int = Field(default=40, ge=0, description="children after the initial population")
+    threshold: float | None = Field(default=None, ge=0, le=1, description="B in eq. 2; None: B ~ U(0, 1)")
+    max_node_mutations: int = Field(default=4, ge=0)
+    edge_probability: float = Field(default=0.5, gt=0, le=1)
+    standard_fraction: float = Field(default=1 / 3, gt=0, le=1)
+    seed: int = 0
+    workers: PositiveInt = 1
+    backend: Literal["local", "ray"] = "local"
+    address: str | None = None
+    fitness: Literal["proxy", "synthetic"] = "proxy"
+    data: str = "proxy"
+    classes: PositiveInt | None = None
+    train: TrainConfig = Field(default_factory=proxy_training)
+    max_retries: int = Field(default=2, ge=0, description="retries of a candidate whose worker died")

@@ -1,0 +1,82 @@
+"""Fitness of a candidate, computed in a worker: the paper's proxy task (train briefly with learned
+connection weights, then top-1 + top-5 on validation), or a synthetic stand-in for exercising the
+engine itself (benchmarks, crash tests) at no cost.
+
+A task and its result are plain data so that they cross process and machine boundaries (local
+processes, Ray). Failures become results with a reason; the search records them and goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from anet.dsl import parse
+
+
+@dataclass(frozen=True)
+class FitnessTask:
+    candidate: str
+    text: str
+    kind: str  # "proxy" | "synthetic"
+    data: str
+    train: dict[str, Any]
+    out_dir: str | None = None
+
+
+@dataclass
+class FitnessResult:
+    candidate: str
+    fitness: float | None = None
+    metrics: dict[str, float] = field(default_factory=dict)
+    weights: dict[str, list[float]] = field(default_factory=dict)
+    seconds: float = 0.0
+    error: str | None = None
+
+
+def synthetic_fitness(text: str) -> tuple[float, dict[str, list[float]]]:
+    """A deterministic pseudo-fitness in [0, 2) and pseudo learned weights, both functions of the
+    file's architecture alone. It measures nothing; it lets the search run at full speed."""
+    network = parse(text)
+    digest = hashlib.sha256(text.encode()).digest()
+    fitness = 2 * int.from_bytes(digest[:8], "big") / 2**64
+    weights = {}
+    for block in network.blocks:
+        if len(block.inputs) > 1:
+            seeds = [hashlib.sha256(f"{text}|{block.id}|{e.source}".encode()).digest() for e in block.inputs]
+            weights[block.id] = [0.02 + 0.96 * int.from_bytes(s[:4], "big") / 2**32 for s in seeds]
+    return fitness, weights
+
+
+def proxy_fitness(task: FitnessTask) -> tuple[float, dict[str, float], dict[str, list[float]]]:
+    from anet.data.spec import parse_data_spec
+    from anet.training import TrainConfig, train
+
+    network = parse(task.text)
+    config = TrainConfig.model_validate(task.train)
+    out_dir = Path(task.out_dir) if task.out_dir else None
+    result = train(network, task.text, parse_data_spec(task.data), config, out_dir=out_dir, resume=False)
+    return result.metrics["fitness"], result.metrics, result.edge_weights
+
+
+def evaluate(task: FitnessTask) -> FitnessResult:
+    """Never raises: any failure (exception, NaN loss, out of memory) comes back as `error`."""
+    started = time.perf_counter()
+    try:
+        if task.kind == "synthetic":
+            fitness, weights = synthetic_fitness(task.text)
+            metrics = {"fitness": fitness}
+        else:
+            fitness, metrics, weights = proxy_fitness(task)
+        if fitness != fitness:  # NaN
+            raise ValueError("fitness is NaN")
+        return FitnessResult(task.candidate, fitness, metrics, weights, time.perf_counter() - started)
+    except MemoryError:
+        return FitnessResult(task.candidate, error="out of memory", seconds=time.perf_counter() - started)
+    except Exception as exc:
+        tail = traceback.format_exception_only(type(exc), exc)[-1].strip()
+        return FitnessResult(task.candidate, error=tail, seconds=time.perf_counter() - started)

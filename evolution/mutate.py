@@ -1,0 +1,94 @@
+"""A child from a parent: first the edges (guided by the parent's learned weights, or changed at
+random for the 'standard' baseline), then 0-4 random node mutations (split, merge, change of r),
+then repair. Returns the child and the mutations, as recorded in the child's file."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+
+from anet.dsl import Header, Mutation, Network, is_valid
+from anet.evolution.arch import Arch
+from anet.evolution.edges import clear_weights, guided_edges, random_edges
+from anet.evolution.nodes import change_dilation, dilatable, merge, mergeable, split, splittable
+from anet.evolution.repair import repair
+
+Strategy = Literal["guided", "standard", "random"]
+
+
+class ChildError(RuntimeError):
+    """No valid child could be made (should not happen: repair only adds edges)."""
+
+
+def _node_mutation(arch: Arch, rng: np.random.Generator) -> Mutation | None:
+    kinds = []
+    if splittable(arch):
+        kinds.append("split")
+    if mergeable(arch):
+        kinds.append("merge")
+    kinds.append("dilation")
+    kind = kinds[int(rng.integers(len(kinds)))]
+    if kind == "split":
+        candidates = splittable(arch)
+        first, second = split(arch, candidates[int(rng.integers(len(candidates)))])
+        return Mutation(kind="split", args=(first, second))
+    if kind == "merge":
+        pairs = mergeable(arch)
+        first, second = pairs[int(rng.integers(len(pairs)))]
+        merge(arch, first, second, rng)
+        return Mutation(kind="merge", args=(first, second))
+    candidates = dilatable(arch)
+    node_id = candidates[int(rng.integers(len(candidates)))]
+    return Mutation(kind="dilation", args=(node_id, str(change_dilation(arch, node_id, rng))))
+
+
+def child_header(parent: Network) -> Header:
+    """The parent's settings with learned edges (a child learns its own weights) and no metadata:
+    the search fills in parent, round, mutations, hash and fitness."""
+    header = parent.header.model_dump(
+        exclude_unset=True, exclude={"parent", "round", "fitness", "mutations", "hash", "trivia"}
+    )
+    return Header.model_validate(header | {"edges": "learned"})
+
+
+def as_candidate(network: Network) -> Network:
+    """The network as a search candidate: learned edges, its given weights dropped."""
+    arch = Arch.from_network(network)
+    arch.header = child_header(network)
+    clear_weights(arch)
+    return arch.to_network(keep_weights=False)
+
+
+def make_child(
+    parent: Network,
+    rng: np.random.Generator,
+    *,
+    strategy: Strategy = "guided",
+    threshold: float | None = None,
+    max_node_mutations: int = 4,
+    standard_fraction: float = 1 / 3,
+) -> tuple[Network, tuple[Mutation, ...]]:
+    """The child of `parent` (weights cleared: the child learns its own) and what was done."""
+    arch = Arch.from_network(parent)
+    arch.header = child_header(parent)
+    if strategy == "guided":
+        kept, dropped, added = guided_edges(arch, rng, threshold=threshold)
+        mutations = [Mutation(kind="guided_edges", args=(str(kept), str(dropped), str(added)))]
+    elif strategy == "standard":
+        kept, dropped, added = random_edges(arch, rng, fraction=standard_fraction)
+        mutations = [Mutation(kind="random_edges", args=(str(kept), str(dropped), str(added)))]
+    else:
+        raise ValueError(f"make_child does not do strategy {strategy!r} (random search draws fresh architectures)")
+    clear_weights(arch)
+    for _ in range(int(rng.integers(0, max_node_mutations + 1))):
+        mutation = _node_mutation(arch, rng)
+        if mutation is not None:
+            mutations.append(mutation)
+    repaired = repair(arch, rng)
+    if repaired:
+        mutations.append(Mutation(kind="repair", args=(str(repaired),)))
+    child = arch.to_network(keep_weights=False)
+    if not is_valid(child):
+        raise ChildError("a child failed validation after repair")
+    return child, tuple(mutations)

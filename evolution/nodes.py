@@ -1,0 +1,70 @@
+"""Node operators (paper section 3.2 and appendix A.2): split, merge, and a change of temporal
+resolution. Split and merge keep every level's channel sum, and with it the parameter count,
+because the 3x3 widths are fixed per level; they act on blocks, not stems (the number of stems is
+chosen once, 2 or 4, when an architecture is created).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from anet.dsl.constants import DILATIONS
+from anet.evolution.arch import Arch, NodeSpec
+
+
+def split(arch: Arch, node_id: str) -> tuple[str, str]:
+    """Two nodes of half the channels (C//2 and C - C//2) with the same inputs, outputs, level, r and
+    stride. The original id survives as the first half. Returns the two ids."""
+    node = arch.nodes[node_id]
+    if node.is_stem or node.channels < 2:
+        raise ValueError(f"cannot split node {node_id}")
+    twin = NodeSpec(arch.new_id(), node.level, node.channels - node.channels // 2, node.r, node.stride)
+    node.channels //= 2
+    arch.nodes[twin.id] = twin
+    for source in arch.inputs(node_id):
+        arch.edges[(source, twin.id)] = None
+    for target in arch.outputs(node_id):
+        arch.edges[(twin.id, target)] = None
+    return node_id, twin.id
+
+
+def merge(arch: Arch, first: str, second: str, rng: np.random.Generator) -> str:
+    """One node with C = C1 + C2, the union of both nodes' inputs and outputs, and r (and stride)
+    from one of the two at random. The first id survives. Returns it."""
+    a, b = arch.nodes[first], arch.nodes[second]
+    if a.is_stem or b.is_stem or a.level != b.level or first == second:
+        raise ValueError(f"cannot merge nodes {first} and {second}")
+    a.channels += b.channels
+    pick = rng.random(2)
+    if pick[0] < 0.5:
+        a.r = b.r
+    if pick[1] < 0.5:
+        a.stride = b.stride
+    for source in arch.inputs(second):
+        arch.edges.setdefault((source, first), None)
+    for target in arch.outputs(second):
+        arch.edges.setdefault((first, target), None)
+    arch.edges = {e: w for e, w in arch.edges.items() if second not in e}
+    del arch.nodes[second]
+    return first
+
+
+def change_dilation(arch: Arch, node_id: str, rng: np.random.Generator) -> int:
+    """A different temporal dilation r for a block or an RGB stem. Returns the new r."""
+    node = arch.nodes[node_id]
+    choices = [r for r in DILATIONS if r != node.r]
+    node.r = int(choices[int(rng.integers(len(choices)))])
+    return node.r
+
+
+def splittable(arch: Arch) -> list[str]:
+    return [n.id for n in arch.blocks() if n.channels >= 2]
+
+
+def mergeable(arch: Arch) -> list[tuple[str, str]]:
+    blocks = arch.blocks()
+    return [(a.id, b.id) for i, a in enumerate(blocks) for b in blocks[i + 1 :] if a.level == b.level]
+
+
+def dilatable(arch: Arch) -> list[str]:
+    return [n.id for n in arch.nodes.values() if not n.is_stem or n.modality == "rgb"]

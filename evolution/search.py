@@ -1,0 +1,264 @@
+"""The search loop of section 3.2: an initial population, then rounds of tournament selection,
+mutation of the fittest, training of the child, and removal of the least fit member.
+
+With N workers, N consecutive rounds are created from the same population and trained at once;
+their results enter the population in round order. Every random draw comes from a generator seeded
+by (seed, round, index), so the outcome does not depend on timing, on the number of restarts, or on
+where a crash happened: `resume` replays the journal, retrains what was in flight, and continues.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from anet.dsl import Header, Mutation, Network, architecture_hash, format_network, parse
+from anet.evolution.config import EvolutionConfig
+from anet.evolution.dedupe import transfer_weights
+from anet.evolution.fitness import FitnessResult, FitnessTask, evaluate
+from anet.evolution.journal import JOURNAL, Journal, read
+from anet.evolution.mutate import as_candidate, child_header, make_child
+from anet.evolution.random_arch import random_architecture
+from anet.evolution.state import Candidate, SearchState
+from anet.evolution.store import candidate_text, sync_best, sync_file
+from anet.evolution.workers import Workers, make_workers
+
+Listener = Callable[[str, SearchState, Candidate | None], None]
+
+
+def candidate_id(index: int) -> str:
+    return f"c{index:05d}"
+
+
+class Search:
+    def __init__(
+        self,
+        run: Path,
+        config: EvolutionConfig,
+        *,
+        seeds: Sequence[str] = (),
+        evaluate_fn: Callable[[FitnessTask], FitnessResult] = evaluate,
+        listener: Listener | None = None,
+        retry_failed: bool = False,
+    ) -> None:
+        self.run_dir = run
+        self.config = config
+        self.seeds = [parse(text) for text in seeds]
+        self.evaluate_fn = evaluate_fn
+        self.listener = listener or (lambda *_: None)
+        self.retry_failed = retry_failed
+        self.journal = Journal(run / JOURNAL)
+        self.state = SearchState.replay(read(run / JOURNAL))
+
+    # -- driving ------------------------------------------------------------------------------
+
+    def run(self) -> SearchState:
+        cfg = self.config
+        with self.journal:
+            if self.state.config is None:
+                self.record(
+                    {
+                        "event": "start",
+                        "config": cfg.model_dump(mode="json"),
+                        "seeds": [format_network(s) for s in self.seeds],
+                    }
+                )
+            for candidate in self.state.candidates.values():
+                sync_file(self.run_dir, candidate)
+            workers = make_workers(
+                cfg.backend, cfg.workers, address=cfg.address, max_retries=cfg.max_retries, evaluate_fn=self.evaluate_fn
+            )
+            try:
+                if self.retry_failed:
+                    self.retry(workers)
+                for index in range(cfg.population):
+                    if candidate_id(index) not in self.state.candidates:
+                        self.create(candidate_id(index), 0, index)
+                self.train([c for c in self.state.in_round(0) if c.status == "pending"], workers)
+                if self.state.applied < 0:
+                    members = [c.id for c in self.state.in_round(0) if c.status == "evaluated"]
+                    self.record({"event": "population", "round": 0, "members": members})
+                while self.state.applied < cfg.rounds:
+                    batch = range(self.state.applied + 1, min(self.state.applied + cfg.workers, cfg.rounds) + 1)
+                    for round_ in batch:
+                        cid = candidate_id(cfg.population - 1 + round_)
+                        if cid not in self.state.candidates:
+                            self.create(cid, round_, 0)
+                    pending = [c for r in batch for c in self.state.in_round(r) if c.status == "pending"]
+                    self.train(pending, workers)
+                    for round_ in batch:
+                        self.insert(self.state.in_round(round_), round_)
+            finally:
+                workers.close()
+            sync_best(self.run_dir, self.state.best())
+        return self.state
+
+    def record(self, event: dict) -> None:
+        """Journal first (durable), then the in-memory state, then the files it implies."""
+        self.journal.append(event)
+        self.state.apply(event)
+        if event["event"] in ("created", "evaluated", "failed"):
+            candidate = self.state.candidates[event["id"]]
+            sync_file(self.run_dir, candidate)
+            self.listener(event["event"], self.state, candidate)
+        elif event["event"] == "population":
+            sync_best(self.run_dir, self.state.best())
+            self.listener("population", self.state, None)
+
+    # -- candidates ---------------------------------------------------------------------------
+
+    def rng(self, round_: int, index: int) -> np.random.Generator:
+        return np.random.default_rng([self.config.seed, round_, index])
+
+    def base_header(self) -> Header:
+        if self.seeds:
+            return child_header(self.seeds[0])
+        classes = self.config.classes
+        if classes is None and self.config.fitness == "proxy":
+            from anet.data.spec import parse_data_spec
+
+            classes = parse_data_spec(self.config.data).num_classes
+        return Header(name="candidate", classes=classes or 10)
+
+    def create(self, cid: str, round_: int, index: int) -> None:
+        rng = self.rng(round_, index)
+        parent_id: str | None = None
+        if round_ == 0 and self.seeds:
+            seed = self.seeds[index % len(self.seeds)]
+            if index < len(self.seeds):  # each seed once as written (learning its own weights) ...
+                child, mutations = as_candidate(seed), ()
+            else:  # ... then mutated copies
+                child, mutations = make_child(
+                    seed,
+                    rng,
+                    strategy="guided" if self.config.strategy == "guided" else "standard",
+                    max_node_mutations=self.config.max_node_mutations,
+                )
+        elif round_ == 0 or self.config.strategy == "random":
+            arch, splits = random_architecture(self.base_header(), rng, edge_probability=self.config.edge_probability)
+            child, mutations = arch.to_network(keep_weights=False), (Mutation(kind="init", args=(str(splits),)),)
+        else:
+            parent_id = self.tournament(rng)
+            parent = parse(self.parent_text(parent_id))
+            child, mutations = make_child(
+                parent,
+                rng,
+                strategy=self.config.strategy,
+                threshold=self.config.threshold,
+                max_node_mutations=self.config.max_node_mutations,
+                standard_fraction=self.config.standard_fraction,
+            )
+        child = child.model_copy(update={"header": child.header.model_copy(update={"name": cid})})
+        self.record(
+            {
+                "event": "created",
+                "id": cid,
+                "round": round_,
+                "parent": parent_id,
+                "hash": architecture_hash(child),
+                "text": format_network(child),
+                "mutations": [[m.kind, *m.args] for m in mutations],
+            }
+        )
+
+    def parent_text(self, parent_id: str) -> str:
+        return candidate_text(self.state.candidates[parent_id])
+
+    def tournament(self, rng: np.random.Generator) -> str:
+        members = self.state.population
+        size = min(self.config.tournament, len(members))
+        drawn = [members[i] for i in sorted(rng.choice(len(members), size=size, replace=False))]
+        return max(drawn, key=self.state.fitness)
+
+    # -- training -----------------------------------------------------------------------------
+
+    def train(self, pending: list[Candidate], workers: Workers) -> None:
+        """Train what is new; an architecture already evaluated (or first in this batch) is not
+        trained again."""
+        first_of_hash: dict[str, Candidate] = {}
+        to_train = []
+        for candidate in pending:
+            known = self.state.evaluated_with_hash(candidate.hash)
+            if known is not None:
+                self.reuse(candidate, known)
+            elif candidate.hash in first_of_hash:
+                continue
+            else:
+                first_of_hash[candidate.hash] = candidate
+                to_train.append(candidate)
+        tasks = [
+            FitnessTask(c.id, c.text, self.config.fitness, self.config.data, self.config.train.model_dump(mode="json"))
+            for c in to_train
+        ]
+        workers.run(tasks, self.report)
+        for candidate in pending:
+            if candidate.status == "pending":
+                known = self.state.evaluated_with_hash(candidate.hash)
+                if known is not None:
+                    self.reuse(candidate, known)
+                else:  # its twin failed: so does it
+                    twin = first_of_hash[candidate.hash]
+                    self.record(
+                        {
+                            "event": "failed",
+                            "id": candidate.id,
+                            "reason": f"same architecture as {twin.id}, which failed: {twin.reason}",
+                        }
+                    )
+
+    def report(self, result: FitnessResult) -> None:
+        if result.error is None:
+            self.record(
+                {
+                    "event": "evaluated",
+                    "id": result.candidate,
+                    "fitness": result.fitness,
+                    "metrics": result.metrics,
+                    "weights": result.weights,
+                    "seconds": result.seconds,
+                }
+            )
+        else:
+            self.record({"event": "failed", "id": result.candidate, "reason": result.error, "seconds": result.seconds})
+
+    def reuse(self, candidate: Candidate, known: Candidate) -> None:
+        weights = transfer_weights(parse(known.text), known.weights, parse(candidate.text))
+        self.record(
+            {
+                "event": "evaluated",
+                "id": candidate.id,
+                "fitness": known.fitness,
+                "metrics": known.metrics,
+                "weights": weights,
+                "reused_from": known.id,
+                "seconds": 0.0,
+            }
+        )
+
+    def insert(self, candidates: list[Candidate], round_: int) -> None:
+        members = list(self.state.population)
+        for candidate in candidates:
+            if candidate.status == "evaluated":
+                members.append(candidate.id)
+                if len(members) > self.config.population:
+                    # the least fit leaves; among equals, the oldest
+                    members.remove(min(members, key=lambda m: (self.state.fitness(m), int(m[1:]))))
+        self.record({"event": "population", "round": round_, "members": members})
+
+    def retry(self, workers: Workers) -> None:
+        failed = [c for c in self.state.candidates.values() if c.status == "failed"]
+        if not failed:
+            return
+        for candidate in failed:
+            candidate.status = "pending"
+        self.train(failed, workers)
+        applied = [c for c in failed if c.status == "evaluated" and c.round <= self.state.applied]
+        if applied:
+            self.insert(applied, self.state.applied)
+
+
+def best_network(state: SearchState) -> Network | None:
+    best = state.best()
+    return None if best is None else parse(candidate_text(best))

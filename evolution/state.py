@@ -1,0 +1,91 @@
+"""The search state as a pure function of the journal: candidates, the population and how far the
+rounds got. Resuming after a crash is replaying the journal; nothing else is trusted."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Candidate:
+    id: str
+    round: int
+    parent: str | None
+    hash: str
+    text: str  # the architecture as created (no fitness, no weights)
+    mutations: list[list[str]]
+    status: str = "pending"  # pending | evaluated | failed
+    fitness: float | None = None
+    metrics: dict[str, float] = field(default_factory=dict)
+    weights: dict[str, list[float]] = field(default_factory=dict)
+    reason: str | None = None
+    reused_from: str | None = None
+    seconds: float = 0.0
+
+
+@dataclass
+class SearchState:
+    config: dict[str, Any] | None = None
+    candidates: dict[str, Candidate] = field(default_factory=dict)
+    population: list[str] = field(default_factory=list)
+    applied: int = -1  # last round whose candidates went into the population (0 = initial population)
+    history: list[dict[str, Any]] = field(default_factory=list)  # one row per applied round
+
+    @classmethod
+    def replay(cls, events: Iterable[dict[str, Any]]) -> SearchState:
+        state = cls()
+        for event in events:
+            state.apply(event)
+        return state
+
+    def apply(self, event: dict[str, Any]) -> None:
+        kind = event["event"]
+        if kind == "start":
+            self.config = event["config"]
+        elif kind == "created":
+            self.candidates[event["id"]] = Candidate(
+                event["id"], event["round"], event["parent"], event["hash"], event["text"], event["mutations"]
+            )
+        elif kind == "evaluated":
+            c = self.candidates[event["id"]]
+            c.status, c.fitness, c.metrics, c.weights = (
+                "evaluated",
+                event["fitness"],
+                event["metrics"],
+                event["weights"],
+            )
+            c.reused_from, c.seconds, c.reason = event.get("reused_from"), event.get("seconds", 0.0), None
+        elif kind == "failed":
+            c = self.candidates[event["id"]]
+            c.status, c.reason, c.seconds = "failed", event["reason"], event.get("seconds", 0.0)
+        elif kind == "population":
+            self.population, self.applied = list(event["members"]), event["round"]
+            self.history.append({"round": event["round"], "members": list(event["members"])})
+        else:
+            raise ValueError(f"unknown journal event {kind!r}")
+
+    # -- queries ------------------------------------------------------------------------------
+
+    def fitness(self, candidate_id: str) -> float:
+        value = self.candidates[candidate_id].fitness
+        return float("-inf") if value is None else value
+
+    def in_round(self, round_: int) -> list[Candidate]:
+        return sorted((c for c in self.candidates.values() if c.round == round_), key=lambda c: c.id)
+
+    def evaluated_with_hash(self, digest: str) -> Candidate | None:
+        for c in self.candidates.values():
+            if c.hash == digest and c.status == "evaluated" and c.reused_from is None:
+                return c
+        return None
+
+    def best(self) -> Candidate | None:
+        evaluated = [c for c in self.candidates.values() if c.status == "evaluated"]
+        return max(evaluated, key=lambda c: (c.fitness, -c.round, c.id), default=None) if evaluated else None
+
+    def top_mean(self, k: int = 3) -> float:
+        """Mean fitness of the k best population members (the paper's Figure 4 curve)."""
+        values = sorted((self.fitness(i) for i in self.population), reverse=True)[:k]
+        return sum(values) / len(values) if values else float("nan")

@@ -1,0 +1,49 @@
+"""Training settings. The defaults are the paper's recipe (appendix A.6): momentum SGD, linear
+warm-up then cosine decay, weight decay 1e-4, label smoothing 0.2, no dropout; the learning rate
+is the paper's 3.2 at batch 512 scaled linearly to the batch size used."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt
+
+PAPER_LR_PER_SAMPLE = 3.2 / 512  # Moments in Time: lr 3.2 at batch 512
+
+
+class TrainConfig(BaseModel):
+    """Everything a training run needs besides the model and the data."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    iterations: PositiveInt = 1000
+    batch_size: PositiveInt = 8
+    lr: float | None = Field(default=None, gt=0, description="peak learning rate; default: 3.2 * batch / 512")
+    momentum: float = Field(default=0.9, ge=0, lt=1)
+    weight_decay: float = Field(default=1e-4, ge=0)
+    label_smoothing: float = Field(default=0.2, ge=0, lt=1)
+    warmup: float = Field(default=0.1, ge=0, lt=1, description="share of iterations with linear warm-up")
+    frames: PositiveInt | None = None
+    size: PositiveInt | None = None
+    width: float | None = Field(default=None, gt=0)
+    precision: Literal["auto", "fp32", "bf16"] = "auto"
+    channels_last: bool | None = None
+    compile: bool = False
+    device: str = "auto"
+    workers: int = Field(default=0, ge=0)
+    seed: int = 0
+    eval_every: int = Field(default=0, ge=0, description="evaluate every N iterations (0: only at the end)")
+    checkpoint_every: int = Field(default=0, ge=0, description="0: only at the end")
+    log_every: PositiveInt = 10
+    eval_crops: PositiveInt = 1
+    eval_frames: PositiveInt | None = None
+    max_eval_samples: PositiveInt | None = None
+    progress: bool = True
+
+    @property
+    def peak_lr(self) -> float:
+        return self.lr if self.lr is not None else PAPER_LR_PER_SAMPLE * self.batch_size
+
+    @property
+    def warmup_iterations(self) -> int:
+        return int(self.warmup * self.iterations)

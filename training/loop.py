@@ -1,0 +1,227 @@
+"""The training loop: the paper's recipe, checkpoints that resume to the identical state, metrics
+as CSV and TensorBoard events, a progress bar, and DistributedDataParallel under torchrun.
+
+`train()` is the one entry point, for `anet train` and for the evolution engine alike.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+from torch.utils.data import DataLoader
+
+from anet.data.spec import DataSpec
+from anet.dsl import Network, architecture_hash
+from anet.training.checkpoint import CHECKPOINT, load_checkpoint, save_checkpoint
+from anet.training.config import TrainConfig
+from anet.training.device import Placement, placement
+from anet.training.distributed import Distributed, current
+from anet.training.evaluate import evaluate
+from anet.training.logs import MetricsLog
+from anet.training.model import build_for_data, edge_weights, model_inputs
+from anet.training.progress import TrainingProgress
+from anet.training.sampling import ResumableSampler, SeededSamples
+from anet.training.schedule import warmup_cosine
+
+
+class TrainingError(RuntimeError):
+    """Training stopped for a reason the caller should record (NaN loss, ...)."""
+
+
+@dataclass
+class TrainResult:
+    """What a run produced: final validation metrics, the learned connection weights per block
+    (sigmoid values, input order), the loss curve, and where the checkpoint is."""
+
+    metrics: dict[str, float]
+    edge_weights: dict[str, list[float]]
+    history: list[dict[str, float]] = field(default_factory=list)
+    iterations: int = 0
+    seconds: float = 0.0
+    placement: str = ""
+    checkpoint: Path | None = None
+
+
+def _param_groups(model: nn.Module, weight_decay: float) -> list[dict[str, Any]]:
+    """Decay conv and linear weights only (as the TF kernels' L2), not BN, biases or edge logits."""
+    decay, no_decay = [], []
+    for param in model.parameters():
+        if param.requires_grad:
+            (decay if param.ndim > 1 else no_decay).append(param)
+    return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+
+
+def _loss_function(multi_label: bool, smoothing: float) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+    if multi_label:
+        bce = nn.BCEWithLogitsLoss()
+        return lambda logits, target: bce(logits, target.float())
+    ce = nn.CrossEntropyLoss(label_smoothing=smoothing)
+    return lambda logits, target: ce(logits, target)
+
+
+def train(
+    network: Network,
+    source_text: str,
+    data: DataSpec,
+    config: TrainConfig,
+    *,
+    out_dir: Path | None = None,
+    resume: bool = False,
+    source_path: str | None = None,
+) -> TrainResult:
+    """Train `network` on `data` for `config.iterations` steps, then evaluate on the validation
+    split. With `out_dir`, write checkpoints and metrics there; `resume` continues from its
+    checkpoint and reaches exactly the state an uninterrupted run would have reached."""
+    dist = current()
+    place = placement(config, local_rank=dist.local_rank)
+    torch.manual_seed(config.seed)
+    frames = config.frames or data.frames or _header_value(network, "frames") or data.default_frames
+    size = config.size or data.size or _header_value(network, "size") or data.default_size
+    datasets = data.datasets(frames=frames, size=size)
+    model = build_for_data(network, source_text, data, width=config.width, source_path=source_path)
+    model.to(place.device)
+    if place.channels_last:
+        model.to(memory_format=torch.channels_last_3d)
+    optimizer = torch.optim.SGD(_param_groups(model, config.weight_decay), lr=config.peak_lr, momentum=config.momentum)
+    scheduler = warmup_cosine(optimizer, total=config.iterations, warmup=config.warmup_iterations)
+    history: list[dict[str, float]] = []
+    step = 0
+    checkpoint_path = out_dir / CHECKPOINT if out_dir else None
+    if resume and checkpoint_path and checkpoint_path.exists():
+        state = load_checkpoint(checkpoint_path)
+        if state["architecture"] != architecture_hash(network):
+            raise TrainingError(f"{checkpoint_path} belongs to another architecture; use a new --out")
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        step, history = state["step"], state["history"]
+    wrapped = dist.wrap(model, place)
+    runner = torch.compile(wrapped) if config.compile else wrapped
+    loss_fn = _loss_function(data.multi_label, config.label_smoothing)
+    sampler = ResumableSampler(
+        len(datasets.train),
+        seed=config.seed,
+        start=step * config.batch_size * dist.world,
+        rank=dist.rank,
+        world=dist.world,
+    )
+    loader = DataLoader(
+        SeededSamples(datasets.train),
+        batch_size=config.batch_size,
+        sampler=sampler,
+        num_workers=config.workers,
+        pin_memory=place.device.type == "cuda",
+        persistent_workers=config.workers > 0,
+    )
+    log = MetricsLog(out_dir) if out_dir and dist.is_main else None
+    progress = TrainingProgress(total=config.iterations, start=step, enabled=config.progress and dist.is_main)
+    started = time.perf_counter()
+    batches = iter(loader)
+
+    def save() -> None:
+        if checkpoint_path and dist.is_main:
+            save_checkpoint(
+                checkpoint_path,
+                {
+                    "model": model.state_dict(),
+                    "optimizer": optimizer.state_dict(),
+                    "scheduler": scheduler.state_dict(),
+                    "step": step,
+                    "history": history,
+                    "architecture": architecture_hash(network),
+                    "config": config.model_dump(),
+                },
+            )
+
+    with progress:
+        model.train()
+        window_loss, window_count, window_start = 0.0, 0, time.perf_counter()
+        while step < config.iterations:
+            batch = next(batches)
+            inputs, labels = model_inputs(batch, network, place)
+            with place.autocast():
+                logits = runner(**inputs)
+                loss = loss_fn(logits.float(), labels)
+            if not math.isfinite(loss.item()):
+                raise TrainingError(f"loss became {loss.item()} at iteration {step}")
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            scheduler.step()
+            step += 1
+            window_loss += loss.item()
+            window_count += 1
+            clips = config.batch_size * dist.world
+            progress.advance(loss=loss.item(), clips=clips)
+            if step % config.log_every == 0 or step == config.iterations:
+                elapsed = time.perf_counter() - window_start
+                row = {
+                    "step": step,
+                    "loss": window_loss / window_count,
+                    "lr": scheduler.get_last_lr()[0],
+                    "clips_per_s": window_count * clips / max(elapsed, 1e-9),
+                }
+                history.append(row)
+                if log:
+                    log.write("train", row)
+                window_loss, window_count, window_start = 0.0, 0, time.perf_counter()
+            if config.eval_every and step % config.eval_every == 0 and step < config.iterations:
+                metrics = _evaluate(model, network, datasets.val, data, config, place, dist)
+                if log and metrics:
+                    log.write("val", {"step": step, **metrics})
+                model.train()
+            if config.checkpoint_every and step % config.checkpoint_every == 0:
+                save()
+    seconds = time.perf_counter() - started
+    save()
+    metrics = _evaluate(model, network, datasets.val, data, config, place, dist)
+    if log:
+        log.write("val", {"step": step, **metrics})
+        log.close()
+    return TrainResult(
+        metrics=metrics,
+        edge_weights=edge_weights(model, network),
+        history=history,
+        iterations=step,
+        seconds=seconds,
+        placement=place.describe(),
+        checkpoint=checkpoint_path,
+    )
+
+
+def _header_value(network: Network, name: str) -> int | None:
+    """The file's clip setting only when the file states it (the defaults are for full-size video)."""
+    return getattr(network.header, name) if name in network.header.model_fields_set else None
+
+
+def _evaluate(
+    model: nn.Module,
+    network: Network,
+    dataset: Any,
+    data: DataSpec,
+    config: TrainConfig,
+    place: Placement,
+    dist: Distributed,
+) -> dict[str, float]:
+    if not dist.is_main:
+        dist.barrier()
+        return {}
+    metrics = evaluate(
+        model,
+        network,
+        dataset,
+        multi_label=data.multi_label,
+        batch_size=config.batch_size,
+        place=place,
+        workers=config.workers,
+        limit=config.max_eval_samples,
+    )
+    dist.barrier()
+    return metrics

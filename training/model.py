@@ -1,0 +1,58 @@
+"""Between the data and a compiled network: building it for the data's classes, feeding it the
+inputs it declares, and reading back its learned connection weights."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+
+from anet.compiler import compile_to_module
+from anet.compiler.names import fusion_attribute
+from anet.data.spec import DataSpec
+from anet.dsl import Network
+from anet.training.device import Placement
+
+
+class DataMismatchError(ValueError):
+    """The network needs an input the data does not provide."""
+
+
+def check_inputs(network: Network, data: DataSpec) -> None:
+    modalities = {s.modality for s in network.stems}
+    if "object" in modalities:
+        raise DataMismatchError("the network has an object stem, but no data layout provides segmentation maps yet")
+    if "flow" in modalities and network.header.flow == "input" and not data.has_flow:
+        raise DataMismatchError(
+            f"{network.header.name} reads precomputed flow (`flow input`), but the data "
+            f"{data.text!r} has none: use `flow computed` or data with flow"
+        )
+
+
+def build_for_data(
+    network: Network, source_text: str, data: DataSpec, *, width: float | None = None, source_path: str | None = None
+) -> nn.Module:
+    check_inputs(network, data)
+    module = compile_to_module(network, source_text, source_path)
+    return module.build_model(num_classes=data.num_classes, width=width)
+
+
+def model_inputs(
+    batch: dict[str, Any], network: Network, place: Placement
+) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
+    """The keyword arguments of the generated `forward` and the labels, on the model's device."""
+    modalities = {s.modality for s in network.stems}
+    wanted = []
+    if "rgb" in modalities or ("flow" in modalities and network.header.flow == "computed"):
+        wanted.append("rgb")
+    if "flow" in modalities and "flow" in batch:
+        wanted.append("flow")  # precomputed flow replaces the in-network computation
+    fmt = torch.channels_last_3d if place.channels_last else torch.contiguous_format
+    inputs = {k: batch[k].to(place.device, non_blocking=True).contiguous(memory_format=fmt) for k in wanted}
+    return inputs, batch["label"].to(place.device, non_blocking=True)
+
+
+def edge_weights(model: nn.Module, network: Network) -> dict[str, list[float]]:
+    """Sigmoid weight of every input of every multi-input block, in input order."""
+    return {b.id: getattr(model, fusion_attribute(b.id)).edge_weights() for b in network.blocks if len(b.inputs) > 1}
