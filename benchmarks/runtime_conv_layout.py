@@ -5,8 +5,9 @@ Tensors are [B, C, T, H, W] everywhere. A per-frame k x k conv can be written as
 * ``conv3d``: ``nn.Conv3d`` with kernel (1, k, k) straight on the 5D tensor (no layout change);
 * ``conv2d+copy``: permute/reshape to [B*T, C, H, W], ``nn.Conv2d``, permute back (two copies);
 * ``conv2d-CL``: the same Conv2d, but on activations stored channels-last (``channels_last_3d``),
-  where the [B*T, C, H, W] view is free; temporal convs become (k, 1) Conv2d on the free
-  [B, C, T, H*W] view. This column runs the real ``anet.runtime`` modules.
+  where the [B*T, C, H, W] view is free; temporal convs become (3, 1) Conv2d on the free
+  [B, C, T, H*W] view. This column runs the real ``anet.runtime`` modules (the other two use a
+  (3, 1, 1) Conv3d for the temporal conv).
 
 All three hold exactly the same parameters (asserted). The script times a 2D module (first of a
 block: stride + projection shortcut) and a (2+1)D module of an AssembleNet-50 block at each paper
@@ -25,9 +26,10 @@ import time
 
 import torch
 import torch.nn.functional as F
+from torch import Tensor, nn
+
 from anet.runtime import LEVEL_WIDTHS, ResidualModule2D, ResidualModule2Plus1D
 from anet.runtime.layers import FrameConvBN, SameMaxPool, per_frame
-from torch import Tensor, nn
 
 VARIANTS = ("conv3d", "conv2d+copy", "conv2d-CL")
 # (paper level, block input channels, C, input size); AssembleNet-50 (Table 5), 224x224 clips.

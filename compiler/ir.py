@@ -15,6 +15,7 @@ from anet import __version__
 from anet.compiler.names import class_name, fusion_attribute, node_attribute, node_variable, source_label
 from anet.compiler.pyformat import INDENT, Arg, PyList, call, signature, wrap
 from anet.dsl import Block, Network, Stem, architecture_hash
+from anet.dsl.constants import LEVEL_WIDTHS
 from anet.dsl.printer import format_weight
 
 # The runtime version this compiler's output needs (checked when the generated module loads).
@@ -93,6 +94,7 @@ def _node_lines(network: Network, node: Stem | Block) -> tuple[list[str], list[s
         [
             ("in_channels", in_channels),
             ("channels", f"rt.scale_channels({node.channels}, width)"),
+            ("mid_channels", f"rt.scale_channels({LEVEL_WIDTHS[node.level - 1]}, width)"),
             ("level", str(node.level)),
             ("r", str(node.r)),
             ("stride", str(node.stride)),

@@ -14,6 +14,10 @@ DEFAULT_BUDGETS: dict[int, tuple[int, int, int, int, int]] = {
     101: (128, 128, 256, 384, 256),
 }
 
+# Width D of the 3x3 convs at levels 1-4, fixed per level (appendix A.2): what makes split and
+# merge keep the parameter count.
+LEVEL_WIDTHS: tuple[int, int, int, int] = (64, 128, 256, 512)
+
 DILATIONS: tuple[int, ...] = (1, 2, 4, 8)
 STRIDES: tuple[int, ...] = (1, 2)
 LEVELS: tuple[int, ...] = (1, 2, 3, 4)

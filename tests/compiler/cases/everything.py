@@ -35,6 +35,7 @@ class Child0042(nn.Module):
         self.node_b4 = rt.Block(
             in_channels=self.node_s_rgb.out_channels,
             channels=rt.scale_channels(64, width),
+            mid_channels=rt.scale_channels(64, width),
             level=1,
             r=1,
             stride=1,
@@ -52,6 +53,7 @@ class Child0042(nn.Module):
         self.node_b5 = rt.Block(
             in_channels=self.fuse_b5.out_channels,
             channels=rt.scale_channels(64, width),
+            mid_channels=rt.scale_channels(64, width),
             level=1,
             r=8,
             stride=1,
@@ -65,6 +67,7 @@ class Child0042(nn.Module):
         self.node_b8 = rt.Block(
             in_channels=self.fuse_b8.out_channels,
             channels=rt.scale_channels(128, width),
+            mid_channels=rt.scale_channels(128, width),
             level=2,
             r=2,
             stride=2,
@@ -78,6 +81,7 @@ class Child0042(nn.Module):
         self.node_b8a = rt.Block(
             in_channels=self.fuse_b8a.out_channels,
             channels=rt.scale_channels(128, width),
+            mid_channels=rt.scale_channels(128, width),
             level=2,
             r=2,
             stride=2,
@@ -91,6 +95,7 @@ class Child0042(nn.Module):
         self.node_12 = rt.Block(
             in_channels=self.fuse_12.out_channels,
             channels=rt.scale_channels(512, width),
+            mid_channels=rt.scale_channels(256, width),
             level=3,
             r=1,
             stride=2,
@@ -99,6 +104,7 @@ class Child0042(nn.Module):
         self.node_14 = rt.Block(
             in_channels=self.node_12.out_channels,
             channels=rt.scale_channels(512, width),
+            mid_channels=rt.scale_channels(512, width),
             level=4,
             r=2,
             stride=2,

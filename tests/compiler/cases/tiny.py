@@ -40,6 +40,7 @@ class Tiny(nn.Module):
         self.node_a = rt.Block(
             in_channels=self.fuse_a.out_channels,
             channels=rt.scale_channels(32, width),
+            mid_channels=rt.scale_channels(64, width),
             level=1,
             r=2,
             stride=1,
@@ -48,6 +49,7 @@ class Tiny(nn.Module):
         self.node_b = rt.Block(
             in_channels=self.node_a.out_channels,
             channels=rt.scale_channels(64, width),
+            mid_channels=rt.scale_channels(128, width),
             level=2,
             r=1,
             stride=2,
@@ -61,6 +63,7 @@ class Tiny(nn.Module):
         self.node_c = rt.Block(
             in_channels=self.fuse_c.out_channels,
             channels=rt.scale_channels(128, width),
+            mid_channels=rt.scale_channels(256, width),
             level=3,
             r=4,
             stride=2,
@@ -69,6 +72,7 @@ class Tiny(nn.Module):
         self.node_d = rt.Block(
             in_channels=self.node_c.out_channels,
             channels=rt.scale_channels(256, width),
+            mid_channels=rt.scale_channels(512, width),
             level=4,
             r=8,
             stride=2,

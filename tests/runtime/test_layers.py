@@ -1,0 +1,209 @@
+"""anet.runtime.layers: padding rules, TF 'same' max-pool, conv units, BN settings, width scaling."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from anet.runtime import scale_channels
+from anet.runtime.layers import (
+    BN_EPS,
+    BN_MOMENTUM,
+    FrameConvBN,
+    SameMaxPool,
+    TemporalConvBN,
+    batch_norm,
+    over_time,
+    per_frame,
+    same_max_pool,
+    tf_same_padding,
+)
+
+
+def n_params(m: torch.nn.Module) -> int:
+    return sum(p.numel() for p in m.parameters())
+
+
+# --- width multiplier -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("c", "width", "expected"), [
+    (64, 1.0, 64), (64, 0.5, 32), (64, 0.25, 16), (32, 0.1, 3), (3, 0.1, 1), (1, 0.01, 1), (10, 1.26, 13),
+])
+def test_scale_channels(c, width, expected):
+    assert scale_channels(c, width) == expected
+
+
+@pytest.mark.parametrize(("c", "width"), [(0, 1.0), (8, 0.0), (8, -1.0)])
+def test_scale_channels_rejects_bad_input(c, width):
+    with pytest.raises(ValueError):
+        scale_channels(c, width)
+
+
+# --- TF "same" padding and max-pool -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(("size", "kernel", "stride", "expected"), [
+    (112, 3, 2, (0, 1)),  # even map: TF puts the odd padding pixel at the end
+    (113, 3, 2, (1, 1)),
+    (56, 2, 2, (0, 0)),
+    (57, 2, 2, (0, 1)),
+    (14, 4, 4, (1, 1)),
+    (13, 4, 4, (1, 2)),
+    (7, 7, 2, (3, 3)),
+])
+def test_tf_same_padding(size, kernel, stride, expected):
+    assert tf_same_padding(size, kernel, stride) == expected
+    begin, end = expected
+    assert (size + begin + end - kernel) // stride + 1 == math.ceil(size / stride)
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 7, 8, 32, 33, 56, 57])
+@pytest.mark.parametrize(("kernel", "stride"), [(3, 2), (2, 2), (4, 4), (3, 3), (8, 8), (2, 1), (3, 1)])
+def test_same_max_pool_matches_reference(size, kernel, stride, pool_reference):
+    x = torch.randn(2, 3, 2, size, size + 1)
+    out = same_max_pool(x, (kernel, kernel), (stride, stride))
+    assert out.shape[-2:] == (math.ceil(size / stride), math.ceil((size + 1) / stride))
+    torch.testing.assert_close(out, pool_reference(x, (kernel, kernel), (stride, stride)), rtol=0, atol=0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(h=st.integers(1, 40), w=st.integers(1, 40), kh=st.integers(1, 6), kw=st.integers(1, 6),
+       sh=st.integers(1, 6), sw=st.integers(1, 6), channels_last=st.booleans())
+def test_same_max_pool_any_shape(h, w, kh, kw, sh, sw, channels_last, pool_reference):
+    x = torch.randn(1, 2, 3, h, w)
+    if channels_last:
+        x = x.contiguous(memory_format=torch.channels_last_3d)
+    expected = pool_reference(x, (kh, kw), (sh, sw))
+    torch.testing.assert_close(same_max_pool(x, (kh, kw), (sh, sw)), expected, rtol=0, atol=0)
+
+
+def test_same_max_pool_uses_minus_infinity_padding():
+    x = -torch.ones(1, 1, 1, 4, 4) * 5  # all negative: zero padding would leak zeros into the result
+    assert torch.all(SameMaxPool(kernel=3, stride=2)(x) == -5)
+
+
+def test_same_max_pool_keeps_time():
+    x = torch.randn(1, 2, 5, 9, 9)
+    assert SameMaxPool(kernel=3, stride=2)(x).shape == (1, 2, 5, 5, 5)
+    assert n_params(SameMaxPool(kernel=3, stride=2)) == 0
+
+
+# --- BN settings -------------------------------------------------------------------------------
+
+
+def test_batch_norm_settings():
+    bn = batch_norm(6)
+    assert (bn.momentum, bn.eps) == (BN_MOMENTUM, BN_EPS) == (0.01, 1e-5)
+    assert torch.all(bn.weight == 1) and torch.all(bn.bias == 0)
+    assert torch.all(batch_norm(6, zero_gamma=True).weight == 0)
+    assert n_params(bn) == 2 * 6
+
+
+# --- conv units --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("kernel", "stride", "size", "out"), [
+    (7, 2, 7, 4),  # TF fixed padding: a 7x7 map becomes 4x4 at stride 2
+    (7, 2, 224, 112), (7, 2, 33, 17), (3, 2, 56, 28), (3, 2, 7, 4), (3, 1, 9, 9), (1, 2, 7, 4), (1, 1, 5, 5),
+])
+def test_frame_conv_shapes_and_params(kernel, stride, size, out):
+    unit = FrameConvBN(in_channels=3, out_channels=5, kernel=kernel, stride=stride)
+    assert n_params(unit) == kernel * kernel * 3 * 5 + 2 * 5
+    assert unit.conv.bias is None
+    assert unit(torch.randn(2, 3, 3, size, size)).shape == (2, 5, 3, out, out)
+
+
+def test_frame_conv_is_a_per_frame_conv_with_fixed_padding():
+    unit = FrameConvBN(in_channels=2, out_channels=3, kernel=3, stride=2, relu=False).eval()
+    x = torch.randn(2, 2, 4, 8, 7)
+    weight = unit.conv.weight.detach()
+    expected = torch.stack(
+        [F.conv2d(F.pad(x[:, :, t], (1, 1, 1, 1)), weight, stride=2) for t in range(x.shape[2])], dim=2
+    )
+    bn = unit.bn
+    expected = (expected - bn.running_mean[None, :, None, None, None]) / torch.sqrt(
+        bn.running_var[None, :, None, None, None] + bn.eps
+    )
+    torch.testing.assert_close(unit(x), expected, rtol=1e-5, atol=1e-5)
+
+
+def test_relu_flag():
+    x = torch.randn(2, 3, 2, 6, 6)
+    assert (FrameConvBN(in_channels=3, out_channels=4, kernel=3)(x) >= 0).all()
+    assert (FrameConvBN(in_channels=3, out_channels=4, kernel=3, relu=False)(x) < 0).any()
+
+
+def test_conv_init_is_kaiming_fan_out():
+    unit = FrameConvBN(in_channels=64, out_channels=256, kernel=3)
+    expected_std = math.sqrt(2.0 / (256 * 3 * 3))
+    assert unit.conv.weight.std().item() == pytest.approx(expected_std, rel=0.05)
+
+
+@pytest.mark.parametrize("r", [1, 2, 4, 8])
+@pytest.mark.parametrize("frames", [1, 3, 8])
+def test_temporal_conv_keeps_time(r, frames):
+    unit = TemporalConvBN(in_channels=3, out_channels=4, kernel=3, dilation=r)
+    assert n_params(unit) == 3 * 3 * 4 + 2 * 4
+    assert unit(torch.randn(2, 3, frames, 5, 6)).shape == (2, 4, frames, 5, 6)
+
+
+@pytest.mark.parametrize(("r", "t0"), [(1, 5), (2, 5), (3, 5), (4, 0), (4, 9)])
+def test_temporal_dilation_impulse(r, t0):
+    """y[t] = w0 x[t - r] + w1 x[t] + w2 x[t + r], zero outside the clip: an impulse at t0 shows up
+    at t0 + r (w0), t0 (w1) and t0 - r (w2) only, in every pixel, for every r."""
+    unit = TemporalConvBN(in_channels=1, out_channels=1, kernel=3, dilation=r)
+    w = torch.tensor([2.0, 3.0, 5.0])
+    with torch.no_grad():
+        unit.conv.weight.copy_(w.view(1, 1, 3, 1))
+    x = torch.zeros(1, 1, 10, 2, 3)
+    x[:, :, t0] = 1.0
+    y = over_time(unit.conv, x)
+    expected = torch.zeros(10)
+    for offset, tap in ((r, w[0]), (0, w[1]), (-r, w[2])):
+        if 0 <= t0 + offset < 10:
+            expected[t0 + offset] = tap
+    assert y.shape == x.shape
+    torch.testing.assert_close(y[0, 0], expected.view(10, 1, 1).expand(10, 2, 3))
+
+
+def test_temporal_conv_kernel_5_dilation():
+    unit = TemporalConvBN(in_channels=1, out_channels=1, kernel=5, dilation=2)
+    with torch.no_grad():
+        unit.conv.weight.copy_(torch.arange(1.0, 6.0).view(1, 1, 5, 1))
+    x = torch.zeros(1, 1, 12, 1, 1)
+    x[:, :, 6] = 1.0
+    y = over_time(unit.conv, x)[0, 0, :, 0, 0]
+    expected = torch.zeros(12)
+    expected[[10, 8, 6, 4, 2]] = torch.arange(1.0, 6.0)
+    torch.testing.assert_close(y, expected)
+
+
+def test_even_kernels_are_rejected():
+    with pytest.raises(ValueError):
+        FrameConvBN(in_channels=1, out_channels=1, kernel=2)
+    with pytest.raises(ValueError):
+        TemporalConvBN(in_channels=1, out_channels=1, kernel=3, dilation=0)
+
+
+def test_views_give_the_same_result_for_any_memory_format():
+    conv = FrameConvBN(in_channels=4, out_channels=6, kernel=3, stride=2)
+    x = torch.randn(3, 4, 5, 9, 10)
+    a = per_frame(conv.conv, x)
+    b = per_frame(conv.conv, x.contiguous(memory_format=torch.channels_last_3d))
+    torch.testing.assert_close(a, b)
+    assert b.is_contiguous(memory_format=torch.channels_last_3d)
+    one = x[:1, :, :1]  # a single frame: ambiguous strides, still channels-last out
+    assert per_frame(conv.conv, one.contiguous(memory_format=torch.channels_last_3d)).is_contiguous(
+        memory_format=torch.channels_last_3d
+    )
+    tconv = TemporalConvBN(in_channels=4, out_channels=6, kernel=3, dilation=2).conv
+    for clip in (x, x[:1]):  # a single clip has ambiguous strides too
+        cl = clip.contiguous(memory_format=torch.channels_last_3d)
+        torch.testing.assert_close(over_time(tconv, clip), over_time(tconv, cl))
+        assert over_time(tconv, cl).is_contiguous(memory_format=torch.channels_last_3d)
