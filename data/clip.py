@@ -33,6 +33,8 @@ class ClipConfig:
         flip: probability of a horizontal flip in training (0 where labels depend on direction).
         eval_short_side: short side before the evaluation centre crop; None means `size` (the whole
             short side is kept). 256 for 224 crops is the usual ratio.
+        temporal: where clips start: "random" or "center"; None follows `train`. Evaluation with
+            several random long crops per video (Charades) uses "random" with `train=False`.
     """
 
     frames: int = 8
@@ -41,6 +43,7 @@ class ClipConfig:
     train: bool = False
     flip: float = 0.5
     eval_short_side: int | None = None
+    temporal: str | None = None
 
     def __post_init__(self) -> None:
         if self.size < 1:
@@ -48,7 +51,8 @@ class ClipConfig:
         self.sampler()  # validates frames and fps
 
     def sampler(self) -> ClipSampler:
-        return ClipSampler(frames=self.frames, fps=self.fps, mode="random" if self.train else "center")
+        mode = self.temporal or ("random" if self.train else "center")
+        return ClipSampler(frames=self.frames, fps=self.fps, mode=mode)  # type: ignore[arg-type]
 
     def transform(self) -> TrainTransform | EvalTransform:
         if self.train:

