@@ -157,11 +157,14 @@ def add_head(
     positions: Positions | None = None,
     key: str | None = None,
 ) -> None:
-    """The sink node of the paper: pool over time and space, concatenate the level-4 outputs, FC.
+    """The sink node of the paper: pool over time and space, combine the level-4 outputs (mean when
+    their channel counts agree, as the runtime does, else concatenation), FC.
 
     `key` (an HTML label) becomes a legend node beside the head, where the figure has room.
     """
     header = network.header
+    top_blocks = network.top_level
+    combine = "" if len(top_blocks) < 2 else ("mean, " if len({b.channels for b in top_blocks}) == 1 else "concat, ")
     with graph.subgraph(name="head") as rank:
         rank.attr(rank="same")
         if caption:
@@ -177,14 +180,14 @@ def add_head(
         rank.node(
             HEAD_ID,
             label=(
-                f'<<B>head</B><BR/><FONT POINT-SIZE="10">{header.pool}-pool, concat, FC<BR/>'
+                f'<<B>head</B><BR/><FONT POINT-SIZE="10">{header.pool}-pool, {combine}FC<BR/>'
                 f"{header.classes} classes</FONT>>"
             ),
             shape="box",
             style="filled",
             fillcolor=HEAD_COLOURS.fill,
             color=HEAD_COLOURS.line,
-            tooltip=f"head: {header.pool} pooling of every level-4 block, concatenated, FC to {header.classes}",
+            tooltip=f"head: {header.pool} pooling of every level-4 block, {combine}FC to {header.classes} classes",
             **_pinned(positions, HEAD_ID),
         )
         if key is not None:
