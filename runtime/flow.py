@@ -180,7 +180,7 @@ def tvl1_pairs(
         or second.requires_grad
         or any(isinstance(v, Tensor) and v.requires_grad for v in (theta, lam, tau))
     )
-    if traced or grad:
+    if traced or grad or first.device.type == "meta":
         return _tvl1_functional(first, second, iterations, theta, lam, tau)
     height, width = first.shape[-2:]
     if pairs_per_block is None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import torch
@@ -50,7 +49,9 @@ class Head(nn.Module):
         if self.pool == "avg":
             return self.fc(feats.mean(dim=2))
         logits = self.fc(feats.transpose(1, 2))  # [B, T, K]
-        attention = torch.softmax(logits / math.sqrt(int(logits.shape[1])), dim=1)
+        # 1/sqrt(T) from a tensor op, so traced and exported graphs keep the number of frames free.
+        scale = torch.ones_like(logits[0, :, 0]).sum().rsqrt()
+        attention = torch.softmax(logits * scale, dim=1)
         return (attention * logits).sum(dim=1)
 
     def extra_repr(self) -> str:

@@ -27,7 +27,6 @@ class TrainConfig(BaseModel):
     size: PositiveInt | None = None
     width: float | None = Field(default=None, gt=0)
     precision: Literal["auto", "fp32", "bf16"] = "auto"
-    channels_last: bool | None = None
     compile: bool = False
     device: str = "auto"
     workers: int = Field(default=0, ge=0)

@@ -1,8 +1,9 @@
-"""Where and how a model runs: device, autocast dtype, memory format.
+"""Where and how a model runs: device and autocast dtype.
 
-Defaults come from `benchmarks/cpu_settings.py` (measured side by side in one run): on CPU, bf16
-autocast with channels_last_3d tensors is the fastest setting that still trains (see the README
-table); on CUDA, bf16 autocast where the GPU supports it.
+Defaults come from `benchmarks/cpu_settings.py` (measured side by side in one run, README table):
+on this project's AVX2 CPUs bf16 autocast is 4-8x slower than fp32, so "auto" means fp32 on the CPU
+(`--precision bf16` remains available for CPUs with bf16 instructions); on CUDA, bf16 autocast where
+the GPU supports it. Memory layout needs no setting: the runtime keeps activations channels-last.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from anet.training.config import TrainConfig
 class Placement:
     device: torch.device
     autocast_dtype: torch.dtype | None
-    channels_last: bool
 
     @contextlib.contextmanager
     def autocast(self) -> Iterator[None]:
@@ -34,15 +34,7 @@ class Placement:
         precision = (
             "fp32" if self.autocast_dtype is None else f"{str(self.autocast_dtype).removeprefix('torch.')} autocast"
         )
-        layout = ", channels_last" if self.channels_last else ""
-        return f"{self.device.type} ({precision}{layout})"
-
-
-def cpu_supports_bf16() -> bool:
-    """bf16 autocast is only fast where the CPU has bf16 or AVX-512 instructions (oneDNN)."""
-    return torch.backends.mkldnn.is_available() and bool(
-        getattr(torch.backends.cpu, "get_cpu_capability", lambda: "")() in ("AVX512", "AVX512_BF16", "AMX")
-    )
+        return f"{self.device.type} ({precision})"
 
 
 def placement(config: TrainConfig, *, local_rank: int = 0) -> Placement:
@@ -57,6 +49,5 @@ def placement(config: TrainConfig, *, local_rank: int = 0) -> Placement:
     elif device.type == "cuda":
         dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else None
     else:
-        dtype = torch.bfloat16 if cpu_supports_bf16() else None
-    channels_last = config.channels_last if config.channels_last is not None else dtype is not None
-    return Placement(device, dtype, channels_last)
+        dtype = None
+    return Placement(device, dtype)

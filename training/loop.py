@@ -87,8 +87,6 @@ def train(
     datasets = data.datasets(frames=frames, size=size)
     model = build_for_data(network, source_text, data, width=config.width, source_path=source_path)
     model.to(place.device)
-    if place.channels_last:
-        model.to(memory_format=torch.channels_last_3d)
     optimizer = torch.optim.SGD(_param_groups(model, config.weight_decay), lr=config.peak_lr, momentum=config.momentum)
     scheduler = warmup_cosine(optimizer, total=config.iterations, warmup=config.warmup_iterations)
     history: list[dict[str, float]] = []

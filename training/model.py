@@ -48,8 +48,7 @@ def model_inputs(
         wanted.append("rgb")
     if "flow" in modalities and "flow" in batch:
         wanted.append("flow")  # precomputed flow replaces the in-network computation
-    fmt = torch.channels_last_3d if place.channels_last else torch.contiguous_format
-    inputs = {k: batch[k].to(place.device, non_blocking=True).contiguous(memory_format=fmt) for k in wanted}
+    inputs = {k: batch[k].to(place.device, non_blocking=True) for k in wanted}
     return inputs, batch["label"].to(place.device, non_blocking=True)
 
 

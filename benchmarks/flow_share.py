@@ -1,0 +1,131 @@
+"""Share of AssembleNet-50's forward time spent in the representation-flow (TV-L1) layer.
+
+The authors' layer took about 40 % of the forward time of AssembleNet-50 on a CPU; the target
+for ours is under 25 %. The generated AssembleNet-50 (width 1, eval, no grad) runs on one clip of
+1 x 3 x 32 x 224 x 224, and the share is measured three ways, interleaved over ``--repeats``
+rounds so that load changes on a shared machine hit all of them alike:
+
+* ``hooks``: forward pre/post hooks on ``model.flow`` time the layer inside each whole forward;
+  share = time inside the layer / time of that forward;
+* ``alone``: the flow layer called on its own on the same clip, against the whole forward;
+* ``difference``: the whole forward minus the forward with the same flow passed in (``flow=``,
+  which skips the layer), against the whole forward.
+
+Run from the repository root::
+
+    python benchmarks/flow_share.py [--quick] [--threads 2] [--repeats 5]
+
+``--quick`` uses 1 x 3 x 8 x 112 x 112 and 3 repeats (well under a minute).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+from pathlib import Path
+
+import torch
+from torch import Tensor, nn
+
+from anet.compiler import compile_file
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def now() -> float:
+    return time.perf_counter()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="1 x 3 x 8 x 112 x 112, 3 repeats")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=None, help="timed rounds (default 5, quick 3)")
+    parser.add_argument("--frames", type=int, default=None)
+    parser.add_argument("--size", type=int, default=None)
+    parser.add_argument("--file", default=str(ROOT / "examples" / "assemblenet50.anet"))
+    args = parser.parse_args()
+    repeats = args.repeats or (3 if args.quick else 5)
+    frames = args.frames or (8 if args.quick else 32)
+    size = args.size or (112 if args.quick else 224)
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+
+    model = compile_file(args.file).build_model().eval()
+    rgb = torch.rand(1, 3, frames, size, size)
+    inside: list[float] = []
+    started: list[float] = []
+
+    def before(_module: nn.Module, _args: tuple[Tensor, ...]) -> None:
+        started.append(now())
+
+    def after(_module: nn.Module, _args: tuple[Tensor, ...], _out: Tensor) -> None:
+        inside.append(now() - started.pop())
+
+    model.flow.register_forward_pre_hook(before)
+    model.flow.register_forward_hook(after)
+
+    def whole() -> float:
+        start = now()
+        model(rgb)
+        return now() - start
+
+    with torch.no_grad():
+        flow = model.flow(rgb)
+    inside.clear()
+
+    def flow_given() -> float:
+        start = now()
+        model(rgb, flow=flow)
+        return now() - start
+
+    def flow_alone() -> float:
+        start = now()
+        model.flow(rgb)
+        return now() - start
+
+    load = os.getloadavg()[0]
+    print(
+        f"{Path(args.file).name}: 1 x 3 x {frames} x {size} x {size}, eval, no grad, "
+        f"{model.flow.iterations} TV-L1 iterations; torch {torch.__version__}, {torch.get_num_threads()} threads, "
+        f"{repeats} rounds after 1 warm-up{', QUICK size' if args.quick else ''}; load average {load:.2f}"
+        + (" (OTHER PROCESSES ARE RUNNING: timings are unreliable)" if load > 0.5 else "")
+    )
+    times: dict[str, list[float]] = {"whole": [], "flow given": [], "flow alone": [], "hooks": []}
+    with torch.no_grad():
+        whole(), flow_given(), flow_alone()  # warm-up
+        inside.clear()
+        for _ in range(repeats):
+            times["whole"].append(whole())
+            times["hooks"].append(inside.pop())
+            times["flow given"].append(flow_given())
+            times["flow alone"].append(flow_alone())
+            inside.clear()
+    hook_shares = [h / w for h, w in zip(times["hooks"], times["whole"], strict=True)]
+    w_min, w_med = min(times["whole"]), statistics.median(times["whole"])
+    print(f"{'':40}{'min ms':>10}{'median ms':>12}")
+    rows = [
+        ("whole forward (flow computed)", times["whole"]),
+        ("  flow layer inside it (hooks)", times["hooks"]),
+        ("whole forward with flow= given", times["flow given"]),
+        ("flow layer alone", times["flow alone"]),
+    ]
+    for label, values in rows:
+        print(f"{label:40}{min(values) * 1e3:10.1f}{statistics.median(values) * 1e3:12.1f}")
+    diff_min = w_min - min(times["flow given"])
+    diff_med = w_med - statistics.median(times["flow given"])
+    print("share of the forward time in the flow layer (target < 25 %):")
+    print(f"  hooks:      {min(hook_shares):6.1%} (min)  {statistics.median(hook_shares):6.1%} (median)")
+    print(
+        f"  alone:      {min(times['flow alone']) / w_min:6.1%} (min)  "
+        f"{statistics.median(times['flow alone']) / w_med:6.1%} (median)"
+    )
+    print(f"  difference: {diff_min / w_min:6.1%} (min)  {diff_med / w_med:6.1%} (median)")
+    verdict = "ok" if statistics.median(hook_shares) < 0.25 else "ABOVE TARGET"
+    print(f"verdict (median of the hook shares): {verdict}; load average at the end {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,101 @@
+"""Shared helpers of the generated-model tests: example files, header variants, compiled modules."""
+
+from __future__ import annotations
+
+import re
+import types
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import torch
+from torch import nn
+
+from anet.compiler import compile_to_module
+from anet.dsl import parse
+
+ROOT = Path(__file__).parents[2]
+EXAMPLES = ROOT / "examples"
+
+
+def with_header(text: str, **settings: str) -> str:
+    """``text`` with header settings replaced or added, e.g. ``with_header(t, edges="learned", pool="max")``."""
+    for key, value in settings.items():
+        line = re.compile(rf"^[ \t]+{key}[ \t].*$", re.MULTILINE)
+        if line.search(text):
+            text = line.sub(f"  {key} {value}", text, count=1)
+        else:
+            text = re.sub(r"^(network .*)$", rf"\1\n  {key} {value}", text, count=1, flags=re.MULTILINE)
+    return text
+
+
+def compile_text(text: str, label: str = "variant.anet") -> types.ModuleType:
+    """Compile .anet source text (validated by the parser) into an imported generated module."""
+    return compile_to_module(parse(text, label), text, label)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread() -> Iterator[None]:
+    """Run these tests on one intra-op thread, restored afterwards.
+
+    On the shared 2-core machine, two OpenMP threads competing with other processes for the cores
+    made small operations 10-100x slower (a 0.05 s forward took 2-9 s: OpenMP waits for the thread
+    that lost its core), while one thread is immune to that. These tests check results, not
+    speed, and their cost is dominated by Python (tracing, compiling), so one thread loses little
+    even on an idle machine.
+    """
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+@pytest.fixture(scope="session")
+def example_text() -> Callable[[str], str]:
+    def read(name: str) -> str:
+        return (EXAMPLES / f"{name}.anet").read_text(encoding="utf-8")
+
+    return read
+
+
+@pytest.fixture(scope="session")
+def variant() -> Callable[..., types.ModuleType]:
+    """Compile an example with some header settings changed: ``variant("assemblenet50", pool="max")``."""
+
+    def build(name: str, **settings: str) -> types.ModuleType:
+        text = with_header((EXAMPLES / f"{name}.anet").read_text(encoding="utf-8"), **settings)
+        return compile_text(text, f"{name}.anet")
+
+    return build
+
+
+def _realistic_eval(model: nn.Module, *inputs: torch.Tensor) -> nn.Module:
+    """Move a fresh model away from its initialisation so that every path changes the output, then eval.
+
+    A fresh model starts with zero BN scales at the end of every residual branch (each module is
+    its shortcut) and a head with weights of std 0.01, so export or compile bugs in the branches
+    could hide under the tolerance. One training-mode forward sets BN running statistics; then BN
+    scales become random in [0.5, 1] and the head's weights standard normal.
+    """
+    torch.manual_seed(1)
+    with torch.no_grad():
+        model.train()(*inputs)
+        for m in model.modules():
+            if isinstance(m, nn.BatchNorm3d):
+                m.weight.uniform_(0.5, 1.0)
+                m.bias.uniform_(-0.1, 0.1)
+        model.head.fc.weight.normal_()
+    return model.eval()
+
+
+@pytest.fixture(scope="session")
+def realistic_eval() -> Callable[..., nn.Module]:
+    return _realistic_eval
+
+
+@pytest.fixture(scope="session")
+def header() -> Callable[..., str]:
+    """``header(text, **settings)``: see :func:`with_header`."""
+    return with_header
