@@ -42,7 +42,12 @@ from anet.dsl import format_network
 @click.option("--rounds", default=40, show_default=True, type=click.IntRange(min=0), help="Children to evolve.")
 @click.option("--threshold", type=click.FloatRange(0, 1), help="B of eq. 2 (default: B ~ U(0, 1) per edge).")
 @click.option("--random-seed", default=0, show_default=True, type=int, help="Seed of every random draw.")
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1), help="Candidates at once.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="Candidates trained at once (default 1; on --resume, the run's own). N consecutive rounds are "
+    "made from the same population, so the outcome depends on N.",
+)
 @click.option("--backend", type=click.Choice(["local", "ray"]), default="local", show_default=True)
 @click.option("--address", help="Ray cluster address (with --backend ray; default: a local Ray instance).")
 @click.option("--data", default="proxy", show_default=True, help="Data spec of the fitness task.")
@@ -70,7 +75,7 @@ def evolve(
     rounds: int,
     threshold: float | None,
     random_seed: int,
-    workers: int,
+    workers: int | None,
     backend: str,
     address: str | None,
     data: str,
@@ -97,7 +102,9 @@ def evolve(
         if state.config is None:
             raise CommandFailed(f"{run} has no recorded configuration to resume")
         config = EvolutionConfig.model_validate(
-            state.config | {"workers": workers, "backend": backend, "address": address}
+            state.config
+            | {"backend": backend, "address": address}
+            | ({} if workers is None else {"workers": workers})
         )
         seeds: list[str] = []
     else:
@@ -115,7 +122,7 @@ def evolve(
             rounds=rounds,
             threshold=threshold,
             seed=random_seed,
-            workers=workers,
+            workers=workers or 1,
             backend=backend,
             address=address,
             data=data,

@@ -12,6 +12,8 @@ trained every edge counts as 0.5, the sigmoid of the weights' zero-mean initiali
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 
 from anet.evolution.arch import Arch, EdgeKey
@@ -33,10 +35,12 @@ def guided_edges(arch: Arch, rng: np.random.Generator, *, threshold: float | Non
     allowed = arch.allowed_edges()
     absent = [e for e in allowed if e not in arch.edges]
     draws = rng.random(len(parent))
+    fan_in = Counter(block for _, block in parent)
     kept = [
         e
         for e, x in zip(parent, draws, strict=True)
-        if edge_weight(arch, e) > (threshold if threshold is not None else x)
+        # a single input is kept outright: its weight 1.0 is not above a threshold b = 1
+        if fan_in[e[1]] == 1 or edge_weight(arch, e) > (threshold if threshold is not None else x)
     ]
     dropped = len(parent) - len(kept)
     p_add = dropped / len(absent) if absent else 0.0

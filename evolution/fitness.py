@@ -26,6 +26,7 @@ class FitnessTask:
     data: str
     train: dict[str, Any]
     out_dir: str | None = None
+    threads: int | None = None  # torch threads in the worker: the cores shared among the workers
 
 
 @dataclass
@@ -53,9 +54,13 @@ def synthetic_fitness(text: str) -> tuple[float, dict[str, list[float]]]:
 
 
 def proxy_fitness(task: FitnessTask) -> tuple[float, dict[str, float], dict[str, list[float]]]:
+    import torch
+
     from anet.data.spec import parse_data_spec
     from anet.training import TrainConfig, train
 
+    if task.threads:
+        torch.set_num_threads(task.threads)
     network = parse(task.text)
     config = TrainConfig.model_validate(task.train)
     out_dir = Path(task.out_dir) if task.out_dir else None

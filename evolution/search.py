@@ -9,6 +9,7 @@ where a crash happened: `resume` replays the journal, retrains what was in fligh
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from anet.evolution.journal import JOURNAL, Journal, read
 from anet.evolution.mutate import as_candidate, child_header, make_child
 from anet.evolution.random_arch import random_architecture
 from anet.evolution.state import Candidate, SearchState
-from anet.evolution.store import candidate_text, sync_best, sync_file
+from anet.evolution.store import candidate_text, parse_text, remove_temporaries, sync_best, sync_file
 from anet.evolution.workers import Workers, make_workers
 
 Listener = Callable[[str, SearchState, Candidate | None], None]
@@ -65,6 +66,7 @@ class Search:
                         "seeds": [format_network(s) for s in self.seeds],
                     }
                 )
+            remove_temporaries(self.run_dir)
             for candidate in self.state.candidates.values():
                 sync_file(self.run_dir, candidate)
             workers = make_workers(
@@ -81,7 +83,11 @@ class Search:
                     members = [c.id for c in self.state.in_round(0) if c.status == "evaluated"]
                     self.record({"event": "population", "round": 0, "members": members})
                 while self.state.applied < cfg.rounds:
-                    batch = range(self.state.applied + 1, min(self.state.applied + cfg.workers, cfg.rounds) + 1)
+                    # Batches are fixed blocks of rounds (1..W, W+1..2W, ...), so that a resume
+                    # after a crash inside a batch finishes that batch rather than starting a new
+                    # one, whose children would come from another population than uninterrupted.
+                    batch_end = (self.state.applied // cfg.workers + 1) * cfg.workers
+                    batch = range(self.state.applied + 1, min(batch_end, cfg.rounds) + 1)
                     for round_ in batch:
                         cid = candidate_id(cfg.population - 1 + round_)
                         if cid not in self.state.candidates:
@@ -141,7 +147,7 @@ class Search:
             child, mutations = arch.to_network(keep_weights=False), (Mutation(kind="init", args=(str(splits),)),)
         else:
             parent_id = self.tournament(rng)
-            parent = parse(self.parent_text(parent_id))
+            parent = parse_text(self.parent_text(parent_id))
             child, mutations = make_child(
                 parent,
                 rng,
@@ -168,6 +174,13 @@ class Search:
 
     def tournament(self, rng: np.random.Generator) -> str:
         members = self.state.population
+        if not members:  # every candidate so far failed: say why, instead of max() of nothing
+            failed = [c for c in self.state.candidates.values() if c.status == "failed"]
+            first = f"; {failed[0].id}: {failed[0].reason}" if failed else ""
+            raise RuntimeError(
+                f"no trained candidate to select a parent from ({len(failed)} failed{first}); "
+                "fix the cause and resume with retry_failed (anet evolve --resume RUN --retry-failed)"
+            )
         size = min(self.config.tournament, len(members))
         drawn = [members[i] for i in sorted(rng.choice(len(members), size=size, replace=False))]
         return max(drawn, key=self.state.fitness)
@@ -189,7 +202,14 @@ class Search:
                 first_of_hash[candidate.hash] = candidate
                 to_train.append(candidate)
         tasks = [
-            FitnessTask(c.id, c.text, self.config.fitness, self.config.data, self.config.train.model_dump(mode="json"))
+            FitnessTask(
+                c.id,
+                c.text,
+                self.config.fitness,
+                self.config.data,
+                self.config.train.model_dump(mode="json"),
+                threads=max(1, (os.cpu_count() or 1) // self.config.workers),
+            )
             for c in to_train
         ]
         workers.run(tasks, self.report)

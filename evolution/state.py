@@ -62,7 +62,11 @@ class SearchState:
             c.status, c.reason, c.seconds = "failed", event["reason"], event.get("seconds", 0.0)
         elif kind == "population":
             self.population, self.applied = list(event["members"]), event["round"]
-            self.history.append({"round": event["round"], "members": list(event["members"])})
+            entry = {"round": event["round"], "members": list(event["members"])}
+            if self.history and self.history[-1]["round"] == event["round"]:
+                self.history[-1] = entry  # retried candidates joined the population of that round
+            else:
+                self.history.append(entry)
         else:
             raise ValueError(f"unknown journal event {kind!r}")
 

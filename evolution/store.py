@@ -5,17 +5,21 @@
                                  trained, its fitness and learned connection weights
     RUN/best.anet                the fittest candidate so far
     RUN/fitness.png              mean fitness of the top 3 per round (the paper's Figure 4)
-    RUN/train/c00017/            training logs of each candidate (proxy fitness only)
 
-Files are views of the journal: each is written atomically from journal data, and rewritten on
-resume when missing or different, so a crash can never leave a half-written or stale candidate.
+Files are views of the journal: each is written atomically from journal data (not fsync'd: the
+journal is, before them; an fsync per file was most of the engine's I/O time), and rewritten on
+resume when missing or different, so a crash can never leave a half-written or stale candidate;
+the temporary file of a write that a crash interrupted is deleted on resume.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
-from anet.dsl import Mutation, format_network, parse
+import numpy as np
+
+from anet.dsl import AnetError, Mutation, Network, format_network, parse, validate
 from anet.dsl.files import write_atomic
 from anet.evolution.state import Candidate
 
@@ -27,10 +31,30 @@ def candidate_path(run: Path, candidate_id: str) -> Path:
     return run / CANDIDATES / f"{candidate_id}.anet"
 
 
+# What a sigmoid that saturated in float32 (to exactly 0.0 or 1.0, which the language rejects:
+# weights lie strictly inside (0, 1)) is written as.
+SATURATED = (float(np.float32(1e-6)), float(np.nextafter(np.float32(1), np.float32(0))))
+
+
+def file_weight(weight: float) -> float:
+    """A learned weight as its file holds it: rounded to float32 as the parser would, a saturated
+    one moved just inside (0, 1)."""
+    value = float(np.float32(weight))
+    return SATURATED[0] if value <= 0.0 else SATURATED[1] if value >= 1.0 else value
+
+
+@lru_cache(maxsize=1024)
+def parse_text(text: str) -> Network:
+    """`parse`, memoised on the text: the search reads the same texts again and again (a candidate's
+    architecture for each of its files, a parent's file for each of its children). Networks are
+    immutable, so one can be shared."""
+    return parse(text)
+
+
 def candidate_text(candidate: Candidate, *, parent_dir: str = "") -> str:
     """The file content: the architecture as created plus metadata, and after training its fitness
     and learned weights (the next generation's guide)."""
-    network = parse(candidate.text)
+    network = parse_text(candidate.text)
     header = {
         "parent": f"{parent_dir}{candidate.parent}.anet" if candidate.parent else None,
         "round": candidate.round,
@@ -43,7 +67,7 @@ def candidate_text(candidate: Candidate, *, parent_dir: str = "") -> str:
             node.model_copy(
                 update={
                     "inputs": tuple(
-                        e.model_copy(update={"weight": w})
+                        e.model_copy(update={"weight": file_weight(w)})
                         for e, w in zip(node.inputs, candidate.weights[node.id], strict=True)
                     )
                 }
@@ -54,7 +78,14 @@ def candidate_text(candidate: Candidate, *, parent_dir: str = "") -> str:
         )
         network = network.model_copy(update={"nodes": nodes})
     network = network.model_copy(update={"header": network.header.model_copy(update=header)})
-    return format_network(parse(format_network(network)))  # validated on the way out
+    text = format_network(network)
+    # Validated on the way out. The AST is checked rather than the text re-parsed (which took half
+    # of the engine's time); the printer's output parsing back to the same network is the
+    # language's round-trip guarantee, and the search's tests check every file it writes.
+    errors = [d for d in validate(network) if d.is_error]
+    if errors:
+        raise AnetError(errors, text)
+    return text
 
 
 def sync_file(run: Path, candidate: Candidate) -> Path:
@@ -63,8 +94,17 @@ def sync_file(run: Path, candidate: Candidate) -> Path:
     text = candidate_text(candidate)
     if not path.exists() or path.read_text(encoding="utf-8") != text:
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, text)
+        write_atomic(path, text, durable=False)
     return path
+
+
+def remove_temporaries(run: Path) -> list[Path]:
+    """Delete what a crash inside `write_atomic` left behind (its `.NAME.anet.*.tmp` files, never
+    renamed into place); the files themselves are rewritten from the journal. Returns them."""
+    stale = [p for folder in (run, run / CANDIDATES) for p in folder.glob(".*.anet.*.tmp") if p.is_file()]
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return stale
 
 
 def sync_best(run: Path, best: Candidate | None) -> None:
@@ -73,4 +113,4 @@ def sync_best(run: Path, best: Candidate | None) -> None:
     text = candidate_text(best, parent_dir=f"{CANDIDATES}/")
     path = run / BEST
     if not path.exists() or path.read_text(encoding="utf-8") != text:
-        write_atomic(path, text)
+        write_atomic(path, text, durable=False)

@@ -8,6 +8,7 @@ after which the candidate is recorded as failed with that reason.
 from __future__ import annotations
 
 import multiprocessing
+from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -56,32 +57,59 @@ class LocalProcesses:
         return self._pool
 
     def run(self, tasks: Sequence[FitnessTask], report: Report) -> None:
+        """At most `workers` tasks in flight. When a worker dies, the pool breaks and every task in
+        flight fails with it, so the culprit is not known: those tasks are run again one at a time
+        ("suspects"), and only a task that dies alone uses up a retry. (Counting a retry for every
+        task in flight would fail innocent candidates beside one that kills its worker.)"""
+        queue = deque(tasks)
+        suspects: deque[FitnessTask] = deque()
         attempts = {t.candidate: 0 for t in tasks}
-        waiting = list(tasks)
-        while waiting:
+        running: dict[Future[FitnessResult], FitnessTask] = {}
+        while queue or suspects or running:
+            broken_pool = False
             pool = self._executor()
-            futures: dict[Future[FitnessResult], FitnessTask] = {pool.submit(self.evaluate_fn, t): t for t in waiting}
-            waiting = []
-            pending = set(futures)
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            source = suspects if suspects else queue
+            limit = 1 if suspects else self.workers
+            while source and len(running) < limit:
+                task = source.popleft()
+                try:
+                    running[pool.submit(self.evaluate_fn, task)] = task
+                except BrokenProcessPool:  # it broke since the last look: the task never started
+                    source.appendleft(task)
+                    broken_pool = True
+                    break
+            in_flight = len(running)
+            broken: list[FitnessTask] = []
+            if not broken_pool:
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in done:
-                    task = futures[future]
+                    task = running.pop(future)
                     try:
-                        report(future.result())
+                        result = future.result()
                     except BrokenProcessPool:
-                        attempts[task.candidate] += 1
-                        if attempts[task.candidate] > self.max_retries:
-                            report(
-                                FitnessResult(
-                                    task.candidate, error=f"worker process died {attempts[task.candidate]} times"
-                                )
-                            )
-                        else:
-                            waiting.append(task)
-            if waiting:  # the pool is broken: start a fresh one for the retries
-                self._pool.shutdown(wait=False, cancel_futures=True)  # type: ignore[union-attr]
-                self._pool = None
+                        broken.append(task)
+                    else:
+                        report(result)
+                if not broken:
+                    continue
+            # The pool is broken: every task still in flight fails with it. Then a fresh pool.
+            for future, task in running.items():
+                try:
+                    report(future.result())
+                except BrokenProcessPool:
+                    broken.append(task)
+            running.clear()
+            self._pool.shutdown(wait=False, cancel_futures=True)  # type: ignore[union-attr]
+            self._pool = None
+            if in_flight == 1 and len(broken) == 1:  # it was alone in the pool: its own doing
+                task = broken[0]
+                attempts[task.candidate] += 1
+                if attempts[task.candidate] > self.max_retries:
+                    report(FitnessResult(task.candidate, error=f"worker process died {attempts[task.candidate]} times"))
+                else:
+                    suspects.appendleft(task)
+            else:
+                suspects.extend(broken)
 
     def close(self) -> None:
         if self._pool is not None:

@@ -145,7 +145,13 @@ def over_time(conv: Callable[[Tensor], Tensor], x: Tensor) -> Tensor:
 
 
 class FrameConvBN(nn.Module):
-    """Per-frame k x k conv (bias-free), BN, optional ReLU: the TF code's conv + batch_norm_relu."""
+    """Per-frame k x k conv (bias-free), BN, optional ReLU: the TF code's conv + batch_norm_relu.
+
+    A strided 1x1 conv (the projection shortcut) runs as a subsampling followed by a stride-1 conv:
+    the same pixels and weights, less work, and it avoids a heap corruption in PyTorch 2.13's CPU
+    backward of channels-last strided 1x1 convs with at most 4 input channels on one thread (which
+    narrow proxy models hit).
+    """
 
     def __init__(
         self, *, in_channels: int, out_channels: int, kernel: int, stride: int = 1,
@@ -154,12 +160,15 @@ class FrameConvBN(nn.Module):
         super().__init__()
         if kernel % 2 != 1:
             raise ValueError(f"only odd kernels pad like TF here, got {kernel}")
+        self.subsample = stride if kernel == 1 else 1
         self.conv = frame_conv(in_channels=in_channels, out_channels=out_channels, kernel=(kernel, kernel),
-                               stride=stride, padding=(kernel // 2, kernel // 2))
+                               stride=stride // self.subsample, padding=(kernel // 2, kernel // 2))
         self.bn = batch_norm(out_channels, zero_gamma=zero_gamma)
         self.relu = relu
 
     def forward(self, x: Tensor) -> Tensor:
+        if self.subsample > 1:
+            x = x[..., :: self.subsample, :: self.subsample]
         y = self.bn(per_frame(self.conv, x))
         return y.relu_() if self.relu else y
 

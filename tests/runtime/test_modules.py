@@ -82,8 +82,28 @@ def test_shapes(stride, size):
 
 def test_shortcut_projection_has_the_stride_and_no_relu():
     m = ResidualModule2D(in_channels=8, channels=4, width=64, stride=2, project=True)
-    assert m.shortcut.conv.stride == (2, 2) and m.spatial.conv.stride == (2, 2)
+    # the 1x1 projection subsamples, then convolves at stride 1 (same pixels as a strided 1x1 conv)
+    assert m.shortcut.subsample == 2 and m.shortcut.conv.stride == (1, 1) and m.spatial.conv.stride == (2, 2)
     assert m.first.conv.stride == (1, 1) and not m.shortcut.relu and not m.expand.relu
+
+
+def test_strided_projection_equals_a_strided_1x1_conv_and_survives_one_thread_backward():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        m = ResidualModule2D(in_channels=4, channels=2, width=8, stride=2, project=True).shortcut.eval()
+        reference = torch.nn.Conv2d(4, 8, 1, stride=2, bias=False)
+        reference.weight.data.copy_(m.conv.weight.data)
+        for size in (7, 16):
+            x = torch.randn(2, 4, 3, size, size).contiguous(memory_format=torch.channels_last_3d)
+            expected = m.bn(torch.stack([reference(x[:, :, t]) for t in range(3)], dim=2))
+            torch.testing.assert_close(m(x), expected)
+        m.train()
+        x = torch.randn(16, 4, 1, 16, 16).contiguous(memory_format=torch.channels_last_3d).requires_grad_()
+        m(x).sum().backward()  # crashed in torch 2.13 with a strided channels-last 1x1 conv
+        assert torch.isfinite(x.grad).all()
+    finally:
+        torch.set_num_threads(threads)
 
 
 def test_identity_shortcut_needs_matching_shapes():

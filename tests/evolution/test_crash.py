@@ -1,0 +1,134 @@
+"""`anet evolve` killed with SIGKILL at random points and resumed with --resume, again and again:
+the result is the uninterrupted search's, to the byte.
+
+Kill points are random: after a random number of new journal events plus a random delay of a
+few milliseconds (so inside whatever the engine is doing: an fsync, a file write, a worker's
+training), a random delay after the journal starts growing, or a random delay after launch
+(during start-up and replay). The whole process group is killed, worker processes included.
+
+What a resume may legitimately do again: train a candidate whose training was in flight (its
+result was not journaled). What it must never do: journal anything twice. So the strongest
+property holds: the crashed run's journal has exactly the uninterrupted run's events (timings
+aside), each candidate one `created` and one `evaluated`/`failed` event, one `population` event
+per round, in the same order.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from evo_helpers import comparable, events, files, run_search, without_timings
+
+import anet.evolution.search as search_module
+from anet.evolution import EvolutionConfig
+from anet.evolution.journal import JOURNAL
+from anet.evolution.report import load_state
+from anet.evolution.workers import InProcess
+
+OPTIONS = ["--fitness", "synthetic", "--population", "8", "--rounds", "40", "--random-seed", "7"]
+
+
+def launch(run: Path, workers: int, log, *, new: bool) -> subprocess.Popen:
+    where = ["--out", str(run), *OPTIONS] if new else ["--resume", str(run)]
+    return subprocess.Popen(
+        [sys.executable, "-m", "anet", "evolve", *where, "--workers", str(workers)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: the kill takes the worker processes too
+        env=os.environ | {"COLUMNS": "100"},
+    )
+
+
+def journal_lines(run: Path) -> int:
+    path = run / JOURNAL
+    return path.read_bytes().count(b"\n") if path.exists() else 0
+
+
+def wait_for(condition, process: subprocess.Popen, timeout: float = 120.0) -> bool:
+    """Poll until `condition()`; False if the process ended first."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if process.poll() is not None:
+            return False
+        assert time.monotonic() < deadline, "the search made no progress"
+        time.sleep(0.002)
+    return True
+
+
+def crash_repeatedly(run: Path, workers: int, kills: int, rng: random.Random, log) -> list[str]:
+    """Run the search to its end, killing it `kills` times; returns how each kill was placed."""
+    process = launch(run, workers, log, new=True)
+    placed: list[str] = []
+    total = 1 + 2 * (8 + 40) + 41  # journal events of the whole search: start, created + evaluated, population
+    while len(placed) < kills:
+        lines = journal_lines(run)
+        room = (total - lines - 2) // (kills - len(placed))  # events to spend on this kill, at most
+        modes = ["events", "events", "working", "start-up"] if lines and room > 30 else ["events"]
+        mode = rng.choice(modes)
+        if mode == "events":  # after 1-8 more journal events, plus up to 10 ms
+            target = lines + rng.randint(1, max(1, min(8, room - 2)))
+            alive = wait_for(lambda target=target: journal_lines(run) >= target, process)
+            delay = rng.uniform(0, 0.01)
+        elif mode == "working":  # once the engine is at work again, after up to 80 ms
+            alive = wait_for(lambda lines=lines: journal_lines(run) > lines, process)
+            delay = rng.uniform(0, 0.08)
+        else:  # during start-up: imports, journal replay, rewriting the files
+            alive, delay = True, rng.uniform(0.05, 1.0)
+        time.sleep(delay)
+        if not alive or process.poll() is not None:
+            break  # finished before this kill
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        placed.append(f"{mode} at line {journal_lines(run)}")
+        process = launch(run, workers, log, new=not (run / JOURNAL).exists())
+    assert process.wait(timeout=180) == 0, f"anet evolve failed: see {log.name}"
+    return placed
+
+
+@pytest.mark.parametrize(("workers", "kills"), [(1, 10), (2, 3)])
+def test_sigkill_and_resume_give_the_uninterrupted_result(tmp_path, monkeypatch, workers, kills):
+    rng = random.Random(1000 + workers)
+    run = tmp_path / "crashed"
+    with (tmp_path / "log.txt").open("wb") as log:
+        placed = crash_repeatedly(run, workers, kills, rng, log)
+    assert len(placed) == kills, f"the search ended after {len(placed)} kills: {placed}"
+
+    # the uninterrupted search with the same settings (taken from the crashed run's journal), its
+    # workers in this process: results do not depend on the back end (see test_workers)
+    crashed_events = events(run)
+    config = EvolutionConfig.model_validate(crashed_events[0]["config"])
+    assert (config.population, config.rounds, config.seed, config.workers) == (8, 40, 7, workers)
+    monkeypatch.setattr(search_module, "make_workers", lambda *a, **k: InProcess(k["evaluate_fn"]))
+    reference_run = tmp_path / "reference"
+    reference = run_search(reference_run, config)
+    reference_events = events(reference_run)
+
+    # the same search: candidates with their fitness, population history, best
+    state = load_state(run)
+    assert comparable(state) == comparable(reference), placed
+    # the same files, byte for byte; nothing extra (no temporaries), nothing missing
+    crashed_files, reference_files = files(run), files(reference_run)
+    assert set(crashed_files) == set(reference_files) | {"fitness.png"}, placed
+    assert crashed_files.items() >= reference_files.items(), placed
+    # nothing journaled twice, nothing lost
+    assert collections.Counter(map(without_timings, crashed_events)) == collections.Counter(
+        map(without_timings, reference_events)
+    )
+    per_candidate = collections.defaultdict(list)
+    for event in crashed_events:
+        if "id" in event:
+            per_candidate[event["id"]].append(event["event"])
+    assert set(per_candidate) == set(reference.candidates)
+    assert all(kinds in (["created", "evaluated"], ["created", "failed"]) for kinds in per_candidate.values())
+    populations = [e for e in crashed_events if e["event"] == "population"]
+    assert [e["round"] for e in populations] == list(range(41))
+    assert populations == [e for e in reference_events if e["event"] == "population"]
+    assert [e["event"] for e in crashed_events].count("start") == 1

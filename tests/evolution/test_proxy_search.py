@@ -1,0 +1,54 @@
+"""One tiny real search: every candidate trained briefly on the synthetic motion proxy task (the
+paper's fitness, top-1 + top-5 on validation, at toy scale) and its learned weights written back.
+
+It runs as `anet evolve` in a subprocess: training is native code, and a crash there must fail
+this test, not end the test session. The subprocess gets OMP_WAIT_POLICY=PASSIVE: OpenMP threads
+that spin while they wait make this toy training 20-30 times slower on a busy shared machine (the
+search gives each candidate cpu_count / workers torch threads)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from evo_helpers import assert_consistent
+
+from anet.evolution import EvolutionConfig
+from anet.evolution.report import load_state
+from anet.training import TrainConfig
+
+
+def test_a_tiny_proxy_training_search(tmp_path):
+    run = tmp_path / "run"
+    options = {
+        "--fitness": "proxy",
+        "--data": "proxy:train=32,val=16,size=32",
+        "--iterations": "3",
+        "--batch-size": "4",
+        "--width": "0.0625",
+        "--frames": "4",
+        "--size": "32",
+        "--population": "3",
+        "--rounds": "2",
+        "--random-seed": "1",
+    }
+    command = [sys.executable, "-m", "anet", "evolve", "--out", str(run), *(x for kv in options.items() for x in kv)]
+    env = os.environ | {"OMP_WAIT_POLICY": "PASSIVE"}
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600, env=env)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+
+    state = load_state(run)
+    config = EvolutionConfig.model_validate(state.config)
+    assert config.train == TrainConfig(iterations=3, batch_size=4, width=0.0625, frames=4, size=32, progress=False)
+    failures = {c.id: c.reason for c in state.candidates.values() if c.status != "evaluated"}
+    assert not failures
+    assert len(state.candidates) == 5
+    for c in state.candidates.values():
+        assert 0.0 <= c.fitness <= 2.0  # top-1 + top-5 accuracy
+        assert c.metrics["fitness"] == c.fitness
+        assert c.seconds > 0 or c.reused_from
+        # learned weights (sigmoid values) for every block that fuses several inputs
+        assert c.weights and all(0.0 <= w <= 1.0 for ws in c.weights.values() for w in ws)
+    assert_consistent(run, state)  # anet check + compile of every file, lineage, best.anet
+    assert (run / "fitness.png").is_file()
