@@ -31,11 +31,23 @@ test: setup
 	$(PY) -m ruff check .
 	$(PY) -m pytest -n 2
 
+# The main job: a small connection-learning-guided evolution on the built-in proxy task, seeded with
+# the examples, then the best architecture compiled to PyTorch and drawn with the run's lineage.
+# Run again, it resumes runs/demo (a no-op once finished); `make clean` removes it.
+DEMO ?= runs/demo
+DEMO_SEARCH ?= --seed examples/*.anet --population 8 --rounds 12 --workers 2 --iterations 60 --size 32
+
 demo: setup
-	$(VENV)/bin/anet check examples/*.anet
-	$(VENV)/bin/anet fmt --check examples/*.anet
-	$(VENV)/bin/anet import examples/published-structures.json --name assemblenet50 --classes 339 -o build/assemblenet50.anet
-	$(VENV)/bin/anet export build/assemblenet50.anet -o build/assemblenet50.json
+	@if [ -f $(DEMO)/journal.jsonl ]; then \
+	  $(VENV)/bin/anet evolve --resume $(DEMO); \
+	else \
+	  $(VENV)/bin/anet evolve --out $(DEMO) $(DEMO_SEARCH); \
+	fi
+	$(VENV)/bin/anetc compile $(DEMO)/best.anet -o $(DEMO)/best.py
+	$(VENV)/bin/anet info $(DEMO)/best.anet --frames 8 --size 32
+	$(VENV)/bin/anet render $(DEMO)/best.anet -o $(DEMO)/best.svg
+	$(VENV)/bin/anet render --lineage $(DEMO) -o $(DEMO)/lineage.svg
+	@echo "runs/demo: candidates/*.anet, journal.jsonl, best.anet, best.py, best.svg, lineage.svg, fitness.png"
 
 lint: setup
 	$(PY) -m ruff check .
@@ -45,4 +57,4 @@ bench: setup
 	$(PY) benchmarks/language_speed.py
 
 clean:
-	rm -rf $(VENV) build .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) build $(DEMO) .pytest_cache .ruff_cache .hypothesis

@@ -80,7 +80,11 @@ def summarize(
 
 
 def summary_table(rows: list[NodeCost], network: Network, frames: int, size: int) -> None:
-    table = Table(title=f"{network.header.name}: batch 1 x {frames} frames x {size}x{size}")
+    table = Table(
+        title=f"{network.header.name}: batch 1 x {frames} frames x {size}x{size}",
+        caption="FLOPs of convolutions and matrix products (multiply-add = 2); pooling, BN and the flow layer's "
+        "elementwise iterations are not counted",
+    )
     for column in ("node", "kind", "parameters", "GFLOPs"):
         table.add_column(column, justify="left" if column in ("node", "kind") else "right")
     for row in rows:

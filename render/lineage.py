@@ -49,6 +49,8 @@ class Candidate:
     problem: str | None = None
     """Why the file could not be read (then nothing else is known about it)."""
     missing: bool = False
+    network: str | None = None
+    """The name in the file's `network` line."""
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,7 @@ def _read_candidate(path: Path, name: str) -> tuple[Candidate, str | None]:
             parent=_resolve_parent(path, header.parent) if header.parent else None,
             mutations=_mutation_text(checked.network),
             hash=header.hash,
+            network=header.name,
         ),
         None,
     )
@@ -195,8 +198,26 @@ def read_run(run_dir: Path | str) -> Lineage:
             missing_name = _unique(f"missing: {shown}", used_names)
             found[candidate.parent] = Candidate(candidate.parent, missing_name, missing=True)
             warnings.append(f"{path}: parent {shown} does not exist; drawn as a missing node")
-    ordered = sorted(found.values(), key=_order)
+    ordered = sorted(_without_copies(found.values()), key=_order)
     return Lineage(run_dir, tuple(ordered), tuple(warnings))
+
+
+def _without_copies(candidates: Iterable[Candidate]) -> list[Candidate]:
+    """Drop copies of a candidate, such as a run's best.anet: same network, parent, round, hash and fitness
+    as the file named after the network, which is the one kept (children name that file as parent)."""
+    candidates = list(candidates)
+    originals = {
+        (c.network, c.parent, c.round, c.hash, c.fitness)
+        for c in candidates
+        if c.network is not None and c.key.stem == c.network
+    }
+    return [
+        c
+        for c in candidates
+        if c.network is None
+        or c.key.stem == c.network
+        or (c.network, c.parent, c.round, c.hash, c.fitness) not in originals
+    ]
 
 
 def _unique(name: str, used: set[str]) -> str:

@@ -126,3 +126,18 @@ def test_compact_mutations():
     text = compact_mutations(long, limit=34)
     assert len(text) <= 34 and text.endswith("+" + text.rsplit("+", 1)[1])
     assert text.startswith("dilation(0) dilation(1)")
+
+
+def test_a_search_run_is_drawn_once_per_candidate(tmp_path: Path, dot_of):
+    """best.anet is a copy of the best candidate (its parent path written from the run directory),
+    not a candidate of its own."""
+    from anet.evolution import EvolutionConfig, Search
+
+    run = tmp_path / "run"
+    Search(run, EvolutionConfig(fitness="synthetic", population=4, rounds=6)).run()
+    lineage = read_run(run)
+    files = sorted(p.stem for p in (run / "candidates").glob("*.anet"))
+    assert (run / "best.anet").is_file()
+    assert sorted(c.name for c in lineage.candidates) == files
+    assert lineage.best is not None and lineage.best.key.parent == (run / "candidates").resolve()
+    assert len(lineage.edges) == 6
