@@ -53,8 +53,9 @@ lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check dsl cli
 
+# Every measurement the README quotes, into runs/bench/*.txt (about an hour; see benchmarks/run_all.sh).
 bench: setup
-	$(PY) benchmarks/language_speed.py
+	PYTHON=$(PY) benchmarks/run_all.sh runs/bench
 
 clean:
 	rm -rf $(VENV) build $(DEMO) .pytest_cache .ruff_cache .hypothesis

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import warnings
+from functools import lru_cache
 
 import networkx as nx
 
@@ -27,18 +28,32 @@ def _label(node: Stem | Block) -> str:
     return f"block:L{node.level}:C{node.channels}:r{node.r}:s{node.stride}"
 
 
+Graph = tuple[tuple[str, str, tuple[str, ...]], ...]
+"""(id, label, input ids) per node: everything of a network the hash depends on, besides settings."""
+
+
 def architecture_hash(network: Network) -> str:
+    """The search hashes each candidate, and parsing (check of a written `hash`) and compiling hash it
+    again: the WL hash is memoised on the plain tuple it depends on, which costs far less to build."""
+    graph: Graph = tuple(
+        (node.id, _label(node), tuple(e.source for e in node.inputs) if isinstance(node, Block) else ())
+        for node in network.nodes
+    )
+    h = network.header
+    return _hash(graph, f"{h.repeats}|{h.pool}|{h.flow}")
+
+
+@lru_cache(maxsize=4096)
+def _hash(graph: Graph, settings: str) -> str:
     g = nx.DiGraph()
-    for node in network.nodes:
-        g.add_node(node.id, label=_label(node))
-    for block in network.blocks:
-        for edge in block.inputs:
-            g.add_edge(edge.source, block.id)
+    for node_id, label, _ in graph:
+        g.add_node(node_id, label=label)
+    for node_id, _, sources in graph:
+        for source in sources:
+            g.add_edge(source, node_id)
     iterations = 6  # enough to cover the longest path (stem -> level 4 is at most 5 edges)
     with warnings.catch_warnings():
         # networkx announces that directed WL hashes changed in 3.5; we require >= 3.5.
         warnings.simplefilter("ignore", UserWarning)
         graph_key = nx.weisfeiler_lehman_graph_hash(g, node_attr="label", iterations=iterations, digest_size=16)
-    h = network.header
-    settings = f"{h.repeats}|{h.pool}|{h.flow}"
     return hashlib.sha256(f"{graph_key}|{settings}".encode()).hexdigest()[:HASH_LENGTH]

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Every benchmark the README quotes, one after the other (they time the same 2 cores, so never in
+# parallel), each one's output in OUT/NAME.txt. Usage: benchmarks/run_all.sh [OUT] [NAME ...]
+# (default OUT: runs/bench; NAMEs pick a subset). About an hour on 2 cores, figure4 most of it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=${1:-runs/bench}
+shift || true
+PY=${PYTHON:-.venv/bin/python}
+mkdir -p "$OUT"
+declare -A ARGS=(
+  [language_speed]=""
+  [render_speed]=""
+  [evolution_overhead]=""
+  [flow_layer]="--repeats 3"
+  [flow_share]="--repeats 3"
+  [compiler_overhead]="--repeats 3"
+  [cpu_settings]="--quick"
+  [data_throughput]=""
+  [runtime_conv_layout]="--repeats 3"
+  [proxy_fitness]=""
+  [proxy_task]=""
+  [evolution_figure4]="--out $OUT/figure4"
+)
+ORDER=(language_speed render_speed evolution_overhead flow_layer flow_share compiler_overhead cpu_settings
+       data_throughput runtime_conv_layout proxy_fitness proxy_task evolution_figure4)
+NAMES=("${@:-${ORDER[@]}}")
+for name in "${NAMES[@]}"; do
+  echo "== $name ${ARGS[$name]} ($(date -u +%H:%M:%S), load $(cut -d' ' -f1 /proc/loadavg))"
+  start=$(date +%s)
+  # shellcheck disable=SC2086
+  "$PY" "benchmarks/$name.py" ${ARGS[$name]} 2>&1 | tee "$OUT/$name.txt"
+  echo "== $name took $(( $(date +%s) - start )) s"
+done
