@@ -53,8 +53,10 @@ lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check dsl cli
 
-# Every measurement the README quotes, into runs/bench/*.txt (about an hour; see benchmarks/run_all.sh).
+# Every measurement the README quotes, into runs/bench/*.txt (about an hour; see benchmarks/run_all.sh),
+# with the optional compiled parser (anet[fast]) the language figures assume.
 bench: setup
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[fast]"
 	PYTHON=$(PY) benchmarks/run_all.sh runs/bench
 
 clean:
