@@ -23,7 +23,7 @@ from anet.evolution.journal import JOURNAL, Journal, read
 from anet.evolution.mutate import as_candidate, child_header, make_child
 from anet.evolution.random_arch import random_architecture
 from anet.evolution.state import Candidate, SearchState
-from anet.evolution.store import candidate_text, parse_text, remove_temporaries, sync_best, sync_file
+from anet.evolution.store import candidate_text, parse_text, remember, remove_temporaries, sync_best, sync_file
 from anet.evolution.workers import Workers, make_workers
 
 Listener = Callable[[str, SearchState, Candidate | None], None]
@@ -157,6 +157,8 @@ class Search:
                 standard_fraction=self.config.standard_fraction,
             )
         child = child.model_copy(update={"header": child.header.model_copy(update={"name": cid})})
+        text = format_network(child)
+        remember(text, child)
         self.record(
             {
                 "event": "created",
@@ -164,7 +166,7 @@ class Search:
                 "round": round_,
                 "parent": parent_id,
                 "hash": architecture_hash(child),
-                "text": format_network(child),
+                "text": text,
                 "mutations": [[m.kind, *m.args] for m in mutations],
             }
         )

@@ -14,7 +14,7 @@ the temporary file of a write that a crash interrupted is deleted on resume.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
@@ -43,12 +43,28 @@ def file_weight(weight: float) -> float:
     return SATURATED[0] if value <= 0.0 else SATURATED[1] if value >= 1.0 else value
 
 
-@lru_cache(maxsize=1024)
+_PARSED: OrderedDict[str, Network] = OrderedDict()
+_PARSED_SIZE = 1024
+
+
 def parse_text(text: str) -> Network:
     """`parse`, memoised on the text: the search reads the same texts again and again (a candidate's
     architecture for each of its files, a parent's file for each of its children). Networks are
     immutable, so one can be shared."""
-    return parse(text)
+    network = _PARSED.get(text)
+    if network is None:
+        network = parse(text)
+    remember(text, network)
+    return network
+
+
+def remember(text: str, network: Network) -> None:
+    """Seed the memo with a network the search just printed: `parse(format_network(n)) == n` is the
+    language's round-trip guarantee (a property test), so the text need not be parsed back."""
+    _PARSED[text] = network
+    _PARSED.move_to_end(text)
+    if len(_PARSED) > _PARSED_SIZE:
+        _PARSED.popitem(last=False)
 
 
 def candidate_text(candidate: Candidate, *, parent_dir: str = "") -> str:
