@@ -53,10 +53,8 @@ lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check dsl cli
 
-# Every measurement the README quotes, into runs/bench/*.txt (about an hour; see benchmarks/run_all.sh),
-# with the optional compiled parser (anet[fast]) the language figures assume.
+# Every measurement the README quotes, into runs/bench/*.txt (about an hour; see benchmarks/run_all.sh).
 bench: setup
-	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[fast]"
 	PYTHON=$(PY) benchmarks/run_all.sh runs/bench
 
 clean:
