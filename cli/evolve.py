@@ -111,6 +111,11 @@ def evolve(
         if run.exists() and any(run.iterdir()):
             raise CommandFailed(f"{run} is not empty; use --resume {run} to continue it, or another --out")
         files = (*seed_option, *seed_files)
+        if len(files) > population:
+            raise click.UsageError(
+                f"{len(files)} seed files do not fit in a population of {population}: every seed joins the "
+                f"initial population as written, so give --population {len(files)} or more, or fewer seeds"
+            )
         seeds = [format_network(read_network(f)[0]) for f in files]
         train = TrainConfig(
             iterations=iterations, batch_size=batch_size, width=width, frames=frames, size=size, progress=False
