@@ -12,6 +12,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import replace
 from typing import Protocol
 
 from anet.evolution.fitness import FitnessResult, FitnessTask, evaluate
@@ -147,7 +148,9 @@ class RayWorkers:
 
     def run(self, tasks: Sequence[FitnessTask], report: Report) -> None:
         ray = self.ray
-        refs = {self._remote.remote(t): t for t in tasks}
+        # Each task holds one of Ray's CPUs (num_cpus=1) on whichever machine runs it: one torch
+        # thread, not the search machine's cores divided among the workers.
+        refs = {self._remote.remote(replace(t, threads=1)): t for t in tasks}
         pending = list(refs)
         while pending:
             done, pending = ray.wait(pending, num_returns=1)
