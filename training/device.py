@@ -1,7 +1,7 @@
 """Where and how a model runs: device and autocast dtype.
 
 Defaults come from `benchmarks/cpu_settings.py` (measured side by side in one run, README table):
-on this project's AVX2 CPUs bf16 autocast is 4-8x slower than fp32, so "auto" means fp32 on the CPU
+on this project's AVX2 CPUs bf16 autocast is 3-6x slower than fp32, so "auto" means fp32 on the CPU
 (`--precision bf16` remains available for CPUs with bf16 instructions); on CUDA, bf16 autocast where
 the GPU supports it. Memory layout needs no setting: the runtime keeps activations channels-last.
 """
