@@ -35,14 +35,41 @@ def ruff(*args: str, source: str) -> subprocess.CompletedProcess:
     )
 
 
+RULES = "E,F,W,I,B,UP,SIM,RUF,N"
+
+
+def ruff_in_checkout(folder: Path, *args: str) -> subprocess.CompletedProcess:
+    """Run ruff on folder/model.py from inside folder, as a user's editor or pre-commit hook would.
+
+    ruff's import sorting decides which modules are first-party from the enclosing package's folder
+    name, so the same file can pass in one checkout and fail in another unless the generated import
+    block leaves it nothing to decide.
+    """
+    return subprocess.run([sys.executable, "-m", "ruff", *args, "model.py"], cwd=folder, capture_output=True, text=True)
+
+
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
-def test_examples_compile_to_ruff_clean_formatted_python(path):
+def test_examples_compile_to_ruff_clean_formatted_python(path, tmp_path):
     source = compiled(path)
     ast.parse(source)
-    check = ruff("check", "--select", "E,F,W,I,B,UP,SIM,RUF,N", source=source)
+    check = ruff("check", "--select", RULES, source=source)
     assert check.returncode == 0, check.stdout + check.stderr
     fmt = ruff("format", "--check", source=source)
     assert fmt.returncode == 0, fmt.stdout + fmt.stderr
+    # the same file inside a package folder named `anet` (a user's clone, where ruff guesses that
+    # `anet` is first-party) and one named otherwise (where it guesses third-party)
+    for folder_name in ("anet", "checkout"):
+        folder = tmp_path / folder_name
+        folder.mkdir()
+        (folder / "__init__.py").write_text("")
+        (folder / "model.py").write_text(source)
+        isolated = ruff_in_checkout(folder, "check", "--isolated", "--select", RULES)
+        assert isolated.returncode == 0, f"{folder_name}: {isolated.stdout}{isolated.stderr}"
+    # and under this repository's own configuration (known-first-party, line length, rule set)
+    own = ruff_in_checkout(tmp_path / "checkout", "check", "--config", str(ROOT / "pyproject.toml"))
+    assert own.returncode == 0, own.stdout + own.stderr
+    own_fmt = ruff_in_checkout(tmp_path / "checkout", "format", "--check", "--config", str(ROOT / "pyproject.toml"))
+    assert own_fmt.returncode == 0, own_fmt.stdout + own_fmt.stderr
 
 
 def test_same_input_gives_byte_identical_output():

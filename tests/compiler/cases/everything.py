@@ -13,8 +13,10 @@ Output: logits [B, num_classes].
 from __future__ import annotations
 
 import torch
-from anet import runtime as rt
 from torch import nn
+
+# isort: split
+from anet import runtime as rt
 
 ANET_VERSION = "0.1.0"
 RUNTIME_VERSION = 1
