@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from anet.cli.app import CommandFailed, anet
 from anet.cli.language import read_network
 from anet.dsl import format_network
+from anet.training.config import BN_BATCHES, PROXY_EDGE_LR
 
 
 @anet.command()
@@ -63,6 +64,20 @@ from anet.dsl import format_network
 @click.option("--width", default=0.125, show_default=True, type=click.FloatRange(min=0, min_open=True))
 @click.option("--frames", default=8, show_default=True, type=click.IntRange(min=1))
 @click.option("--size", default=48, show_default=True, type=click.IntRange(min=8))
+@click.option(
+    "--edge-lr",
+    default=PROXY_EDGE_LR,
+    show_default=True,
+    type=click.FloatRange(0, 1000, min_open=True),
+    help="Learning-rate multiplier of the connection-weight logits in proxy training (1: the paper's recipe).",
+)
+@click.option(
+    "--bn-batches",
+    default=BN_BATCHES,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Training batches over which BN statistics are re-estimated before validation (0: never).",
+)
 @click.option("--retry-failed", is_flag=True, help="On --resume, train the failed candidates again.")
 def evolve(
     seed_files: tuple[str, ...],
@@ -85,6 +100,8 @@ def evolve(
     width: float,
     frames: int,
     size: int,
+    edge_lr: float,
+    bn_batches: int,
     retry_failed: bool,
 ) -> None:
     """Evolve architectures; every candidate is written to RUN/candidates/*.anet as it is made.
@@ -101,10 +118,8 @@ def evolve(
         state = load_state(run)
         if state.config is None:
             raise CommandFailed(f"{run} has no recorded configuration to resume")
-        config = EvolutionConfig.model_validate(
-            state.config
-            | {"backend": backend, "address": address}
-            | ({} if workers is None else {"workers": workers})
+        config = EvolutionConfig.from_record(
+            state.config, backend=backend, address=address, **({} if workers is None else {"workers": workers})
         )
         seeds: list[str] = []
     else:
@@ -118,7 +133,14 @@ def evolve(
             )
         seeds = [format_network(read_network(f)[0]) for f in files]
         train = TrainConfig(
-            iterations=iterations, batch_size=batch_size, width=width, frames=frames, size=size, progress=False
+            iterations=iterations,
+            batch_size=batch_size,
+            width=width,
+            frames=frames,
+            size=size,
+            edge_lr=edge_lr,
+            bn_batches=bn_batches,
+            progress=False,
         )
         config = EvolutionConfig(
             strategy=strategy,

@@ -9,6 +9,7 @@ import click
 
 from anet.cli.app import CommandFailed, anet
 from anet.cli.language import FILE_ARG, read_network
+from anet.training.config import BN_BATCHES, PROXY_EDGE_LR
 
 DATA_HELP = (
     "Data spec: proxy[:classes=8,frames=8,size=32,...] (built in, the default), folder:DIR, csv:FILE, "
@@ -47,6 +48,21 @@ def _data(spec: str):  # noqa: ANN202 - DataSpec, imported lazily
 @click.option("--frames", type=click.IntRange(min=1), help="Clip length (default: data spec, then the file).")
 @click.option("--size", type=click.IntRange(min=8), help="Clip size (default: data spec, then the file).")
 @click.option("--width", type=click.FloatRange(min=0, min_open=True), help="Channel multiplier (default: file's).")
+@click.option(
+    "--edge-lr",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(0, 1000, min_open=True),
+    help="Learning-rate multiplier of the connection-weight logits (1: the paper's recipe; the search uses "
+    f"{PROXY_EDGE_LR:g}).",
+)
+@click.option(
+    "--bn-batches",
+    default=BN_BATCHES,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Training batches over which BN statistics are re-estimated before validation (0: never).",
+)
 @click.option("--precision", type=click.Choice(["auto", "fp32", "bf16"]), default="auto", show_default=True)
 @click.option("--compile", "compile_", is_flag=True, help="torch.compile the model.")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda, cuda:1, ...")
@@ -68,6 +84,8 @@ def train(
     frames: int | None,
     size: int | None,
     width: float | None,
+    edge_lr: float,
+    bn_batches: int,
     precision: str,
     compile_: bool,
     device: str,
@@ -93,6 +111,8 @@ def train(
         frames=frames,
         size=size,
         width=width,
+        edge_lr=edge_lr,
+        bn_batches=bn_batches,
         precision=precision,
         compile=compile_,
         device=device,

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 
-from anet.training.config import TrainConfig
+from anet.training.config import PROXY_EDGE_LR, TrainConfig
 
 
 def proxy_training() -> TrainConfig:
     """The default proxy training of a candidate: 1/8 of the published widths, 8 frames of 48 px,
-    a few hundred iterations (about a minute per candidate on 2 CPU cores)."""
-    return TrainConfig(iterations=200, batch_size=8, width=0.125, frames=8, size=48, progress=False)
+    a few hundred iterations (about a minute per candidate on 2 CPU cores), connection logits at
+    `PROXY_EDGE_LR` times the shared rate, BN statistics re-estimated before validation."""
+    return TrainConfig(
+        iterations=200, batch_size=8, width=0.125, frames=8, size=48, edge_lr=PROXY_EDGE_LR, progress=False
+    )
+
+
+# Training settings added after the first runs were recorded, with the values those runs used: a
+# run resumed from an older journal goes on training its candidates exactly as it began.
+_RECORDED_BEFORE = {"bn_batches": 0, "edge_lr": 1.0}
 
 
 class EvolutionConfig(BaseModel):
@@ -35,3 +43,9 @@ class EvolutionConfig(BaseModel):
     classes: PositiveInt | None = None
     train: TrainConfig = Field(default_factory=proxy_training)
     max_retries: int = Field(default=2, ge=0, description="retries of a candidate whose worker died")
+
+    @classmethod
+    def from_record(cls, recorded: dict[str, Any], **overrides: Any) -> EvolutionConfig:
+        """The configuration a journal's start event recorded (older journals lack later settings)."""
+        train = _RECORDED_BEFORE | recorded.get("train", {})
+        return cls.model_validate(recorded | {"train": train} | overrides)

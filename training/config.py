@@ -9,6 +9,12 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 
 PAPER_LR_PER_SAMPLE = 3.2 / 512  # Moments in Time: lr 3.2 at batch 512
+BN_BATCHES = 32  # precise-BN batches before validation: see anet.training.batchnorm
+PROXY_EDGE_LR = 10.0
+"""Learning-rate multiplier of the connection logits in the search's proxy training: anet's deviation
+from the paper (which trains them at the shared rate), chosen by `benchmarks/edge_signal.py` (README,
+"The search"): it spreads the learned weights so that equation (2) is guided rather than a coin flip,
+while their order still agrees across training seeds. See anet.training.optimizer."""
 
 
 class TrainConfig(BaseModel):
@@ -26,6 +32,14 @@ class TrainConfig(BaseModel):
     frames: PositiveInt | None = None
     size: PositiveInt | None = None
     width: float | None = Field(default=None, gt=0)
+    edge_lr: float = Field(
+        default=1.0, gt=0, le=1000, description="learning-rate multiplier of the connection-weight logits (1: paper)"
+    )
+    bn_batches: int = Field(
+        default=BN_BATCHES,
+        ge=0,
+        description="training batches over which BN statistics are re-estimated before validation (0: never)",
+    )
     precision: Literal["auto", "fp32", "bf16"] = "auto"
     compile: bool = False
     device: str = "auto"

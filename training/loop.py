@@ -6,9 +6,11 @@ as CSV and TensorBoard events, a progress bar, and DistributedDataParallel under
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ from torch.utils.data import DataLoader
 
 from anet.data.spec import DataSpec
 from anet.dsl import Network, architecture_hash
+from anet.training.batchnorm import recalibrate_batchnorm, recalibrated
 from anet.training.checkpoint import CHECKPOINT, load_checkpoint, save_checkpoint
 from anet.training.config import TrainConfig
 from anet.training.device import Placement, placement
@@ -26,8 +29,9 @@ from anet.training.distributed import Distributed, current
 from anet.training.evaluate import evaluate
 from anet.training.logs import MetricsLog
 from anet.training.model import build_for_data, edge_weights, model_inputs
+from anet.training.optimizer import parameter_groups
 from anet.training.progress import TrainingProgress
-from anet.training.sampling import ResumableSampler, SeededSamples
+from anet.training.sampling import ResumableSampler, SeededSamples, _mix
 from anet.training.schedule import warmup_cosine
 
 
@@ -47,15 +51,6 @@ class TrainResult:
     seconds: float = 0.0
     placement: str = ""
     checkpoint: Path | None = None
-
-
-def _param_groups(model: nn.Module, weight_decay: float) -> list[dict[str, Any]]:
-    """Decay conv and linear weights only (as the TF kernels' L2), not BN, biases or edge logits."""
-    decay, no_decay = [], []
-    for param in model.parameters():
-        if param.requires_grad:
-            (decay if param.ndim > 1 else no_decay).append(param)
-    return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
 
 
 def _loss_function(multi_label: bool, smoothing: float) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
@@ -87,7 +82,8 @@ def train(
     datasets = data.datasets(frames=frames, size=size)
     model = build_for_data(network, source_text, data, width=config.width, source_path=source_path)
     model.to(place.device)
-    optimizer = torch.optim.SGD(_param_groups(model, config.weight_decay), lr=config.peak_lr, momentum=config.momentum)
+    groups = parameter_groups(model, lr=config.peak_lr, weight_decay=config.weight_decay, edge_lr=config.edge_lr)
+    optimizer = torch.optim.SGD(groups, lr=config.peak_lr, momentum=config.momentum)
     scheduler = warmup_cosine(optimizer, total=config.iterations, warmup=config.warmup_iterations)
     history: list[dict[str, float]] = []
     step = 0
@@ -118,6 +114,12 @@ def train(
         pin_memory=place.device.type == "cuda",
         persistent_workers=config.workers > 0,
     )
+    bn_batches = _bn_batches(datasets.train, config) if config.bn_batches else None
+
+    def forward(module: nn.Module, batch: dict[str, Any]) -> torch.Tensor:
+        with place.autocast():
+            return module(**model_inputs(batch, network, place)[0])
+
     log = MetricsLog(out_dir) if out_dir and dist.is_main else None
     progress = TrainingProgress(total=config.iterations, start=step, enabled=config.progress and dist.is_main)
     started = time.perf_counter()
@@ -171,13 +173,16 @@ def train(
                     log.write("train", row)
                 window_loss, window_count, window_start = 0.0, 0, time.perf_counter()
             if config.eval_every and step % config.eval_every == 0 and step < config.iterations:
-                metrics = _evaluate(model, network, datasets.val, data, config, place, dist)
+                with recalibrated(model, bn_batches(), forward) if bn_batches else nullcontext():
+                    metrics = _evaluate(model, network, datasets.val, data, config, place, dist)
                 if log and metrics:
                     log.write("val", {"step": step, **metrics})
                 model.train()
             if config.checkpoint_every and step % config.checkpoint_every == 0:
                 save()
     seconds = time.perf_counter() - started
+    if bn_batches and dist.is_main:  # before saving: the checkpoint evaluates as reported
+        recalibrate_batchnorm(model, bn_batches(), forward)
     save()
     metrics = _evaluate(model, network, datasets.val, data, config, place, dist)
     if log:
@@ -191,6 +196,22 @@ def train(
         seconds=seconds,
         placement=place.describe(),
         checkpoint=checkpoint_path,
+    )
+
+
+_BN_STREAM = 0xB4  # keeps the BN batches' draws apart from the training order's
+
+
+def _bn_batches(dataset: Any, config: TrainConfig) -> Callable[[], DataLoader]:
+    """The same `config.bn_batches` training batches every time (order and augmentation fixed by the
+    run's seed), whatever the step, process or resume: BN re-estimation is deterministic."""
+    items = list(
+        itertools.islice(
+            ResumableSampler(len(dataset), seed=_mix(config.seed, _BN_STREAM)), config.bn_batches * config.batch_size
+        )
+    )
+    return lambda: DataLoader(
+        SeededSamples(dataset), batch_size=config.batch_size, sampler=items, num_workers=config.workers
     )
 
 
