@@ -52,11 +52,10 @@ def one_run(multiplier: float, seed: int, args: dict[str, Any]) -> dict[str, Any
     from anet.evolution.mutate import as_candidate
     from anet.runtime.fusion import Fusion
     from anet.training import train
-    from anet.training.batchnorm import recalibrate_batchnorm
+    from anet.training.batchnorm import fixed_batches, recalibrate_batchnorm
     from anet.training.checkpoint import load_checkpoint
     from anet.training.device import placement
     from anet.training.evaluate import evaluate
-    from anet.training.loop import _bn_batches
     from anet.training.model import build_for_data, model_inputs
 
     text = format_network(as_candidate(load(ROOT / "examples" / "assemblenet50.anet")))
@@ -90,9 +89,7 @@ def one_run(multiplier: float, seed: int, args: dict[str, Any]) -> dict[str, Any
             for f, i in removed:
                 fusions[f].logits[i] = float("-inf")
         if bn:
-            recalibrate_batchnorm(
-                model, _bn_batches(datasets.train, config.model_copy(update={"bn_batches": bn}))(), forward
-            )
+            recalibrate_batchnorm(model, fixed_batches(datasets.train, batches=bn, batch_size=8, seed=seed), forward)
         m = evaluate(model, network, datasets.val, multi_label=False, batch_size=8, place=place)
         return {"top1": m["top1"], "fitness": m["fitness"]}
 

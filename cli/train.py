@@ -154,6 +154,14 @@ def train(
 )
 @click.option("--batch-size", default=8, show_default=True, type=click.IntRange(min=1))
 @click.option("--width", type=click.FloatRange(min=0, min_open=True), help="The width used in training.")
+@click.option(
+    "--bn-batches",
+    default=0,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Re-estimate BN statistics over this many training batches first (checkpoints of short runs that "
+    "were saved without it; `anet train` re-estimates them before saving).",
+)
 @click.option("--device", default="auto", show_default=True)
 @click.option("--workers", default=0, show_default=True, type=click.IntRange(min=0))
 def evaluate(
@@ -165,15 +173,19 @@ def evaluate(
     crops: int,
     batch_size: int,
     width: float | None,
+    bn_batches: int,
     device: str,
     workers: int,
 ) -> None:
     """Top-1 / top-5 (single-label) or mAP (multi-label) of a trained checkpoint on the validation split."""
+    import torch
+
     from anet.training import TrainConfig
+    from anet.training.batchnorm import fixed_batches, recalibrate_batchnorm
     from anet.training.checkpoint import load_checkpoint
     from anet.training.device import placement
     from anet.training.evaluate import evaluate as run_eval
-    from anet.training.model import build_for_data
+    from anet.training.model import build_for_data, model_inputs
 
     network, text, label = read_network(file)
     spec = _data(data)
@@ -187,6 +199,17 @@ def evaluate(
     frames = frames or trained.get("frames")
     size = size or trained.get("size")
     dataset = spec.dataset("val", frames=frames, size=size, temporal="random" if crops > 1 else None)
+    if bn_batches:
+        train_clips = spec.dataset("train", frames=frames, size=size)
+        batches = fixed_batches(
+            train_clips, batches=bn_batches, batch_size=batch_size, seed=trained.get("seed", 0), workers=workers
+        )
+
+        def forward(module: torch.nn.Module, batch: dict) -> torch.Tensor:
+            with place.autocast():
+                return module(**model_inputs(batch, network, place)[0])
+
+        recalibrate_batchnorm(model, batches, forward)
     metrics = run_eval(
         model,
         network,

@@ -353,7 +353,7 @@ class ProxyDataset(Dataset[dict[str, Any]]):
 def proxy_splits(
     *,
     train: int = 512,
-    val: int = 128,
+    val: int = 512,
     seed: int = 0,
     flow: bool = False,
     cache: bool = False,

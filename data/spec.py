@@ -2,7 +2,7 @@
 
     KIND[:[PATH][,KEY=VALUE]...]
 
-    proxy[:classes=8,frames=8,size=32,train=512,val=128,seed=0,flow=false,cache=false,distractors=2,noise=0.02]
+    proxy[:classes=8,frames=8,size=32,train=512,val=512,seed=0,flow=false,cache=false,distractors=2,noise=0.02]
     folder:ROOT[,holdout=0.1]
     csv:FILE[,videos=DIR][,classes=FILE][,multilabel=BOOL][,val=FILE][,holdout=0.1]
     charades:TRAIN_CSV,classes=FILE[,videos=DIR][,val=TEST_CSV]
@@ -53,7 +53,7 @@ from anet.data.layouts import (
 from anet.data.proxy import PROXY_CLASSES, ProxyConfig, ProxyDataset
 
 SYNTAX = {
-    "proxy": "proxy[:classes=8,frames=8,size=32,train=512,val=128,seed=0,flow=false,cache=false]",
+    "proxy": "proxy[:classes=8,frames=8,size=32,train=512,val=512,seed=0,flow=false,cache=false]",
     "folder": "folder:ROOT[,holdout=0.1]  (ROOT/<class>/<video> or ROOT/{train,val}/<class>/<video>)",
     "csv": "csv:FILE[,videos=DIR][,classes=FILE][,multilabel=BOOL][,val=FILE][,holdout=0.1]",
     "charades": "charades:TRAIN_CSV,classes=FILE[,videos=DIR][,val=TEST_CSV]",
@@ -308,7 +308,7 @@ def _proxy(text: str, path: str | None, raw: dict[str, str]) -> DataSpec:
         )
     except ValueError as error:
         raise DataSpecError(f"data spec {text!r}: {error}") from error
-    samples = {"train": get.integer("train", 512), "val": get.integer("val", 128)}
+    samples = {"train": get.integer("train", 512), "val": get.integer("val", 512)}
     seed, flow, cache = get.integer("seed", 0, minimum=0), get.flag("flow", False), get.flag("cache", False)
 
     def factory(split: str, clip: ClipConfig) -> Dataset[dict[str, Any]]:

@@ -11,6 +11,7 @@ itself uses (training-mode BN normalises with the batch's own statistics).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -18,6 +19,20 @@ from typing import Any
 import torch
 from torch import nn
 from torch.optim.swa_utils import update_bn
+from torch.utils.data import DataLoader, Dataset
+
+from anet.training.sampling import ResumableSampler, SeededSamples, _mix
+
+_STREAM = 0xB4  # keeps these batches' draws apart from the training order's
+
+
+def fixed_batches(
+    dataset: Dataset[dict[str, Any]], *, batches: int, batch_size: int, seed: int, workers: int = 0
+) -> DataLoader:
+    """The same `batches` training batches every time it is called for the same seed (order and
+    augmentation fixed), whatever the step, process or resume: re-estimation is deterministic."""
+    items = list(itertools.islice(ResumableSampler(len(dataset), seed=_mix(seed, _STREAM)), batches * batch_size))  # type: ignore[arg-type]
+    return DataLoader(SeededSamples(dataset), batch_size=batch_size, sampler=items, num_workers=workers)
 
 
 class _BatchForward(nn.Module):

@@ -6,12 +6,12 @@ as CSV and TensorBoard events, a progress bar, and DistributedDataParallel under
 
 from __future__ import annotations
 
-import itertools
 import math
 import time
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from torch.utils.data import DataLoader
 
 from anet.data.spec import DataSpec
 from anet.dsl import Network, architecture_hash
-from anet.training.batchnorm import recalibrate_batchnorm, recalibrated
+from anet.training.batchnorm import fixed_batches, recalibrate_batchnorm, recalibrated
 from anet.training.checkpoint import CHECKPOINT, load_checkpoint, save_checkpoint
 from anet.training.config import TrainConfig
 from anet.training.device import Placement, placement
@@ -31,7 +31,7 @@ from anet.training.logs import MetricsLog
 from anet.training.model import build_for_data, edge_weights, model_inputs
 from anet.training.optimizer import parameter_groups
 from anet.training.progress import TrainingProgress
-from anet.training.sampling import ResumableSampler, SeededSamples, _mix
+from anet.training.sampling import ResumableSampler, SeededSamples
 from anet.training.schedule import warmup_cosine
 
 
@@ -114,7 +114,18 @@ def train(
         pin_memory=place.device.type == "cuda",
         persistent_workers=config.workers > 0,
     )
-    bn_batches = _bn_batches(datasets.train, config) if config.bn_batches else None
+    bn_batches = (
+        partial(
+            fixed_batches,
+            datasets.train,
+            batches=config.bn_batches,
+            batch_size=config.batch_size,
+            seed=config.seed,
+            workers=config.workers,
+        )
+        if config.bn_batches
+        else None
+    )
 
     def forward(module: nn.Module, batch: dict[str, Any]) -> torch.Tensor:
         with place.autocast():
@@ -196,22 +207,6 @@ def train(
         seconds=seconds,
         placement=place.describe(),
         checkpoint=checkpoint_path,
-    )
-
-
-_BN_STREAM = 0xB4  # keeps the BN batches' draws apart from the training order's
-
-
-def _bn_batches(dataset: Any, config: TrainConfig) -> Callable[[], DataLoader]:
-    """The same `config.bn_batches` training batches every time (order and augmentation fixed by the
-    run's seed), whatever the step, process or resume: BN re-estimation is deterministic."""
-    items = list(
-        itertools.islice(
-            ResumableSampler(len(dataset), seed=_mix(config.seed, _BN_STREAM)), config.bn_batches * config.batch_size
-        )
-    )
-    return lambda: DataLoader(
-        SeededSamples(dataset), batch_size=config.batch_size, sampler=items, num_workers=config.workers
     )
 
 

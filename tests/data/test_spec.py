@@ -20,7 +20,7 @@ def test_plain_proxy_uses_its_own_defaults_or_the_consumers() -> None:
     assert (spec.kind, spec.num_classes, spec.multi_label, spec.has_flow) == ("proxy", 8, False, False)
     assert spec.class_names[:2] == ("right", "left") and spec.frames is None
     data = spec.datasets()
-    assert (data.frames, data.size, len(data.train), len(data.val)) == (8, 32, 512, 128)
+    assert (data.frames, data.size, len(data.train), len(data.val)) == (8, 32, 512, 512)
     assert data.train[0]["rgb"].shape == (3, 8, 32, 32)
     assert spec.datasets(frames=12, size=40).train[0]["rgb"].shape == (3, 12, 40, 40)
 

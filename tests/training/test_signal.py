@@ -4,6 +4,8 @@ by stale BN statistics)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import torch
 from torch import nn
@@ -30,6 +32,7 @@ block d level=4 in=[c, a] C=512 r=1 stride=2
 """
 SMALL = {"width": 0.0625, "frames": 4, "size": 32, "batch_size": 4, "progress": False, "precision": "fp32"}
 DATA = "proxy:train=16,val=8"
+ROOT = Path(__file__).parents[2]
 
 
 def tiny_model() -> nn.Module:
@@ -194,3 +197,32 @@ def test_edge_lr_round_trips_through_the_config_and_a_resumed_run(tmp_path, monk
     resumed = train(parse(TINY), TINY, data, config, out_dir=tmp_path / "interrupted", resume=True)
     assert resumed.edge_weights == straight.edge_weights
     assert resumed.metrics == straight.metrics
+
+
+def test_cli_eval_can_reestimate_what_train_would_have(tmp_path):
+    """`anet eval --bn-batches N` on a checkpoint saved without re-estimation gives exactly the
+    metrics of the same run trained with `--bn-batches N` (same seed, so the same batches)."""
+    from click.testing import CliRunner
+
+    from anet.cli.main import anet
+
+    example = str(ROOT / "examples" / "two_stream_fusion_lv4.anet")
+    data = "proxy:train=16,val=8"
+    common = ["--data", data, "--iterations", "2", "--batch-size", "4", "--width", "0.0625", "--frames", "4"]
+    common += ["--size", "32", "--precision", "fp32", "--edge-lr", "10"]
+    outputs = {}
+    for bn in ("0", "2"):
+        out = tmp_path / f"bn{bn}"
+        result = CliRunner().invoke(anet, ["train", example, "--out", str(out), "--bn-batches", bn, *common])
+        assert result.exit_code == 0, result.output
+        outputs[bn] = result.output.strip().splitlines()[-1]
+        state = load_checkpoint(out / "checkpoint.pt")
+        assert state["config"]["edge_lr"] == 10 and state["config"]["bn_batches"] == int(bn)
+    evaluate = ["eval", example, "--checkpoint", str(tmp_path / "bn0" / "checkpoint.pt"), "--data", data]
+    evaluate += ["--batch-size", "4"]
+    plain = CliRunner().invoke(anet, evaluate)
+    reestimated = CliRunner().invoke(anet, [*evaluate, "--bn-batches", "2"])
+    assert plain.exit_code == 0 and reestimated.exit_code == 0, plain.output + reestimated.output
+    assert plain.output.strip() == outputs["0"]
+    assert reestimated.output.strip() == outputs["2"]
+    assert outputs["0"] != outputs["2"]
