@@ -1,12 +1,12 @@
 """The paper's Figure 4 on the built-in proxy task: guided vs. standard evolution vs. random search,
 side by side in one run, several seeds each.
 
-    python benchmarks/evolution_figure4.py [--seeds 5] [--population 8] [--rounds 24] [--iterations 60]
+    python benchmarks/evolution_figure4.py [--seeds 5] [--population 8] [--rounds 24] [--iterations 120]
                                            [--size 32] [--edge-lr 10] [--bn-batches 32] [--val 256]
                                            [--workers 2] [--out runs/figure4]
 
 Every candidate is really trained (the proxy fitness, at a cheaper setting than `anet evolve`'s
-default: 60 iterations at 32 px; `benchmarks/edge_signal.py` shows the learned weights spread under
+default: 120 iterations at 32 px; `benchmarks/edge_signal.py` shows the learned weights spread under
 it too). Per round, the mean fitness of the top 3 of the population, as the paper plots it; the
 figure shows the mean over seeds with a band of one standard error. Checked against the targets:
 guided's final value above both baselines' by more than twice the standard error of the difference
@@ -44,7 +44,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--population", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=24)
-    parser.add_argument("--iterations", type=int, default=60)
+    parser.add_argument("--iterations", type=int, default=120)
     parser.add_argument("--size", type=int, default=32)
     parser.add_argument("--edge-lr", type=float, default=PROXY_EDGE_LR)
     parser.add_argument("--bn-batches", type=int, default=BN_BATCHES)

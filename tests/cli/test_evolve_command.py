@@ -26,3 +26,45 @@ def test_seeds_that_fit_start_a_run(tmp_path):
     result = CliRunner().invoke(anet, [*args, *EXAMPLES])
     assert result.exit_code == 0, result.output
     assert len(list((run / "candidates").glob("*.anet"))) == len(EXAMPLES) + 2
+
+
+def test_proxy_training_settings_are_recorded_and_kept_on_resume(tmp_path, monkeypatch):
+    import json
+
+    from anet.evolution import search as search_module
+    from anet.training.config import BN_BATCHES, PROXY_EDGE_LR
+
+    run = tmp_path / "run"
+    base = ["evolve", "--population", "2", "--fitness", "synthetic"]
+    result = CliRunner().invoke(
+        anet, [*base, "--out", str(run), "--rounds", "1", "--edge-lr", "3", "--bn-batches", "4"]
+    )
+    assert result.exit_code == 0, result.output
+    start = json.loads((run / "journal.jsonl").read_text().splitlines()[0])
+    assert start["event"] == "start"
+    assert start["config"]["train"]["edge_lr"] == 3 and start["config"]["train"]["bn_batches"] == 4
+
+    # what a resumed run hands its workers
+    tasks = []
+    original = search_module.Search.__init__
+
+    def spy(self, run_dir, config, **kwargs):
+        tasks.append(config.train)
+        original(self, run_dir, config, **kwargs)
+
+    monkeypatch.setattr(search_module.Search, "__init__", spy)
+    resumed = CliRunner().invoke(anet, ["evolve", "--resume", str(run)])
+    assert resumed.exit_code == 0, resumed.output
+    assert tasks[-1].edge_lr == 3 and tasks[-1].bn_batches == 4
+
+    # a journal written before these settings existed resumes with the values it was trained with
+    lines = (run / "journal.jsonl").read_text().splitlines()
+    del start["config"]["train"]["edge_lr"], start["config"]["train"]["bn_batches"]
+    (run / "journal.jsonl").write_text("\n".join([json.dumps(start), *lines[1:]]) + "\n")
+    old = CliRunner().invoke(anet, ["evolve", "--resume", str(run)])
+    assert old.exit_code == 0, old.output
+    assert tasks[-1].edge_lr == 1.0 and tasks[-1].bn_batches == 0
+    # and a new run gets the search's defaults
+    fresh = CliRunner().invoke(anet, [*base, "--out", str(tmp_path / "fresh"), "--rounds", "0"])
+    assert fresh.exit_code == 0, fresh.output
+    assert tasks[-1].edge_lr == PROXY_EDGE_LR and tasks[-1].bn_batches == BN_BATCHES
