@@ -17,12 +17,9 @@ DATA_HELP = (
 
 
 def _data(spec: str):  # noqa: ANN202 - DataSpec, imported lazily
-    from anet.data.spec import DataSpecError, parse_data_spec
+    from anet.data.spec import parse_data_spec
 
-    try:
-        return parse_data_spec(spec)
-    except DataSpecError as exc:
-        raise CommandFailed(str(exc)) from None
+    return parse_data_spec(spec)  # a DataSpecError is a UserError: its message, exit 1
 
 
 @anet.command()
@@ -77,9 +74,8 @@ def train(
     checkpoint_every: int,
 ) -> None:
     """Train FILE on data with the paper's recipe; multi-GPU / multi-node through `torchrun`."""
-    from anet.training import TrainConfig, TrainingError
+    from anet.training import TrainConfig
     from anet.training import train as run_training
-    from anet.training.model import DataMismatchError
 
     network, text, label = read_network(file)
     spec = _data(data)
@@ -104,10 +100,7 @@ def train(
     out_dir = Path(out)
     if not resume and (out_dir / "checkpoint.pt").exists():
         raise CommandFailed(f"{out_dir} already holds a checkpoint: add --resume to continue it, or use another --out")
-    try:
-        result = run_training(network, text, spec, config, out_dir=out_dir, resume=resume, source_path=label)
-    except (TrainingError, DataMismatchError) as exc:
-        raise CommandFailed(str(exc)) from None
+    result = run_training(network, text, spec, config, out_dir=out_dir, resume=resume, source_path=label)
     summary = {
         "metrics": result.metrics,
         "iterations": result.iterations,
@@ -149,8 +142,9 @@ def evaluate(
     workers: int,
 ) -> None:
     """Top-1 / top-5 (single-label) or mAP (multi-label) of a trained checkpoint on the validation split."""
+    from anet.dsl import architecture_hash
     from anet.training import TrainConfig
-    from anet.training.checkpoint import load_checkpoint
+    from anet.training.checkpoint import CheckpointError, load_checkpoint, load_model_state
     from anet.training.device import placement
     from anet.training.evaluate import evaluate as run_eval
     from anet.training.model import build_for_data
@@ -158,10 +152,15 @@ def evaluate(
     network, text, label = read_network(file)
     spec = _data(data)
     state = load_checkpoint(Path(checkpoint))
+    if state["architecture"] != architecture_hash(network):
+        raise CheckpointError(
+            f"{checkpoint} was trained on another architecture than {label} "
+            f"(hash {state['architecture']}, not {architecture_hash(network)}): pass the .anet file it was trained from"
+        )
     trained = state.get("config", {})
     width = width or trained.get("width")
     model = build_for_data(network, text, spec, width=width, source_path=label)
-    model.load_state_dict(state["model"])
+    load_model_state(model, state, Path(checkpoint))
     place = placement(TrainConfig(device=device, precision=trained.get("precision", "auto")))
     model.to(place.device)
     frames = frames or trained.get("frames")

@@ -26,6 +26,7 @@ from torch.utils.data import Dataset
 
 from anet.data.clip import ClipConfig, Transform, load_video_clip
 from anet.data.decode import VIDEO_SUFFIXES
+from anet.errors import UserError
 
 # Folder names / CSV values accepted for each split, first one canonical.
 SPLIT_ALIASES: dict[str, tuple[str, ...]] = {
@@ -36,7 +37,7 @@ SPLIT_ALIASES: dict[str, tuple[str, ...]] = {
 _INTEGER = re.compile(r"\d+")
 
 
-class LayoutError(ValueError):
+class LayoutError(UserError, ValueError):
     """A dataset layout on disk does not look as expected; the message says what was found."""
 
 

@@ -51,6 +51,7 @@ from anet.data.layouts import (
     split_folder,
 )
 from anet.data.proxy import PROXY_CLASSES, ProxyConfig, ProxyDataset
+from anet.errors import UserError
 
 SYNTAX = {
     "proxy": "proxy[:classes=8,frames=8,size=32,train=512,val=128,seed=0,flow=false,cache=false]",
@@ -73,7 +74,7 @@ _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 Factory = Callable[[str, ClipConfig], Dataset[dict[str, Any]]]
 
 
-class DataSpecError(ValueError):
+class DataSpecError(UserError, ValueError):
     """A data spec that cannot be used; the message says what is wrong and how to write it."""
 
 

@@ -19,7 +19,8 @@ from torch.utils.data import DataLoader
 
 from anet.data.spec import DataSpec
 from anet.dsl import Network, architecture_hash
-from anet.training.checkpoint import CHECKPOINT, load_checkpoint, save_checkpoint
+from anet.errors import UserError
+from anet.training.checkpoint import CHECKPOINT, load_checkpoint, load_model_state, save_checkpoint
 from anet.training.config import TrainConfig
 from anet.training.device import Placement, placement
 from anet.training.distributed import Distributed, current
@@ -31,7 +32,7 @@ from anet.training.sampling import ResumableSampler, SeededSamples
 from anet.training.schedule import warmup_cosine
 
 
-class TrainingError(RuntimeError):
+class TrainingError(UserError, RuntimeError):
     """Training stopped for a reason the caller should record (NaN loss, ...)."""
 
 
@@ -96,7 +97,7 @@ def train(
         state = load_checkpoint(checkpoint_path)
         if state["architecture"] != architecture_hash(network):
             raise TrainingError(f"{checkpoint_path} belongs to another architecture; use a new --out")
-        model.load_state_dict(state["model"])
+        load_model_state(model, state, checkpoint_path)
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
         step, history = state["step"], state["history"]
@@ -135,6 +136,7 @@ def train(
                     "history": history,
                     "architecture": architecture_hash(network),
                     "config": config.model_dump(),
+                    "data": data.text,
                 },
             )
 
