@@ -102,7 +102,9 @@ def evolve(
         if state.config is None:
             raise CommandFailed(f"{run} has no recorded configuration to resume")
         config = EvolutionConfig.model_validate(
-            state.config | {"backend": backend, "address": address} | ({} if workers is None else {"workers": workers})
+            state.config
+            | {"backend": backend, "address": address}
+            | ({} if workers is None else {"workers": workers})
         )
         seeds: list[str] = []
     else:
