@@ -33,6 +33,7 @@ from torch.utils.data import Dataset
 from anet.data.clip import ClipConfig, Transform
 from anet.data.layouts import LabelSpace, LayoutError, label_tensor, select_split
 from anet.data.sampling import nearest_frame_indices
+from anet.data.text import read_annotation_text
 from anet.data.transforms import frames_to_tensor, resize_flow
 
 FLOW_BOUND = 20.0
@@ -78,7 +79,7 @@ def read_frame_list(path: str | Path) -> list[FrameRecord]:
     if not path.is_file():
         raise LayoutError(f"frame list {path} does not exist")
     records = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, line in enumerate(read_annotation_text(path).split("\n"), start=1):
         fields = line.split()
         if not fields:
             continue

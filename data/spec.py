@@ -26,6 +26,7 @@ models and training live elsewhere.
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections.abc import Callable
@@ -36,6 +37,7 @@ from typing import Any
 from torch.utils.data import Dataset
 
 from anet.data.clip import ClipConfig
+from anet.data.decode import VIDEO_SUFFIXES
 from anet.data.frames import FLOW_TEMPLATE, FrameFolderDataset, read_frame_list
 from anet.data.layouts import (
     CharadesDataset,
@@ -43,6 +45,7 @@ from anet.data.layouts import (
     LayoutError,
     VideoCsvDataset,
     VideoFolderDataset,
+    find_videos,
     folder_classes,
     has_split_folders,
     read_charades_classes,
@@ -72,6 +75,7 @@ _OPTION = re.compile(r"([a-z_]+)=(.*)", re.DOTALL)
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 
 Factory = Callable[[str, ClipConfig], Dataset[dict[str, Any]]]
+log = logging.getLogger(__name__)
 
 
 class DataSpecError(UserError, ValueError):
@@ -343,6 +347,13 @@ def _folder(text: str, path: str | None, raw: dict[str, str]) -> DataSpec:
         raise DataSpecError(f"{root} has no class folders (expected {root}/<class>/<video>.mp4)")
     if has_split_folders(root) and split_folder(root, "val") is None:
         raise DataSpecError(f"{root} has a train folder but no val (or validation) folder")
+    parents = [root] if not has_split_folders(root) else [split_folder(root, s) or root for s in ("train", "val")]
+    for name in classes:
+        if not any(find_videos(parent / name) for parent in parents if (parent / name).is_dir()):
+            raise DataSpecError(
+                f"class folder {name!r} under {root} has no videos ({', '.join(VIDEO_SUFFIXES)}): "
+                "add videos or remove the folder"
+            )
 
     def factory(split: str, clip: ClipConfig) -> Dataset[dict[str, Any]]:
         return VideoFolderDataset(root, split=split, holdout=holdout or 0.0, classes=classes, clip=clip)
@@ -366,8 +377,22 @@ def _csv(text: str, path: str | None, raw: dict[str, str]) -> DataSpec:
     videos = get.path("videos")
     names = read_class_list(classes_file) if (classes_file := get.path("classes")) else None
     holdout = get.number("holdout", 0.1, high=0.99) or 0.0
-    rows = read_csv_annotations(train_csv) + (read_csv_annotations(val_csv) if val_csv else [])
+    files = [(train_csv, read_csv_annotations(train_csv))] + (
+        [(val_csv, read_csv_annotations(val_csv))] if val_csv else []
+    )
+    rows = [row for _, part in files for row in part]
     space = LabelSpace.from_tokens((r.labels for r in rows), names=names, multi_label=get.flag("multilabel"))
+    if get.flag("multilabel") is None and space.multi_label and all(len(r.labels) <= 1 for r in rows):
+        file, row = next((file, row) for file, part in files for row in part if not row.labels)
+        unlabelled = sum(not r.labels for r in rows)
+        log.warning(
+            "%s:%d: video %s has no label; %d such row(s) make the whole data set multi-label "
+            "(add the labels, or pass multilabel=true if that is meant)",
+            file,
+            row.line,
+            row.video,
+            unlabelled,
+        )
 
     def factory(split: str, clip: ClipConfig) -> Dataset[dict[str, Any]]:
         if val_csv is not None:  # a separate validation file: each file is all of its split
