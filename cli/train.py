@@ -9,7 +9,15 @@ import click
 
 from anet.cli.app import CommandFailed, anet
 from anet.cli.language import FILE_ARG, read_network
+from anet.training.config import MAX_BAD_VIDEOS
 
+MAX_BAD_VIDEOS = click.option(
+    "--max-bad-videos",
+    type=click.FloatRange(0, 1),
+    default=MAX_BAD_VIDEOS,
+    show_default=True,
+    help="Largest share of a split's videos that may be unreadable (skipped with a warning) before the run stops.",
+)
 DATA_HELP = (
     "Data spec: proxy[:classes=8,frames=8,size=32,...] (built in, the default), folder:DIR, csv:FILE, "
     "charades:CSV,classes=FILE, frames:LIST. See README."
@@ -51,6 +59,7 @@ def _data(spec: str):  # noqa: ANN202 - DataSpec, imported lazily
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--eval-every", default=0, show_default=True, type=click.IntRange(min=0))
 @click.option("--checkpoint-every", default=100, show_default=True, type=click.IntRange(min=0))
+@MAX_BAD_VIDEOS
 def train(
     file: str,
     data: str,
@@ -72,6 +81,7 @@ def train(
     seed: int,
     eval_every: int,
     checkpoint_every: int,
+    max_bad_videos: float,
 ) -> None:
     """Train FILE on data with the paper's recipe; multi-GPU / multi-node through `torchrun`."""
     from anet.training import TrainConfig
@@ -96,6 +106,7 @@ def train(
         seed=seed,
         eval_every=eval_every,
         checkpoint_every=checkpoint_every,
+        max_bad_videos=max_bad_videos,
     )
     out_dir = Path(out)
     if not resume and (out_dir / "checkpoint.pt").exists():
@@ -129,6 +140,7 @@ def train(
 @click.option("--width", type=click.FloatRange(min=0, min_open=True), help="The width used in training.")
 @click.option("--device", default="auto", show_default=True)
 @click.option("--workers", default=0, show_default=True, type=click.IntRange(min=0))
+@MAX_BAD_VIDEOS
 def evaluate(
     file: str,
     checkpoint: str,
@@ -140,6 +152,7 @@ def evaluate(
     width: float | None,
     device: str,
     workers: int,
+    max_bad_videos: float,
 ) -> None:
     """Top-1 / top-5 (single-label) or mAP (multi-label) of a trained checkpoint on the validation split."""
     from anet.dsl import architecture_hash
@@ -148,6 +161,7 @@ def evaluate(
     from anet.training.device import placement
     from anet.training.evaluate import evaluate as run_eval
     from anet.training.model import build_for_data
+    from anet.training.unreadable import UnreadableVideos
 
     network, text, label = read_network(file)
     spec = _data(data)
@@ -175,6 +189,7 @@ def evaluate(
         place=place,
         workers=workers,
         crops=crops,
+        unreadable=UnreadableVideos("validation", len(dataset), max_bad_videos),  # type: ignore[arg-type]
     )
     click.echo(" ".join(f"{k}={v:.4f}" for k, v in metrics.items() if k != "samples"))
 

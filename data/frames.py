@@ -31,6 +31,7 @@ import torch
 from torch.utils.data import Dataset
 
 from anet.data.clip import ClipConfig, Transform
+from anet.data.decode import VideoDecodeError
 from anet.data.layouts import LabelSpace, LayoutError, label_tensor, select_split
 from anet.data.sampling import nearest_frame_indices
 from anet.data.text import read_annotation_text
@@ -189,7 +190,7 @@ class FrameFolderDataset(Dataset[dict[str, Any]]):
         cv2 = require_cv2()
         image = cv2.imread(str(path), cv2.IMREAD_COLOR)
         if image is None:
-            raise LayoutError(f"cannot read frame {path}")
+            raise VideoDecodeError(path.parent, f"cannot read frame {path}")
         return image[:, :, ::-1]  # BGR -> RGB
 
     def _flow(self, folder: Path, number: int) -> np.ndarray:
@@ -200,4 +201,4 @@ class FrameFolderDataset(Dataset[dict[str, Any]]):
             y = cv2.imread(str(folder / FLOW_TEMPLATE.format("y", k)), cv2.IMREAD_GRAYSCALE)
             if x is not None and y is not None:
                 return decode_flow(np.stack([x, y]), bound=self.bound)
-        raise LayoutError(f"cannot read {FLOW_TEMPLATE.format('x', number)} / flow_y in {folder}")
+        raise VideoDecodeError(folder, f"cannot read {FLOW_TEMPLATE.format('x', number)} / flow_y in {folder}")

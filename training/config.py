@@ -9,6 +9,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 
 PAPER_LR_PER_SAMPLE = 3.2 / 512  # Moments in Time: lr 3.2 at batch 512
+# Largest share of a split's videos that may be unreadable (skipped with a warning) before a run stops:
+# big downloaded data sets always miss a few videos; more than this means a wrong path or a broken copy.
+MAX_BAD_VIDEOS = 0.05
 
 
 class TrainConfig(BaseModel):
@@ -37,6 +40,9 @@ class TrainConfig(BaseModel):
     eval_crops: PositiveInt = 1
     eval_frames: PositiveInt | None = None
     max_eval_samples: PositiveInt | None = None
+    max_bad_videos: float = Field(
+        default=MAX_BAD_VIDEOS, ge=0, le=1, description="largest share of a split's videos skipped as unreadable"
+    )
     progress: bool = True
 
     @property

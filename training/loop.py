@@ -28,8 +28,9 @@ from anet.training.evaluate import evaluate
 from anet.training.logs import MetricsLog
 from anet.training.model import build_for_data, edge_weights, model_inputs
 from anet.training.progress import TrainingProgress
-from anet.training.sampling import ResumableSampler, SeededSamples
+from anet.training.sampling import ResumableSampler
 from anet.training.schedule import warmup_cosine
+from anet.training.unreadable import SUBSTITUTES, UNREADABLE, TolerantSamples, UnreadableVideos, collate_readable
 
 
 class TrainingError(UserError, RuntimeError):
@@ -112,9 +113,10 @@ def train(
         world=dist.world,
     )
     loader = DataLoader(
-        SeededSamples(datasets.train),
+        TolerantSamples(datasets.train, substitutes=SUBSTITUTES),
         batch_size=config.batch_size,
         sampler=sampler,
+        collate_fn=collate_readable,
         num_workers=config.workers,
         pin_memory=place.device.type == "cuda",
         persistent_workers=config.workers > 0,
@@ -123,6 +125,8 @@ def train(
     progress = TrainingProgress(total=config.iterations, start=step, enabled=config.progress and dist.is_main)
     started = time.perf_counter()
     batches = iter(loader)
+    unreadable = UnreadableVideos("training", len(datasets.train), config.max_bad_videos)  # type: ignore[arg-type]
+    unreadable_val = UnreadableVideos("validation", len(datasets.val), config.max_bad_videos)  # type: ignore[arg-type]
 
     def save() -> None:
         if checkpoint_path and dist.is_main:
@@ -145,6 +149,9 @@ def train(
         window_loss, window_count, window_start = 0.0, 0, time.perf_counter()
         while step < config.iterations:
             batch = next(batches)
+            unreadable.record(batch.pop(UNREADABLE))
+            if "label" not in batch:  # every video of the batch and its substitutes failed
+                continue
             inputs, labels = model_inputs(batch, network, place)
             with place.autocast():
                 logits = runner(**inputs)
@@ -173,7 +180,7 @@ def train(
                     log.write("train", row)
                 window_loss, window_count, window_start = 0.0, 0, time.perf_counter()
             if config.eval_every and step % config.eval_every == 0 and step < config.iterations:
-                metrics = _evaluate(model, network, datasets.val, data, config, place, dist)
+                metrics = _evaluate(model, network, datasets.val, data, config, place, dist, unreadable_val)
                 if log and metrics:
                     log.write("val", {"step": step, **metrics})
                 model.train()
@@ -181,7 +188,7 @@ def train(
                 save()
     seconds = time.perf_counter() - started
     save()
-    metrics = _evaluate(model, network, datasets.val, data, config, place, dist)
+    metrics = _evaluate(model, network, datasets.val, data, config, place, dist, unreadable_val)
     if log:
         log.write("val", {"step": step, **metrics})
         log.close()
@@ -209,6 +216,7 @@ def _evaluate(
     config: TrainConfig,
     place: Placement,
     dist: Distributed,
+    unreadable: UnreadableVideos,
 ) -> dict[str, float]:
     if not dist.is_main:
         dist.barrier()
@@ -222,6 +230,7 @@ def _evaluate(
         place=place,
         workers=config.workers,
         limit=config.max_eval_samples,
+        unreadable=unreadable,
     )
     dist.barrier()
     return metrics
