@@ -24,7 +24,7 @@ def _span(node: Stem | Block, key: str = "id") -> Span | None:
 
 
 class _Suggestions:
-    """"did you mean" for unknown node names at a bounded cost: each distinct name is looked up once,
+    """ "did you mean" for unknown node names at a bounded cost: each distinct name is looked up once,
     among the last `PER_LENGTH` nodes declared so far of about its length (a typo rarely changes the
     length by more than 2) and the raw inputs, and only the first `NAMES` distinct names get a hint.
     A generated file with thousands of bad references is then checked in linear time."""
