@@ -13,7 +13,16 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, InstanceOf, SkipValidation, ValidationInfo
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    FiniteFloat,
+    InstanceOf,
+    SkipValidation,
+    ValidationInfo,
+)
 
 from anet.dsl.constants import (
     DEPTH_REPEATS,
@@ -264,7 +273,7 @@ class Header(AstNode):
     # Descendant metadata, written by `anet evolve`.
     parent: Annotated[str, Field(pattern=r'^[^"\n\\]*$')] | None = None
     round: Annotated[int, Field(ge=0)] | None = None
-    fitness: float | None = None
+    fitness: FiniteFloat | None = None  # `fitness 1e999` would print as `inf`, which does not parse
     mutations: tuple[Mutation, ...] | None = None
     hash: Annotated[str, Field(pattern=r"^[0-9a-f]{1,64}$")] | None = None
     trivia: Mapping[str, Trivia] = Field(default_factory=dict)
