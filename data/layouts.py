@@ -198,6 +198,11 @@ def find_videos(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.suffix.lower() in VIDEO_SUFFIXES and p.is_file())
 
 
+def has_videos(folder: Path) -> bool:
+    """Whether a video file lies anywhere under `folder` (stops at the first)."""
+    return folder.is_dir() and any(p.suffix.lower() in VIDEO_SUFFIXES and p.is_file() for p in folder.rglob("*"))
+
+
 def split_folder(root: Path, split: str) -> Path | None:
     """root/train, root/val, root/validation, ...: the folder holding `split`, if there is one."""
     for alias in SPLIT_ALIASES.get(canonical_split(split), (split,)):

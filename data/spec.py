@@ -45,9 +45,9 @@ from anet.data.layouts import (
     LayoutError,
     VideoCsvDataset,
     VideoFolderDataset,
-    find_videos,
     folder_classes,
     has_split_folders,
+    has_videos,
     read_charades_classes,
     read_class_list,
     read_csv_annotations,
@@ -347,9 +347,10 @@ def _folder(text: str, path: str | None, raw: dict[str, str]) -> DataSpec:
         raise DataSpecError(f"{root} has no class folders (expected {root}/<class>/<video>.mp4)")
     if has_split_folders(root) and split_folder(root, "val") is None:
         raise DataSpecError(f"{root} has a train folder but no val (or validation) folder")
+    clip = get.clip()
     parents = [root] if not has_split_folders(root) else [split_folder(root, s) or root for s in ("train", "val")]
     for name in classes:
-        if not any(find_videos(parent / name) for parent in parents if (parent / name).is_dir()):
+        if not any(has_videos(parent / name) for parent in parents):
             raise DataSpecError(
                 f"class folder {name!r} under {root} has no videos ({', '.join(VIDEO_SUFFIXES)}): "
                 "add videos or remove the folder"
@@ -361,7 +362,7 @@ def _folder(text: str, path: str | None, raw: dict[str, str]) -> DataSpec:
     return _spec(
         text,
         "folder",
-        get.clip(),
+        clip,
         factory,
         num_classes=len(classes),
         multi_label=False,
