@@ -27,7 +27,7 @@ def parse_device(name: str) -> torch.device:
     try:
         device = torch.device(name)
     except RuntimeError:
-        raise DeviceError(f"--device {name!r} is not a device: use auto, cpu, cuda or cuda:N") from None
+        raise DeviceError(f"--device {name} is not a device: use auto, cpu, cuda or cuda:N") from None
     if device.type == "cuda":
         if not torch.cuda.is_available():
             raise DeviceError(f"--device {name}: this machine has no CUDA device (or this PyTorch has no CUDA)")
