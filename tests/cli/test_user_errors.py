@@ -115,7 +115,7 @@ def test_unreadable_videos_within_the_limit_are_skipped_with_a_warning(tmp_path,
 
 def test_max_bad_videos_is_a_share(tmp_path):
     assert_user_error(
-        run("train", NETWORK, "--out", str(tmp_path), "--max-bad-videos", "2"), "--max-bad-videos", code=2
+        run("train", NETWORK, "--out", str(tmp_path), "--max-bad-videos", "2"), "--max-bad-videos", "0<=x<=1", code=2
     )
 
 
