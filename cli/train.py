@@ -11,7 +11,7 @@ from anet.cli.app import CommandFailed, anet
 from anet.cli.language import FILE_ARG, read_network
 from anet.training.config import MAX_BAD_VIDEOS
 
-MAX_BAD_VIDEOS = click.option(
+MAX_BAD_VIDEOS_OPTION = click.option(
     "--max-bad-videos",
     type=click.FloatRange(0, 1),
     default=MAX_BAD_VIDEOS,
@@ -59,7 +59,7 @@ def _data(spec: str):  # noqa: ANN202 - DataSpec, imported lazily
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--eval-every", default=0, show_default=True, type=click.IntRange(min=0))
 @click.option("--checkpoint-every", default=100, show_default=True, type=click.IntRange(min=0))
-@MAX_BAD_VIDEOS
+@MAX_BAD_VIDEOS_OPTION
 def train(
     file: str,
     data: str,
@@ -140,7 +140,7 @@ def train(
 @click.option("--width", type=click.FloatRange(min=0, min_open=True), help="The width used in training.")
 @click.option("--device", default="auto", show_default=True)
 @click.option("--workers", default=0, show_default=True, type=click.IntRange(min=0))
-@MAX_BAD_VIDEOS
+@MAX_BAD_VIDEOS_OPTION
 def evaluate(
     file: str,
     checkpoint: str,

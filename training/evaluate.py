@@ -101,6 +101,7 @@ def evaluate(
     sigmoid, as in the paper) or averaged (single-label, after the softmax)."""
     if limit is not None and limit < len(dataset):  # type: ignore[arg-type]
         dataset = Subset(dataset, range(limit))
+    unreadable = unreadable or UnreadableVideos("validation", len(dataset), MAX_BAD_VIDEOS)  # type: ignore[arg-type]
     runs = [
         predict(
             model,
