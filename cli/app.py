@@ -1,9 +1,13 @@
 """The `anet` command group and its error policy: bad input gets located diagnostics and exit 1,
 usage errors exit 2 (click's convention), and no Python traceback reaches the user unless
-ANET_DEBUG=1 asks for one."""
+ANET_DEBUG=1 asks for one. The user's mistakes are `AnetError` (diagnostics), `UserError` (one
+message naming the file or option) and `OSError`; anything else is a bug in anet: exit 3.
+Warnings that anet's modules log (a skipped video, a suspicious CSV row) are shown as
+`anet: warning: ...`."""
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from typing import Any
@@ -12,6 +16,7 @@ import click
 
 from anet import __version__
 from anet.dsl import AnetError, render_text
+from anet.errors import UserError
 
 
 class CommandFailed(click.ClickException):
@@ -29,6 +34,8 @@ class AnetGroup(click.Group):
             sys.exit(1)
         except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit, KeyboardInterrupt):
             raise
+        except UserError as exc:
+            raise CommandFailed(str(exc)) from None
         except OSError as exc:
             raise CommandFailed(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": ")) from None
         except Exception as exc:
@@ -42,7 +49,24 @@ class AnetGroup(click.Group):
             sys.exit(3)
 
 
+class _WarningEcho(logging.Handler):
+    """Prints through click, to whatever stderr is current (a progress bar's, a test runner's)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(f"anet: warning: {record.getMessage()}", err=True)
+
+
+def show_warnings() -> None:
+    """Route the `anet.*` loggers' warnings to stderr, once per process."""
+    logger = logging.getLogger("anet")
+    if not any(isinstance(h, _WarningEcho) for h in logger.handlers):
+        handler = _WarningEcho(logging.WARNING)
+        logger.addHandler(handler)
+        logger.setLevel(logging.WARNING)
+
+
 @click.group(cls=AnetGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="anet")
 def anet() -> None:
     """anet: the AssembleNet language, compiler and architecture search."""
+    show_warnings()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
+import stat
 import sys
 from pathlib import Path
 
@@ -85,8 +87,11 @@ def check(files: tuple[str, ...], fmt: str) -> None:
 @click.option("--diff", "show_diff", is_flag=True, help="Print what would change as a unified diff.")
 @click.option("--rehash", is_flag=True, help="Rewrite a `hash` line that no longer matches the architecture.")
 def fmt(files: tuple[str, ...], check_only: bool, show_diff: bool, rehash: bool) -> None:
-    """Rewrite .anet files in canonical form, keeping comments. A file with errors is left untouched."""
-    failed = False
+    """Rewrite .anet files in canonical form, keeping comments. A file with errors is left untouched.
+
+    The canonical text is read back before it is written and must describe the same network; a
+    symbolic link is kept (its target is rewritten) and so are the file's permissions."""
+    failed = broken = False
     for name in files:
         text, label = _read(name)
         result = check_text(text, label)
@@ -100,6 +105,14 @@ def fmt(files: tuple[str, ...], check_only: bool, show_diff: bool, rehash: bool)
                 update={"header": network.header.model_copy(update={"hash": architecture_hash(network)})}
             )
         canonical = format_network(network)
+        if check_text(canonical, label).network != network:
+            click.echo(
+                f"anet: internal error: the canonical form of {label} does not read back as the same network; "
+                "the file is left unchanged. This is a bug in anet; please report it with the file",
+                err=True,
+            )
+            broken = True
+            continue
         if name == "-":
             click.echo(canonical, nl=False)
             continue
@@ -111,9 +124,10 @@ def fmt(files: tuple[str, ...], check_only: bool, show_diff: bool, rehash: bool)
             click.echo(f"would reformat {label}", err=True)
             failed = True
         else:
-            write_atomic(Path(name), canonical)
+            target = Path(os.path.realpath(name))  # through symbolic links: rewrite the file they name
+            write_atomic(target, canonical, mode=stat.S_IMODE(target.stat().st_mode))
             click.echo(f"reformatted {label}", err=True)
-    raise SystemExit(1 if failed else 0)
+    raise SystemExit(3 if broken else 1 if failed else 0)
 
 
 @anet.command(name="import")

@@ -9,8 +9,15 @@ import click
 
 from anet.cli.app import CommandFailed, anet
 from anet.cli.language import FILE_ARG, read_network
-from anet.training.config import BN_BATCHES, PROXY_EDGE_LR
+from anet.training.config import BN_BATCHES, MAX_BAD_VIDEOS, PROXY_EDGE_LR
 
+MAX_BAD_VIDEOS_OPTION = click.option(
+    "--max-bad-videos",
+    type=click.FloatRange(0, 1),
+    default=MAX_BAD_VIDEOS,
+    show_default=True,
+    help="Largest share of a split's videos that may be unreadable (skipped with a warning) before the run stops.",
+)
 DATA_HELP = (
     "Data spec: proxy[:classes=8,frames=8,size=32,...] (built in, the default), folder:DIR, csv:FILE, "
     "charades:CSV,classes=FILE, frames:LIST. See README."
@@ -18,12 +25,9 @@ DATA_HELP = (
 
 
 def _data(spec: str):  # noqa: ANN202 - DataSpec, imported lazily
-    from anet.data.spec import DataSpecError, parse_data_spec
+    from anet.data.spec import parse_data_spec
 
-    try:
-        return parse_data_spec(spec)
-    except DataSpecError as exc:
-        raise CommandFailed(str(exc)) from None
+    return parse_data_spec(spec)  # a DataSpecError is a UserError: its message, exit 1
 
 
 @anet.command()
@@ -70,6 +74,7 @@ def _data(spec: str):  # noqa: ANN202 - DataSpec, imported lazily
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--eval-every", default=0, show_default=True, type=click.IntRange(min=0))
 @click.option("--checkpoint-every", default=100, show_default=True, type=click.IntRange(min=0))
+@MAX_BAD_VIDEOS_OPTION
 def train(
     file: str,
     data: str,
@@ -93,11 +98,11 @@ def train(
     seed: int,
     eval_every: int,
     checkpoint_every: int,
+    max_bad_videos: float,
 ) -> None:
     """Train FILE on data with the paper's recipe; multi-GPU / multi-node through `torchrun`."""
-    from anet.training import TrainConfig, TrainingError
+    from anet.training import TrainConfig
     from anet.training import train as run_training
-    from anet.training.model import DataMismatchError
 
     network, text, label = read_network(file)
     spec = _data(data)
@@ -120,14 +125,12 @@ def train(
         seed=seed,
         eval_every=eval_every,
         checkpoint_every=checkpoint_every,
+        max_bad_videos=max_bad_videos,
     )
     out_dir = Path(out)
     if not resume and (out_dir / "checkpoint.pt").exists():
         raise CommandFailed(f"{out_dir} already holds a checkpoint: add --resume to continue it, or use another --out")
-    try:
-        result = run_training(network, text, spec, config, out_dir=out_dir, resume=resume, source_path=label)
-    except (TrainingError, DataMismatchError) as exc:
-        raise CommandFailed(str(exc)) from None
+    result = run_training(network, text, spec, config, out_dir=out_dir, resume=resume, source_path=label)
     summary = {
         "metrics": result.metrics,
         "iterations": result.iterations,
@@ -164,6 +167,7 @@ def train(
 )
 @click.option("--device", default="auto", show_default=True)
 @click.option("--workers", default=0, show_default=True, type=click.IntRange(min=0))
+@MAX_BAD_VIDEOS_OPTION
 def evaluate(
     file: str,
     checkpoint: str,
@@ -176,24 +180,32 @@ def evaluate(
     bn_batches: int,
     device: str,
     workers: int,
+    max_bad_videos: float,
 ) -> None:
     """Top-1 / top-5 (single-label) or mAP (multi-label) of a trained checkpoint on the validation split."""
     import torch
 
+    from anet.dsl import architecture_hash
     from anet.training import TrainConfig
     from anet.training.batchnorm import fixed_batches, recalibrate_batchnorm
-    from anet.training.checkpoint import load_checkpoint
+    from anet.training.checkpoint import CheckpointError, load_checkpoint, load_model_state
     from anet.training.device import placement
     from anet.training.evaluate import evaluate as run_eval
     from anet.training.model import build_for_data, model_inputs
+    from anet.training.unreadable import UnreadableVideos
 
     network, text, label = read_network(file)
     spec = _data(data)
     state = load_checkpoint(Path(checkpoint))
+    if state["architecture"] != architecture_hash(network):
+        raise CheckpointError(
+            f"{checkpoint} was trained on another architecture than {label} "
+            f"(hash {state['architecture']}, not {architecture_hash(network)}): pass the .anet file it was trained from"
+        )
     trained = state.get("config", {})
     width = width or trained.get("width")
     model = build_for_data(network, text, spec, width=width, source_path=label)
-    model.load_state_dict(state["model"])
+    load_model_state(model, state, Path(checkpoint))
     place = placement(TrainConfig(device=device, precision=trained.get("precision", "auto")))
     model.to(place.device)
     frames = frames or trained.get("frames")
@@ -219,6 +231,7 @@ def evaluate(
         place=place,
         workers=workers,
         crops=crops,
+        unreadable=UnreadableVideos("validation", len(dataset), max_bad_videos),  # type: ignore[arg-type]
     )
     click.echo(" ".join(f"{k}={v:.4f}" for k, v in metrics.items() if k != "samples"))
 

@@ -4,8 +4,9 @@ Items are dicts {"rgb": float [3, T, H, W] in [0, 1], "label": int64 scalar or f
 "video": str, optionally "flow": float [2, T, H, W] in pixels (x right, y down)}.
 
 Import rule: this package depends on torch, numpy and PyAV only; OpenCV (the `flow` extra) is imported
-when frame folders or flow extraction are first used. Nothing here imports the rest of anet, so models
-and training code depend on data, never the other way round.
+when frame folders or flow extraction are first used. Nothing here imports the rest of anet but
+`anet.errors` (the base class of the user's mistakes, which imports nothing), so models and training
+code depend on data, never the other way round.
 
     decode.py        PyAV: the frames shown at given instants (seek, decode to the clip's end)
     sampling.py      which instants a clip shows (target fps, random or centred start, padding)

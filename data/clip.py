@@ -6,6 +6,8 @@ input shape is stated once; `load_video_clip` is the per-item work the video lay
 
 from __future__ import annotations
 
+import functools
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +19,7 @@ from anet.data.sampling import ClipSampler
 from anet.data.transforms import Clip, EvalTransform, TrainTransform, frames_to_tensor
 
 Transform = Callable[[Clip], Clip]
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -69,12 +72,23 @@ def load_video_clip(
     """One clip of a video file and the instants (seconds) it shows.
 
     Frames are decoded at the smallest resolution the transform can use (its `source_short_side()`,
-    when it has one), which is most of the speed on high-resolution sources. Randomness comes from
+    when it has one), which is most of the speed on high-resolution sources. A video shorter than the
+    clip is padded with its last frame, with a warning. Randomness comes from
     torch's global generator (`torch.manual_seed` makes it repeatable).
     """
     transform = transform or config.transform()
     hint = getattr(transform, "source_short_side", None)
+    sampler = config.sampler()
     with VideoReader(path) as reader:
-        times = config.sampler().times(reader.info.duration, source_fps=reader.info.fps)
+        info = reader.info
+        times = sampler.times(info.duration, source_fps=info.fps)
         frames = reader.read(times, short_side=hint() if callable(hint) else None)
+    span = sampler.span(info.fps)
+    if info.duration + 0.5 / info.fps < span:
+        _warn_short(str(path), info.duration, span)
     return transform({"rgb": frames_to_tensor(frames)}), times
+
+
+@functools.cache  # once per video and clip length in each process, not at every epoch
+def _warn_short(path: str, duration: float, span: float) -> None:
+    log.warning("%s lasts %.2f s, shorter than a %.2f s clip: its last frame is repeated", path, duration, span)

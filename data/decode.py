@@ -21,11 +21,20 @@ from types import TracebackType
 import av
 import numpy as np
 
+from anet.errors import UserError
+
 VIDEO_SUFFIXES = (".mp4", ".webm", ".avi", ".mkv", ".mov", ".m4v", ".mpg", ".mpeg", ".ogv", ".gif")
 
 
-class VideoDecodeError(RuntimeError):
-    """A video could not be opened or has no decodable video frames."""
+class VideoDecodeError(UserError, RuntimeError):
+    """A video could not be opened or decoded; `path` is the file (the message names it too)."""
+
+    def __init__(self, path: str | Path, message: str) -> None:
+        super().__init__(message)
+        self.path = str(path)
+
+    def __reduce__(self) -> tuple[type, tuple[str, str]]:  # picklable across DataLoader workers
+        return (type(self), (self.path, str(self)))
 
 
 @dataclass(frozen=True)
@@ -66,10 +75,10 @@ class VideoReader:
         try:
             self._container = av.open(str(self.path))
         except (av.FFmpegError, OSError) as error:
-            raise VideoDecodeError(f"cannot open video {self.path}: {error}") from error
+            raise VideoDecodeError(self.path, f"cannot open video {self.path}: {error}") from error
         if not self._container.streams.video:
             self._container.close()
-            raise VideoDecodeError(f"{self.path} has no video stream")
+            raise VideoDecodeError(self.path, f"{self.path} has no video stream")
         self._stream = self._container.streams.video[0]
         self._stream.codec_context.thread_count = threads
         if threads != 1:
@@ -117,11 +126,14 @@ class VideoReader:
             raise ValueError(f"times must be a non-empty 1-D sequence, got shape {targets.shape}")
         size = scaled_size(self.info.width, self.info.height, short_side)
         tolerance = 0.5 / self.info.fps
-        frames = self._decode(targets, size, tolerance, seek=float(targets.min()) > tolerance)
-        if frames is None:  # the seek landed after the first instant (bad index): decode from the start
-            frames = self._decode(targets, size, tolerance, seek=False)
+        try:
+            frames = self._decode(targets, size, tolerance, seek=float(targets.min()) > tolerance)
+            if frames is None:  # the seek landed after the first instant (bad index): decode from the start
+                frames = self._decode(targets, size, tolerance, seek=False)
+        except av.FFmpegError as error:  # a truncated or damaged file fails while it is decoded
+            raise VideoDecodeError(self.path, f"cannot decode video {self.path}: {error}") from error
         if frames is None:
-            raise VideoDecodeError(f"{self.path} has no decodable video frames")
+            raise VideoDecodeError(self.path, f"{self.path} has no decodable video frames")
         return np.stack(frames)
 
     def _decode(

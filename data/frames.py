@@ -31,8 +31,10 @@ import torch
 from torch.utils.data import Dataset
 
 from anet.data.clip import ClipConfig, Transform
+from anet.data.decode import VideoDecodeError
 from anet.data.layouts import LabelSpace, LayoutError, label_tensor, select_split
 from anet.data.sampling import nearest_frame_indices
+from anet.data.text import read_annotation_text
 from anet.data.transforms import frames_to_tensor, resize_flow
 
 FLOW_BOUND = 20.0
@@ -78,7 +80,7 @@ def read_frame_list(path: str | Path) -> list[FrameRecord]:
     if not path.is_file():
         raise LayoutError(f"frame list {path} does not exist")
     records = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, line in enumerate(read_annotation_text(path).split("\n"), start=1):
         fields = line.split()
         if not fields:
             continue
@@ -188,7 +190,7 @@ class FrameFolderDataset(Dataset[dict[str, Any]]):
         cv2 = require_cv2()
         image = cv2.imread(str(path), cv2.IMREAD_COLOR)
         if image is None:
-            raise LayoutError(f"cannot read frame {path}")
+            raise VideoDecodeError(path.parent, f"cannot read frame {path}")
         return image[:, :, ::-1]  # BGR -> RGB
 
     def _flow(self, folder: Path, number: int) -> np.ndarray:
@@ -199,4 +201,4 @@ class FrameFolderDataset(Dataset[dict[str, Any]]):
             y = cv2.imread(str(folder / FLOW_TEMPLATE.format("y", k)), cv2.IMREAD_GRAYSCALE)
             if x is not None and y is not None:
                 return decode_flow(np.stack([x, y]), bound=self.bound)
-        raise LayoutError(f"cannot read {FLOW_TEMPLATE.format('x', number)} / flow_y in {folder}")
+        raise VideoDecodeError(folder, f"cannot read {FLOW_TEMPLATE.format('x', number)} / flow_y in {folder}")

@@ -13,6 +13,7 @@ never share a video and the division does not change between runs or machines.
 from __future__ import annotations
 
 import csv
+import io
 import re
 import zlib
 from collections.abc import Iterable, Sequence
@@ -26,6 +27,8 @@ from torch.utils.data import Dataset
 
 from anet.data.clip import ClipConfig, Transform, load_video_clip
 from anet.data.decode import VIDEO_SUFFIXES
+from anet.data.text import read_annotation_text
+from anet.errors import UserError
 
 # Folder names / CSV values accepted for each split, first one canonical.
 SPLIT_ALIASES: dict[str, tuple[str, ...]] = {
@@ -36,7 +39,7 @@ SPLIT_ALIASES: dict[str, tuple[str, ...]] = {
 _INTEGER = re.compile(r"\d+")
 
 
-class LayoutError(ValueError):
+class LayoutError(UserError, ValueError):
     """A dataset layout on disk does not look as expected; the message says what was found."""
 
 
@@ -195,6 +198,11 @@ def find_videos(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.suffix.lower() in VIDEO_SUFFIXES and p.is_file())
 
 
+def has_videos(folder: Path) -> bool:
+    """Whether a video file lies anywhere under `folder` (stops at the first)."""
+    return folder.is_dir() and any(p.suffix.lower() in VIDEO_SUFFIXES and p.is_file() for p in folder.rglob("*"))
+
+
 def split_folder(root: Path, split: str) -> Path | None:
     """root/train, root/val, root/validation, ...: the folder holding `split`, if there is one."""
     for alias in SPLIT_ALIASES.get(canonical_split(split), (split,)):
@@ -275,9 +283,12 @@ LABEL_COLUMNS = ("label", "labels", "class", "classes")
 
 @dataclass(frozen=True)
 class CsvRow:
+    """One annotation row; `line` is where it ends in its file (for messages)."""
+
     video: str
     labels: tuple[str, ...]
     split: str | None
+    line: int = 0
 
 
 def _column(header: Sequence[str], candidates: Sequence[str], *, what: str, path: Path) -> str:
@@ -293,20 +304,23 @@ def read_csv_annotations(path: str | Path) -> list[CsvRow]:
     path = Path(path)
     if not path.is_file():
         raise LayoutError(f"annotation file {path} does not exist")
-    with path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        header = list(reader.fieldnames or [])
-        video = _column(header, VIDEO_COLUMNS, what="video", path=path)
-        label = _column(header, LABEL_COLUMNS, what="label", path=path)
-        split = next((name for name in header if name.strip().lower() == "split"), None)
-        rows = [
+    reader = csv.DictReader(io.StringIO(read_annotation_text(path), newline=""))
+    header = list(reader.fieldnames or [])
+    video = _column(header, VIDEO_COLUMNS, what="video", path=path)
+    label = _column(header, LABEL_COLUMNS, what="label", path=path)
+    split = next((name for name in header if name.strip().lower() == "split"), None)
+    rows = []
+    for row in reader:
+        if not (row[video] or "").strip():
+            raise LayoutError(f"{path}:{reader.line_num}: the {video} column is empty; every row needs a video")
+        rows.append(
             CsvRow(
                 row[video].strip(),
                 tuple(token.strip() for token in (row[label] or "").split(";") if token.strip()),
                 canonical_split(row[split]) if split and row[split] else None,
+                reader.line_num,
             )
-            for row in reader
-        ]
+        )
     if not rows:
         raise LayoutError(f"{path} has no rows")
     return rows
@@ -329,7 +343,7 @@ def read_class_list(path: str | Path) -> list[str]:
     path = Path(path)
     if not path.is_file():
         raise LayoutError(f"class list {path} does not exist")
-    return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [line.strip() for line in read_annotation_text(path).splitlines() if line.strip()]
 
 
 class VideoCsvDataset(VideoDataset):
@@ -438,16 +452,17 @@ class CharadesDataset(VideoDataset):
         root = Path(videos) if videos is not None else csv_path.parent
         if not csv_path.is_file():
             raise LayoutError(f"annotation file {csv_path} does not exist")
-        with csv_path.open(newline="", encoding="utf-8") as handle:
-            reader = csv.DictReader(handle)
-            header = list(reader.fieldnames or [])
-            if "id" not in header or "actions" not in header:
-                raise LayoutError(f"{csv_path} needs columns 'id' and 'actions' (found {', '.join(header)})")
-            records = []
-            for row in reader:
-                segments = parse_charades_actions(row["actions"] or "", lookup)
-                present = tuple(sorted({segment[0] for segment in segments}))
-                records.append(VideoRecord(resolve_video(root, row["id"].strip()), present, segments))
+        reader = csv.DictReader(io.StringIO(read_annotation_text(csv_path), newline=""))
+        header = list(reader.fieldnames or [])
+        if "id" not in header or "actions" not in header:
+            raise LayoutError(f"{csv_path} needs columns 'id' and 'actions' (found {', '.join(header)})")
+        records = []
+        for row in reader:
+            if not (row["id"] or "").strip():
+                raise LayoutError(f"{csv_path}:{reader.line_num}: the id column is empty; every row needs a video")
+            segments = parse_charades_actions(row["actions"] or "", lookup)
+            present = tuple(sorted({segment[0] for segment in segments}))
+            records.append(VideoRecord(resolve_video(root, row["id"].strip()), present, segments))
         config = clip or ClipConfig()
         self.labels = labels or ("clip" if config.train else "video")
         if self.labels not in ("clip", "video"):

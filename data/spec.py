@@ -26,6 +26,7 @@ models and training live elsewhere.
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections.abc import Callable
@@ -36,6 +37,7 @@ from typing import Any
 from torch.utils.data import Dataset
 
 from anet.data.clip import ClipConfig
+from anet.data.decode import VIDEO_SUFFIXES
 from anet.data.frames import FLOW_TEMPLATE, FrameFolderDataset, read_frame_list
 from anet.data.layouts import (
     CharadesDataset,
@@ -45,12 +47,14 @@ from anet.data.layouts import (
     VideoFolderDataset,
     folder_classes,
     has_split_folders,
+    has_videos,
     read_charades_classes,
     read_class_list,
     read_csv_annotations,
     split_folder,
 )
 from anet.data.proxy import PROXY_CLASSES, ProxyConfig, ProxyDataset
+from anet.errors import UserError
 
 SYNTAX = {
     "proxy": "proxy[:classes=8,frames=8,size=32,train=512,val=512,seed=0,flow=false,cache=false]",
@@ -71,9 +75,10 @@ _OPTION = re.compile(r"([a-z_]+)=(.*)", re.DOTALL)
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 
 Factory = Callable[[str, ClipConfig], Dataset[dict[str, Any]]]
+log = logging.getLogger(__name__)
 
 
-class DataSpecError(ValueError):
+class DataSpecError(UserError, ValueError):
     """A data spec that cannot be used; the message says what is wrong and how to write it."""
 
 
@@ -342,6 +347,14 @@ def _folder(text: str, path: str | None, raw: dict[str, str]) -> DataSpec:
         raise DataSpecError(f"{root} has no class folders (expected {root}/<class>/<video>.mp4)")
     if has_split_folders(root) and split_folder(root, "val") is None:
         raise DataSpecError(f"{root} has a train folder but no val (or validation) folder")
+    clip = get.clip()
+    parents = [root] if not has_split_folders(root) else [split_folder(root, s) or root for s in ("train", "val")]
+    for name in classes:
+        if not any(has_videos(parent / name) for parent in parents):
+            raise DataSpecError(
+                f"class folder {name!r} under {root} has no videos ({', '.join(VIDEO_SUFFIXES)}): "
+                "add videos or remove the folder"
+            )
 
     def factory(split: str, clip: ClipConfig) -> Dataset[dict[str, Any]]:
         return VideoFolderDataset(root, split=split, holdout=holdout or 0.0, classes=classes, clip=clip)
@@ -349,7 +362,7 @@ def _folder(text: str, path: str | None, raw: dict[str, str]) -> DataSpec:
     return _spec(
         text,
         "folder",
-        get.clip(),
+        clip,
         factory,
         num_classes=len(classes),
         multi_label=False,
@@ -365,8 +378,22 @@ def _csv(text: str, path: str | None, raw: dict[str, str]) -> DataSpec:
     videos = get.path("videos")
     names = read_class_list(classes_file) if (classes_file := get.path("classes")) else None
     holdout = get.number("holdout", 0.1, high=0.99) or 0.0
-    rows = read_csv_annotations(train_csv) + (read_csv_annotations(val_csv) if val_csv else [])
+    files = [(train_csv, read_csv_annotations(train_csv))] + (
+        [(val_csv, read_csv_annotations(val_csv))] if val_csv else []
+    )
+    rows = [row for _, part in files for row in part]
     space = LabelSpace.from_tokens((r.labels for r in rows), names=names, multi_label=get.flag("multilabel"))
+    if get.flag("multilabel") is None and space.multi_label and all(len(r.labels) <= 1 for r in rows):
+        file, row = next((file, row) for file, part in files for row in part if not row.labels)
+        unlabelled = sum(not r.labels for r in rows)
+        log.warning(
+            "%s:%d: video %s has no label; %d such row(s) make the whole data set multi-label "
+            "(add the labels, or pass multilabel=true if that is meant)",
+            file,
+            row.line,
+            row.video,
+            unlabelled,
+        )
 
     def factory(split: str, clip: ClipConfig) -> Dataset[dict[str, Any]]:
         if val_csv is not None:  # a separate validation file: each file is all of its split

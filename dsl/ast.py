@@ -9,13 +9,34 @@ when they describe the same file content, wherever it came from.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, InstanceOf, SkipValidation, ValidationInfo
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    FiniteFloat,
+    InstanceOf,
+    SkipValidation,
+    ValidationInfo,
+)
 
-from anet.dsl.constants import DEPTH_REPEATS, DILATIONS, RAW_INPUTS, STRIDES, default_budget
+from anet.dsl.constants import (
+    DEPTH_REPEATS,
+    DILATIONS,
+    MAX_BUDGET,
+    MAX_CHANNELS,
+    MAX_CLASSES,
+    MAX_FRAMES,
+    MAX_REPEATS,
+    MAX_SIZE,
+    RAW_INPUTS,
+    STRIDES,
+    default_budget,
+)
 from anet.dsl.diagnostics import Span
 
 # --- value types -------------------------------------------------------------------------------
@@ -49,6 +70,18 @@ def _check_positive(value: int, info: ValidationInfo) -> int:
     return value
 
 
+def _at_most(limit: int) -> Callable[[int, ValidationInfo], int]:
+    """A bound from `constants` (MAX_CLASSES, ...): far above any published model, below a typo."""
+
+    def check(value: int, info: ValidationInfo) -> int:
+        if value > limit:
+            name = _DISPLAY_NAMES.get(info.field_name or "", info.field_name)
+            raise ValueError(f"{name} {value} is more than {limit}, the largest anet accepts")
+        return value
+
+    return check
+
+
 def _to_float32(value: float) -> float:
     """Edge weights are float32 in every model and in the published files; storing them rounded
     makes the text form short (`0.13810565`) and the round trip to the published JSON exact."""
@@ -70,6 +103,11 @@ Dilation = Annotated[int, AfterValidator(_check_dilation)]
 Stride = Annotated[int, AfterValidator(_check_stride)]
 Level = Annotated[int, AfterValidator(_check_level)]
 Count = Annotated[int, AfterValidator(_check_positive)]
+Channels = Annotated[Count, AfterValidator(_at_most(MAX_CHANNELS))]
+ChannelSum = Annotated[Count, AfterValidator(_at_most(MAX_BUDGET))]
+Classes = Annotated[Count, AfterValidator(_at_most(MAX_CLASSES))]
+Frames = Annotated[Count, AfterValidator(_at_most(MAX_FRAMES))]
+Size = Annotated[Count, AfterValidator(_at_most(MAX_SIZE))]
 EdgeWeight = Annotated[float, AfterValidator(_to_float32)]
 Width = Annotated[float, AfterValidator(_check_width)]
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")]
@@ -125,7 +163,7 @@ class Stem(AstNode):
     kind: Literal["stem"] = "stem"
     id: NodeId
     modality: Modality
-    channels: Count
+    channels: Channels
     r: Dilation
     trivia: Trivia = NO_TRIVIA
     attr_spans: Annotated[Mapping[str, Span], SkipValidation] = Field(default_factory=dict, exclude=True, repr=False)
@@ -150,7 +188,7 @@ class Block(AstNode):
     id: NodeId
     level: Level
     inputs: tuple[Edge, ...]
-    channels: Count
+    channels: Channels
     r: Dilation
     stride: Stride = 1
     trivia: Trivia = NO_TRIVIA
@@ -177,11 +215,11 @@ Node = Annotated[Stem | Block, Field(discriminator="kind")]
 class Budget(AstNode):
     """Per-level channel budgets; a level left out uses the default of the network's depth."""
 
-    stems: Count | None = None
-    l1: Count | None = None
-    l2: Count | None = None
-    l3: Count | None = None
-    l4: Count | None = None
+    stems: ChannelSum | None = None
+    l1: ChannelSum | None = None
+    l2: ChannelSum | None = None
+    l3: ChannelSum | None = None
+    l4: ChannelSum | None = None
 
 
 def _drop_empty_budget(budget: Budget | None) -> Budget | None:
@@ -205,6 +243,10 @@ def _normalise_depth(value: Any) -> Any:
                 return name
         if len(value) != 4 or any(not isinstance(v, int) or v < 1 for v in value):
             raise ValueError(f"depth {list(value)} must list 4 positive module repeats, one per level")
+        if max(value) > MAX_REPEATS:
+            raise ValueError(
+                f"depth {list(value)}: {max(value)} module repeats is more than {MAX_REPEATS}, the largest anet accepts"
+            )
         return tuple(value)
     if value not in DEPTH_REPEATS:
         raise ValueError(f"depth {value} is not 50 or 101; give module repeats per level, e.g. [3, 4, 6, 3]")
@@ -219,19 +261,19 @@ class Header(AstNode):
     `model_fields_set` remembers which were written, so the printer keeps explicit defaults."""
 
     name: Identifier
-    classes: Count
+    classes: Classes
     depth: Depth = 50
     pool: Literal["avg", "max"] = "avg"
     edges: Literal["learned", "fixed"] = "learned"
     flow: Literal["computed", "input"] = "computed"
-    frames: Count = 32
-    size: Count = 224
+    frames: Frames = 32
+    size: Size = 224
     width: Width = 1.0
     budget: Annotated[Budget | None, AfterValidator(_drop_empty_budget)] = None
     # Descendant metadata, written by `anet evolve`.
     parent: Annotated[str, Field(pattern=r'^[^"\n\\]*$')] | None = None
     round: Annotated[int, Field(ge=0)] | None = None
-    fitness: float | None = None
+    fitness: FiniteFloat | None = None  # `fitness 1e999` would print as `inf`, which does not parse
     mutations: tuple[Mutation, ...] | None = None
     hash: Annotated[str, Field(pattern=r"^[0-9a-f]{1,64}$")] | None = None
     trivia: Mapping[str, Trivia] = Field(default_factory=dict)

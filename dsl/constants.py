@@ -23,6 +23,19 @@ STRIDES: tuple[int, ...] = (1, 2)
 LEVELS: tuple[int, ...] = (1, 2, 3, 4)
 RAW_INPUTS: tuple[str, ...] = ("rgb", "flow", "object")
 
+# Upper bounds on what a file may ask for, far above the published models (339 classes, at most 23
+# module repeats, clips of 32-128 frames of 224 px, C <= 512), so that a typo such as `classes
+# 1000000000000` is a located error instead of a model that exhausts memory when it is built.
+MAX_CLASSES = 100_000
+MAX_REPEATS = 64
+MAX_FRAMES = 1024
+MAX_SIZE = 1024
+MAX_CHANNELS = 4096  # C of one node (an object stem's C counts segmentation classes: same bound)
+MAX_BUDGET = 65_536  # a per-level sum of C
+# Integer literals longer than this are reported without being converted (every bound above has
+# fewer digits; Python refuses to convert more than 4,300).
+MAX_INT_DIGITS = 20
+
 # Published flat-list stem codes.
 STEM_CODES: dict[str, int] = {"rgb": -1, "flow": -2, "object": -3}
 

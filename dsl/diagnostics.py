@@ -85,8 +85,18 @@ def render_one(d: Diagnostic, lines: Sequence[str]) -> str:
     return "\n".join(out)
 
 
+def source_lines(text: str) -> list[str]:
+    """The lines of a source as the grammar counts them (`_NL: /\\r?\\n/`): only a newline ends a line.
+    `str.splitlines` also splits at a form feed, "\\x1c", "\\u2028" or a lone "\\r", which a comment may
+    hold, and would put every later line number off."""
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return [line.removesuffix("\r") for line in lines]
+
+
 def render_text(diagnostics: Iterable[Diagnostic], source: str = "") -> str:
-    lines = source.splitlines()
+    lines = source_lines(source)
     return "\n".join(render_one(d, lines) for d in diagnostics)
 
 

@@ -8,9 +8,10 @@ import tempfile
 from pathlib import Path
 
 
-def write_atomic(path: Path, data: str | bytes, *, durable: bool = True) -> None:
+def write_atomic(path: Path, data: str | bytes, *, durable: bool = True, mode: int = 0o644) -> None:
     """`durable=False` skips the fsync: still never half a file, but a power loss may lose the
-    write; for files that are views of a journal that was fsync'd first."""
+    write; for files that are views of a journal that was fsync'd first. `mode` is the new file's
+    permissions (`anet fmt` passes the rewritten file's own)."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -19,7 +20,7 @@ def write_atomic(path: Path, data: str | bytes, *, durable: bool = True) -> None
             if durable:
                 handle.flush()
                 os.fsync(handle.fileno())
-        Path(tmp).chmod(0o644)
+        Path(tmp).chmod(mode)
         Path(tmp).replace(path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

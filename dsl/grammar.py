@@ -20,6 +20,7 @@ try:
 except ImportError:  # a dependency, but wheels are not everywhere; pure-Python Lark gives the same results
     lark_cython = None
 
+from anet.dsl.constants import MAX_INT_DIGITS
 from anet.dsl.diagnostics import Span
 
 
@@ -75,12 +76,29 @@ class Line:
     comment: str | None = None
 
 
+class NumberTooLongError(Exception):
+    """An integer literal with more digits than any bound (`constants.MAX_INT_DIGITS`), raised while
+    parsing so that it is reported at its place instead of being converted."""
+
+    def __init__(self, digits: int, span: Span) -> None:
+        super().__init__(f"a number with {digits} digits")
+        self.digits, self.span = digits, span
+
+
+def _int(text: str, span: Span) -> int:
+    digits = len(text.lstrip("+-"))
+    if digits > MAX_INT_DIGITS:
+        raise NumberTooLongError(digits, span)
+    return int(text)
+
+
 def _value(token: Token, convert: Any = str) -> Value:
-    return Value(convert(token.value), token_span(token))
+    span = token_span(token)
+    return Value(_int(token.value, span) if convert is int else convert(token.value), span)
 
 
-def _number(text: str) -> float | int:
-    return int(text) if re.fullmatch(r"[-+]?[0-9]+", text) else float(text)
+def _number(text: str, span: Span) -> float | int:
+    return _int(text, span) if re.fullmatch(r"[-+]?[0-9]+", text) else float(text)
 
 
 def _edge(token: Token) -> RawEdge:
@@ -91,9 +109,9 @@ def _edge(token: Token) -> RawEdge:
     source, weight = text.split("@")
     line, column = token.line or 0, token.column or 0
     at = column + len(source)
+    weight_span = Span(line, at + 1, line, token.end_column or at + 1 + len(weight))
     return RawEdge(
-        source=Value(source, Span(line, column, line, at)),
-        weight=Value(_number(weight), Span(line, at + 1, line, token.end_column or at + 1 + len(weight))),
+        source=Value(source, Span(line, column, line, at)), weight=Value(_number(weight, weight_span), weight_span)
     )
 
 
@@ -139,7 +157,7 @@ class LineTransformer(Transformer):
     def int_list(self, children: list[Token]) -> Value:
         first, last = token_span(children[0]), token_span(children[-1])
         span = Span(line=first.line, column=first.column - 1, end_line=last.end_line, end_column=last.end_column + 1)
-        return Value(tuple(int(c.value) for c in children), span)
+        return Value(tuple(_value(c, int).value for c in children), span)
 
     def pool(self, children: list[Token]) -> Statement:
         return self._single("pool", children)

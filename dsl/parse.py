@@ -15,8 +15,8 @@ from lark.exceptions import UnexpectedInput
 
 from anet.dsl.ast import Network
 from anet.dsl.builder import build
-from anet.dsl.diagnostics import AnetError, Diagnostic, Span, error, sort_key
-from anet.dsl.grammar import Line, parser
+from anet.dsl.diagnostics import AnetError, Diagnostic, Span, error, sort_key, source_lines
+from anet.dsl.grammar import Line, NumberTooLongError, parser
 from anet.dsl.hashing import architecture_hash
 from anet.dsl.syntax_errors import syntax_diagnostic
 from anet.dsl.validate import check_hash, validate
@@ -39,16 +39,20 @@ def _lines(text: str) -> tuple[list[Line | None], list[Diagnostic]]:
     grammar = parser()
     try:
         return grammar.parse(text), []  # type: ignore[return-value]
-    except UnexpectedInput:
+    except (UnexpectedInput, NumberTooLongError):
         pass
     lines: list[Line | None] = []
     errors: list[Diagnostic] = []
-    for offset, raw in enumerate(text.splitlines()):
+    for offset, raw in enumerate(source_lines(text)):
         # Leading newlines put the line at its place in the file, so positions need no fixing.
         try:
             parsed: list[Line] = grammar.parse("\n" * offset + raw + "\n")  # type: ignore[assignment]
         except UnexpectedInput as exc:
             errors.append(syntax_diagnostic(grammar, exc))
+            lines.append(None)
+            continue
+        except NumberTooLongError as exc:
+            errors.append(error("E120", f"{exc} is out of range", exc.span, "see the limits in the README"))
             lines.append(None)
             continue
         lines.append(parsed[-1])

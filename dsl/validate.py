@@ -15,6 +15,7 @@ from collections import defaultdict
 import networkx as nx
 
 from anet.dsl.ast import RESERVED_IDS, Block, Network, Stem
+from anet.dsl.constants import RAW_INPUTS
 from anet.dsl.diagnostics import Diagnostic, Span, error, warning
 
 
@@ -22,9 +23,31 @@ def _span(node: Stem | Block, key: str = "id") -> Span | None:
     return node.attr_spans.get(key) or node.span
 
 
-def _suggest(name: str, known: list[str]) -> str | None:
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
-    return f"did you mean '{close[0]}'?" if close else None
+class _Suggestions:
+    """ "did you mean" for unknown node names at a bounded cost: each distinct name is looked up once,
+    among the last `PER_LENGTH` nodes declared so far of about its length (a typo rarely changes the
+    length by more than 2) and the raw inputs, and only the first `NAMES` distinct names get a hint.
+    A generated file with thousands of bad references is then checked in linear time."""
+
+    NAMES = 64
+    PER_LENGTH = 32
+
+    def __init__(self) -> None:
+        self.by_length: dict[int, list[str]] = defaultdict(list)
+        self.found: dict[str, str | None] = {}
+
+    def declare(self, node_id: str) -> None:
+        self.by_length[len(node_id)].append(node_id)
+
+    def hint(self, name: str) -> str | None:
+        if name not in self.found:
+            if len(self.found) >= self.NAMES:
+                return None
+            near = range(len(name) - 2, len(name) + 3)
+            pool = [c for n in near for c in self.by_length.get(n, [])[-self.PER_LENGTH :]] + list(RAW_INPUTS)
+            close = difflib.get_close_matches(name, pool, n=1, cutoff=0.5)
+            self.found[name] = f"did you mean '{close[0]}'?" if close else None
+        return self.found[name]
 
 
 def graph(network: Network) -> nx.DiGraph:
@@ -44,7 +67,8 @@ def validate(network: Network) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     first_seen: dict[str, Stem | Block] = {}
     declared: dict[str, Stem | Block] = {}
-    all_ids = [n.id for n in network.nodes]
+    later = {n.id: n for n in reversed(network.nodes)}  # the first node of each id
+    suggestions = _Suggestions()
     for node in network.nodes:
         if node.id in RESERVED_IDS:
             out.append(
@@ -68,15 +92,21 @@ def validate(network: Network) -> list[Diagnostic]:
         else:
             first_seen[node.id] = node
         if isinstance(node, Block):
-            out += _check_inputs(network, node, declared, all_ids)
-        declared.setdefault(node.id, node)
+            out += _check_inputs(network, node, declared, later, suggestions)
+        if node.id not in declared:
+            declared[node.id] = node
+            suggestions.declare(node.id)
     out += _check_reachability(network)
     out += _check_budgets(network)
     return out
 
 
 def _check_inputs(
-    network: Network, block: Block, declared: dict[str, Stem | Block], all_ids: list[str]
+    network: Network,
+    block: Block,
+    declared: dict[str, Stem | Block],
+    later: dict[str, Stem | Block],
+    suggestions: _Suggestions,
 ) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     seen: set[str] = set()
@@ -87,9 +117,9 @@ def _check_inputs(
         seen.add(edge.source)
         source = declared.get(edge.source)
         if source is None:
-            if edge.source in all_ids:
-                later = network.node(edge.source)
-                where = f" (line {later.span.line})" if later.span else ""
+            if edge.source in later:
+                span = later[edge.source].span
+                where = f" (line {span.line})" if span else ""
                 out.append(
                     error(
                         "E132",
@@ -104,7 +134,7 @@ def _check_inputs(
                         "E131",
                         f"block {block.id} reads unknown node {edge.source}",
                         edge.span,
-                        _suggest(edge.source, [*declared, "rgb", "flow", "object"]),
+                        suggestions.hint(edge.source),
                     )
                 )
             continue

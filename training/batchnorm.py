@@ -21,18 +21,27 @@ from torch import nn
 from torch.optim.swa_utils import update_bn
 from torch.utils.data import DataLoader, Dataset
 
-from anet.training.sampling import ResumableSampler, SeededSamples, _mix
+from anet.training.sampling import ResumableSampler, _mix
+from anet.training.unreadable import SUBSTITUTES, UNREADABLE, TolerantSamples, collate_readable
 
 _STREAM = 0xB4  # keeps these batches' draws apart from the training order's
 
 
 def fixed_batches(
     dataset: Dataset[dict[str, Any]], *, batches: int, batch_size: int, seed: int, workers: int = 0
-) -> DataLoader:
+) -> Iterator[dict[str, Any]]:
     """The same `batches` training batches every time it is called for the same seed (order and
-    augmentation fixed), whatever the step, process or resume: re-estimation is deterministic."""
+    augmentation fixed), whatever the step, process or resume: re-estimation is deterministic.
+    Unreadable videos are replaced as in training (training's own count warns about them)."""
     items = list(itertools.islice(ResumableSampler(len(dataset), seed=_mix(seed, _STREAM)), batches * batch_size))  # type: ignore[arg-type]
-    return DataLoader(SeededSamples(dataset), batch_size=batch_size, sampler=items, num_workers=workers)
+    loader = DataLoader(
+        TolerantSamples(dataset, substitutes=SUBSTITUTES),
+        batch_size=batch_size,
+        sampler=items,
+        collate_fn=collate_readable,
+        num_workers=workers,
+    )
+    return (batch for batch in loader if set(batch) != {UNREADABLE})
 
 
 class _BatchForward(nn.Module):

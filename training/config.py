@@ -15,6 +15,9 @@ PROXY_EDGE_LR = 10.0
 from the paper (which trains them at the shared rate), chosen by `benchmarks/edge_signal.py` (README,
 "The search"): it spreads the learned weights so that equation (2) is guided rather than a coin flip,
 while their order still agrees across training seeds. See anet.training.optimizer."""
+# Largest share of a split's videos that may be unreadable (skipped with a warning) before a run stops:
+# big downloaded data sets always miss a few videos; more than this means a wrong path or a broken copy.
+MAX_BAD_VIDEOS = 0.05
 
 
 class TrainConfig(BaseModel):
@@ -51,6 +54,9 @@ class TrainConfig(BaseModel):
     eval_crops: PositiveInt = 1
     eval_frames: PositiveInt | None = None
     max_eval_samples: PositiveInt | None = None
+    max_bad_videos: float = Field(
+        default=MAX_BAD_VIDEOS, ge=0, le=1, description="largest share of a split's videos skipped as unreadable"
+    )
     progress: bool = True
 
     @property

@@ -14,7 +14,28 @@ from dataclasses import dataclass
 
 import torch
 
+from anet.errors import UserError
 from anet.training.config import TrainConfig
+
+
+class DeviceError(UserError):
+    """A --device that is not a device name, or names one this machine does not have."""
+
+
+def parse_device(name: str) -> torch.device:
+    """`cpu`, `cuda`, `cuda:1`, `mps`, ...: a device this machine has."""
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise DeviceError(f"--device {name} is not a device: use auto, cpu, cuda or cuda:N") from None
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            raise DeviceError(f"--device {name}: this machine has no CUDA device (or this PyTorch has no CUDA)")
+        if device.index is not None and device.index >= torch.cuda.device_count():
+            raise DeviceError(f"--device {name}: this machine has {torch.cuda.device_count()} CUDA device(s)")
+    elif device.type == "mps" and not torch.backends.mps.is_available():
+        raise DeviceError(f"--device {name}: MPS is not available on this machine")
+    return device
 
 
 @dataclass(frozen=True)
@@ -41,7 +62,7 @@ def placement(config: TrainConfig, *, local_rank: int = 0) -> Placement:
     if config.device == "auto":
         device = torch.device(f"cuda:{local_rank}" if torch.cuda.is_available() else "cpu")
     else:
-        device = torch.device(config.device)
+        device = parse_device(config.device)
     if config.precision == "fp32":
         dtype = None
     elif config.precision == "bf16":

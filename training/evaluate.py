@@ -1,20 +1,38 @@
 """Validation: top-1 / top-5 (fitness = their sum) for single-label data; mAP for multi-label data
 with the paper's protocol of several random long crops per video whose predictions are max-pooled
-(Charades: five 128-frame crops). With one crop, each video is seen once, centred."""
+(Charades: five 128-frame crops). With one crop, each video is seen once, centred. Videos that cannot
+be read are left out of the metrics, with a warning, up to the bad-video limit (`unreadable.py`)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset, Subset
 
 from anet.dsl import Network
+from anet.training.config import MAX_BAD_VIDEOS
 from anet.training.device import Placement
 from anet.training.metrics import Accumulator
 from anet.training.model import model_inputs
-from anet.training.sampling import SeededSamples, _mix
+from anet.training.sampling import _mix
+from anet.training.unreadable import (
+    INDEX,
+    UNREADABLE,
+    TolerantSamples,
+    UnreadableVideos,
+    UnreadableVideosError,
+    collate_readable,
+)
+
+
+class Predictions(NamedTuple):
+    """Per item of a data set: logits [N, K] (float32, CPU), labels, and whether it was read."""
+
+    logits: torch.Tensor
+    labels: torch.Tensor
+    read: torch.Tensor
 
 
 @torch.no_grad()
@@ -27,18 +45,41 @@ def predict(
     place: Placement,
     workers: int = 0,
     seed: int = 0,
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """(logits [N, K] in float32 on the CPU, labels) over `dataset` in order."""
-    items = [(i, _mix(seed, i)) for i in range(len(dataset))]  # type: ignore[arg-type]
-    loader = DataLoader(SeededSamples(dataset), batch_size=batch_size, sampler=items, num_workers=workers)
-    logits, labels = [], []
+    unreadable: UnreadableVideos | None = None,
+) -> Predictions:
+    """Logits and labels over `dataset` in order; a video that could not be read has `read` False
+    (and zeros), and `unreadable` counts it against the bad-video limit."""
+    total = len(dataset)  # type: ignore[arg-type]
+    unreadable = unreadable or UnreadableVideos("validation", total, MAX_BAD_VIDEOS)
+    items = [(i, _mix(seed, i)) for i in range(total)]
+    loader = DataLoader(
+        TolerantSamples(dataset, substitutes=0),
+        batch_size=batch_size,
+        sampler=items,
+        num_workers=workers,
+        collate_fn=collate_readable,
+    )
+    rows, logits, labels = [], [], []
     model.eval()
     for batch in loader:
+        unreadable.record(batch.pop(UNREADABLE))
+        if "label" not in batch:
+            continue
         inputs, target = model_inputs(batch, network, place)
         with place.autocast():
             logits.append(model(**inputs).float().cpu())
         labels.append(target.cpu())
-    return torch.cat(logits), torch.cat(labels)
+        rows.append(batch[INDEX])
+    if not rows:
+        raise UnreadableVideosError(f"none of the {total} {unreadable.split} videos could be read")
+    positions, every_logit, every_label = torch.cat(rows), torch.cat(logits), torch.cat(labels)
+    out = Predictions(
+        torch.zeros((total, *every_logit.shape[1:])),
+        torch.zeros((total, *every_label.shape[1:]), dtype=every_label.dtype),
+        torch.zeros(total, dtype=torch.bool),
+    )
+    out.logits[positions], out.labels[positions], out.read[positions] = every_logit, every_label, True
+    return out
 
 
 def evaluate(
@@ -53,18 +94,30 @@ def evaluate(
     limit: int | None = None,
     crops: int = 1,
     seed: int = 0,
+    unreadable: UnreadableVideos | None = None,
 ) -> dict[str, float]:
     """Metrics over `dataset` (its first `limit` items). With `crops` > 1 every item is read `crops`
     times with different random draws, and the predictions are max-pooled (multi-label, after the
     sigmoid, as in the paper) or averaged (single-label, after the softmax)."""
     if limit is not None and limit < len(dataset):  # type: ignore[arg-type]
         dataset = Subset(dataset, range(limit))
+    unreadable = unreadable or UnreadableVideos("validation", len(dataset), MAX_BAD_VIDEOS)  # type: ignore[arg-type]
     runs = [
-        predict(model, network, dataset, batch_size=batch_size, place=place, workers=workers, seed=seed + c)
+        predict(
+            model,
+            network,
+            dataset,
+            batch_size=batch_size,
+            place=place,
+            workers=workers,
+            seed=seed + c,
+            unreadable=unreadable,
+        )
         for c in range(crops)
     ]
-    labels = runs[0][1]
-    stacked = torch.stack([logits for logits, _ in runs])
+    read = torch.stack([run.read for run in runs]).all(dim=0)  # videos read in every crop
+    stacked = torch.stack([run.logits[read] for run in runs])
+    labels = runs[0].labels[read]
     if crops == 1:
         combined = stacked[0]
     elif multi_label:

@@ -21,8 +21,9 @@ from torch.utils.data import DataLoader
 
 from anet.data.spec import DataSpec
 from anet.dsl import Network, architecture_hash
+from anet.errors import UserError
 from anet.training.batchnorm import fixed_batches, recalibrate_batchnorm, recalibrated
-from anet.training.checkpoint import CHECKPOINT, load_checkpoint, save_checkpoint
+from anet.training.checkpoint import CHECKPOINT, load_checkpoint, load_model_state, save_checkpoint
 from anet.training.config import TrainConfig
 from anet.training.device import Placement, placement
 from anet.training.distributed import Distributed, current
@@ -31,11 +32,12 @@ from anet.training.logs import MetricsLog
 from anet.training.model import build_for_data, edge_weights, model_inputs
 from anet.training.optimizer import parameter_groups
 from anet.training.progress import TrainingProgress
-from anet.training.sampling import ResumableSampler, SeededSamples
+from anet.training.sampling import ResumableSampler
 from anet.training.schedule import warmup_cosine
+from anet.training.unreadable import SUBSTITUTES, UNREADABLE, TolerantSamples, UnreadableVideos, collate_readable
 
 
-class TrainingError(RuntimeError):
+class TrainingError(UserError, RuntimeError):
     """Training stopped for a reason the caller should record (NaN loss, ...)."""
 
 
@@ -92,7 +94,7 @@ def train(
         state = load_checkpoint(checkpoint_path)
         if state["architecture"] != architecture_hash(network):
             raise TrainingError(f"{checkpoint_path} belongs to another architecture; use a new --out")
-        model.load_state_dict(state["model"])
+        load_model_state(model, state, checkpoint_path)
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
         step, history = state["step"], state["history"]
@@ -107,9 +109,10 @@ def train(
         world=dist.world,
     )
     loader = DataLoader(
-        SeededSamples(datasets.train),
+        TolerantSamples(datasets.train, substitutes=SUBSTITUTES),
         batch_size=config.batch_size,
         sampler=sampler,
+        collate_fn=collate_readable,
         num_workers=config.workers,
         pin_memory=place.device.type == "cuda",
         persistent_workers=config.workers > 0,
@@ -135,6 +138,8 @@ def train(
     progress = TrainingProgress(total=config.iterations, start=step, enabled=config.progress and dist.is_main)
     started = time.perf_counter()
     batches = iter(loader)
+    unreadable = UnreadableVideos("training", len(datasets.train), config.max_bad_videos)  # type: ignore[arg-type]
+    unreadable_val = UnreadableVideos("validation", len(datasets.val), config.max_bad_videos)  # type: ignore[arg-type]
 
     def save() -> None:
         if checkpoint_path and dist.is_main:
@@ -148,6 +153,7 @@ def train(
                     "history": history,
                     "architecture": architecture_hash(network),
                     "config": config.model_dump(),
+                    "data": data.text,
                 },
             )
 
@@ -156,6 +162,9 @@ def train(
         window_loss, window_count, window_start = 0.0, 0, time.perf_counter()
         while step < config.iterations:
             batch = next(batches)
+            unreadable.record(batch.pop(UNREADABLE))
+            if "label" not in batch:  # every video of the batch and its substitutes failed
+                continue
             inputs, labels = model_inputs(batch, network, place)
             with place.autocast():
                 logits = runner(**inputs)
@@ -185,7 +194,7 @@ def train(
                 window_loss, window_count, window_start = 0.0, 0, time.perf_counter()
             if config.eval_every and step % config.eval_every == 0 and step < config.iterations:
                 with recalibrated(model, bn_batches(), forward) if bn_batches else nullcontext():
-                    metrics = _evaluate(model, network, datasets.val, data, config, place, dist)
+                    metrics = _evaluate(model, network, datasets.val, data, config, place, dist, unreadable_val)
                 if log and metrics:
                     log.write("val", {"step": step, **metrics})
                 model.train()
@@ -195,7 +204,7 @@ def train(
     if bn_batches and dist.is_main:  # before saving: the checkpoint evaluates as reported
         recalibrate_batchnorm(model, bn_batches(), forward)
     save()
-    metrics = _evaluate(model, network, datasets.val, data, config, place, dist)
+    metrics = _evaluate(model, network, datasets.val, data, config, place, dist, unreadable_val)
     if log:
         log.write("val", {"step": step, **metrics})
         log.close()
@@ -223,6 +232,7 @@ def _evaluate(
     config: TrainConfig,
     place: Placement,
     dist: Distributed,
+    unreadable: UnreadableVideos,
 ) -> dict[str, float]:
     if not dist.is_main:
         dist.barrier()
@@ -236,6 +246,7 @@ def _evaluate(
         place=place,
         workers=config.workers,
         limit=config.max_eval_samples,
+        unreadable=unreadable,
     )
     dist.barrier()
     return metrics

@@ -12,10 +12,11 @@ from anet.compiler import compile_to_module
 from anet.compiler.names import fusion_attribute
 from anet.data.spec import DataSpec
 from anet.dsl import Network
+from anet.errors import UserError
 from anet.training.device import Placement
 
 
-class DataMismatchError(ValueError):
+class DataMismatchError(UserError, ValueError):
     """The network needs an input the data does not provide."""
 
 

@@ -114,3 +114,30 @@ def test_installed_console_script_never_shows_a_traceback(tmp_path):
         proc = subprocess.run([sys.executable, "-m", "anet", *args], capture_output=True, text=True)
         assert proc.returncode == 1, proc.stderr
         assert "Traceback" not in proc.stderr + proc.stdout
+
+
+MESSY = "network m\nclasses 3\nstem 0 in=[rgb]   r=1 C=64 # s\nblock 1 level=4 in=[0] C=8 r=1 stride=1\n"
+
+
+def test_fmt_writes_through_a_symlink_and_keeps_the_mode(tmp_path):
+    real = tmp_path / "real.anet"
+    real.write_text(MESSY)
+    real.chmod(0o640)
+    link = tmp_path / "link.anet"
+    link.symlink_to(real.name)
+    assert run("fmt", str(link)).exit_code == 0
+    assert link.is_symlink() and link.readlink() == Path(real.name)
+    assert real.read_text().startswith("network m\n  classes 3\n\n")
+    assert real.stat().st_mode & 0o777 == 0o640
+
+
+def test_fmt_writes_nothing_that_does_not_read_back_the_same(tmp_path, monkeypatch):
+    import anet.cli.language as language
+
+    path = tmp_path / "m.anet"
+    path.write_text(MESSY)
+    monkeypatch.setattr(language, "format_network", lambda network: MESSY.replace("C=64", "C=32"))
+    result = CliRunner().invoke(anet, ["fmt", str(path)])
+    assert result.exit_code == 3 and "does not read back as the same network" in result.output
+    assert path.read_text() == MESSY
+    assert CliRunner().invoke(anet, ["fmt", "-"], input=MESSY).exit_code == 3

@@ -17,6 +17,7 @@ from evo_helpers import assert_consistent
 from anet.evolution import EvolutionConfig
 from anet.evolution.report import load_state
 from anet.training import TrainConfig
+from anet.training.config import PROXY_EDGE_LR
 
 
 def test_a_tiny_proxy_training_search(tmp_path):
@@ -40,7 +41,9 @@ def test_a_tiny_proxy_training_search(tmp_path):
 
     state = load_state(run)
     config = EvolutionConfig.model_validate(state.config)
-    assert config.train == TrainConfig(iterations=3, batch_size=4, width=0.0625, frames=4, size=32, progress=False)
+    assert config.train == TrainConfig(
+        iterations=3, batch_size=4, width=0.0625, frames=4, size=32, edge_lr=PROXY_EDGE_LR, progress=False
+    )
     failures = {c.id: c.reason for c in state.candidates.values() if c.status != "evaluated"}
     assert not failures
     assert len(state.candidates) == 5

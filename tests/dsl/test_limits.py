@@ -1,0 +1,85 @@
+"""Numbers a file may not ask for, line numbers that odd characters must not move, and hints that
+stay cheap on huge generated files."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from anet.dsl import check_text
+from anet.dsl.builder import build
+from anet.dsl.constants import MAX_CHANNELS, MAX_CLASSES, MAX_FRAMES, MAX_REPEATS, MAX_SIZE
+from anet.dsl.parse import _lines
+from anet.dsl.validate import validate
+
+NODES = "\nstem 0 in=[rgb] C=8 r=1\nblock 1 level=4 in=[0] C=8 r=1\n"
+
+
+def errors(text: str) -> list[tuple[int, int, str]]:
+    return [(d.span.line, d.span.column, d.message) for d in check_text(text).diagnostics if d.span]
+
+
+@pytest.mark.parametrize(
+    ("line", "column", "message"),
+    [
+        ("  classes " + "7" * 5000, 11, "a number with 5000 digits is out of range"),
+        ("  classes 3\n  round " + "7" * 4301, 9, "a number with 4301 digits"),
+        (f"  classes {MAX_CLASSES + 1}", 11, f"classes {MAX_CLASSES + 1} is more than {MAX_CLASSES}"),
+        ("  classes 3\n  depth [1000000000, 1, 1, 1]", 9, f"is more than {MAX_REPEATS}"),
+        (f"  classes 3\n  clip frames={MAX_FRAMES + 1}", 15, f"frames {MAX_FRAMES + 1} is more than {MAX_FRAMES}"),
+        (f"  classes 3\n  clip size={MAX_SIZE * 10}", 13, f"is more than {MAX_SIZE}"),
+        ("  classes 3\n  budget l4=1000000000", 13, "l4 1000000000 is more than"),
+        ("  classes 3\n  fitness 1e999", 11, "finite"),
+        ("  classes 3\n  fitness -1e999", 11, "finite"),
+    ],
+)
+def test_numbers_out_of_bounds_are_located(line, column, message):
+    text = f"network n\n{line}\n{NODES}"
+    found = errors(text)
+    where = line.count("\n") + 2
+    assert any(ln == where and col == column and message in msg for ln, col, msg in found), found
+
+
+def test_the_largest_values_are_accepted():
+    text = (
+        f"network n\n  classes {MAX_CLASSES}\n  depth [{MAX_REPEATS}, 1, 1, 1]\n"
+        f"  clip frames={MAX_FRAMES} size={MAX_SIZE}\n  budget l4={MAX_CHANNELS}\n\n"
+        f"stem 0 in=[rgb] C=8 r=1\nblock 1 level=4 in=[0] C={MAX_CHANNELS} r=1\n"
+    )
+    assert check_text(text).ok, check_text(text).diagnostics
+
+
+def test_channels_out_of_bounds():
+    text = f"network n\n  classes 3\n\nstem 0 in=[rgb] C={MAX_CHANNELS + 1} r=1\nblock 1 level=4 in=[0] C=8 r=1\n"
+    assert (4, 17, f"C {MAX_CHANNELS + 1} is more than {MAX_CHANNELS}, the largest anet accepts") in errors(text)
+
+
+@pytest.mark.parametrize("odd", ["\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029", "\r", "\v"])
+def test_characters_python_splits_lines_at_do_not_move_errors(odd):
+    text = (
+        f"network n\n  classes 3\n# a{odd}b{odd}c\n\n"
+        f"stem 0 in=[rgb] C=8 r=1 strid=2  # x{odd}y\nblock 1 level=4 in=[0] C=8 r=1\n"
+    )
+    assert [(ln, col) for ln, col, _ in errors(text)] == [(5, 25)]
+
+
+def test_crlf_files_report_the_same_lines():
+    text = "network n\r\n  classes 3\r\n\r\nstem 0 in=[rgb] C=8 r=1 strid=2\r\nblock 1 level=4 in=[0] C=8 r=1\r\n"
+    assert [(ln, col) for ln, col, _ in errors(text)] == [(4, 25)]
+
+
+def test_hints_for_thousands_of_unknown_references_stay_cheap():
+    stems = "".join(f"stem s{i} in=[rgb] C=1 r=1\n" for i in range(2000))
+    blocks = "".join(f"block b{i} level=4 in=[s{i % 2000}, x{i}] C=1 r=1\n" for i in range(8000))
+    text = f"network n\n  classes 3\n  budget stems=60000 l4=60000\n\n{stems}{blocks}"
+    lines, syntax = _lines(text)
+    network, problems = build(lines)
+    assert not syntax and not problems and network is not None
+    started = time.perf_counter()
+    found = validate(network)
+    elapsed = time.perf_counter() - started
+    unknown = [d for d in found if d.code == "E131"]
+    assert len(unknown) == 8000
+    assert elapsed < 1.0, f"validation took {elapsed:.2f} s"
+    assert unknown[0].hint == "did you mean 's0'?"  # hints are still given where they help
