@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import click
 
 from anet.cli.app import CommandFailed, anet
 from anet.cli.language import FILE_ARG, read_network
+from anet.cli.lock import run_lock
 
 DATA_HELP = (
     "Data spec: proxy[:classes=8,frames=8,size=32,...] (built in, the default), folder:DIR, csv:FILE, "
@@ -79,6 +81,7 @@ def train(
     """Train FILE on data with the paper's recipe; multi-GPU / multi-node through `torchrun`."""
     from anet.training import TrainConfig, TrainingError
     from anet.training import train as run_training
+    from anet.training.checkpoint import CHECKPOINT, remove_temporaries
     from anet.training.model import DataMismatchError
 
     network, text, label = read_network(file)
@@ -102,7 +105,10 @@ def train(
         checkpoint_every=checkpoint_every,
     )
     out_dir = Path(out)
-    if not resume and (out_dir / "checkpoint.pt").exists():
+    if os.environ.get("RANK", "0") == "0":  # under torchrun, only global rank 0 writes to OUT
+        click.get_current_context().with_resource(run_lock(out_dir))  # held until the command ends
+        remove_temporaries(out_dir)
+    if not resume and (out_dir / CHECKPOINT).exists():
         raise CommandFailed(f"{out_dir} already holds a checkpoint: add --resume to continue it, or use another --out")
     try:
         result = run_training(network, text, spec, config, out_dir=out_dir, resume=resume, source_path=label)
