@@ -141,7 +141,10 @@ def evolve(
         if resume:
             state = _load(run, repair=repair)
             if state.config is None:
-                raise CommandFailed(f"{run} has no recorded configuration to resume")
+                raise CommandFailed(
+                    f"{run} has no recorded configuration to resume (it was stopped before its start was "
+                    f"journaled): start it again with --out {run} and its options"
+                )
             config = EvolutionConfig.model_validate(
                 state.config
                 | {"backend": backend, "address": address}
@@ -167,7 +170,13 @@ def evolve(
 
 
 def _check_new(run: Path) -> None:
-    if run.exists() and any(p.name != LOCK for p in run.iterdir()):
+    """A new run needs an empty directory, or one whose run was stopped before its start event
+    was complete (nothing but the lock and a journal without a whole line)."""
+    from anet.evolution.journal import JOURNAL
+
+    for path in run.iterdir() if run.exists() else ():
+        if path.name == LOCK or (path.name == JOURNAL and b"\n" not in path.read_bytes()):
+            continue
         raise CommandFailed(f"{run} is not empty; use --resume {run} to continue it, or another --out")
 
 
@@ -218,6 +227,7 @@ def _search(run: Path, config: EvolutionConfig, seeds: list[str], retry_failed: 
                     f"[yellow]warning[/]: {candidate_path(run, candidate.id)} was edited; the run's own version "
                     f"is written back, your edit is kept as {search.edited[-1]}",
                     highlight=False,
+                    soft_wrap=True,  # a path broken over lines cannot be copied
                 )
 
         search = Search(run, config, seeds=seeds, listener=listener, retry_failed=retry_failed)

@@ -128,7 +128,7 @@ def sync_file(run: Path, candidate: Candidate) -> Path | None:
     if current and b"\0" not in current and not _is_view(current, candidate):
         kept = keep_aside(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, text, durable=False)
+    write_view(path, text)
     return kept
 
 
@@ -159,6 +159,16 @@ def keep_aside(path: Path) -> Path:
     return target
 
 
+def write_view(path: Path, text: str) -> None:
+    """Atomically, not fsync'd (the journal was); a failure (a full disk) names the file."""
+    try:
+        write_atomic(path, text, durable=False)
+    except OSError as exc:
+        if exc.filename is not None:
+            raise
+        raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
+
+
 def remove_temporaries(run: Path) -> list[Path]:
     """Delete what a crash inside `write_atomic` left behind (its `.NAME.anet.*.tmp` files, never
     renamed into place); the files themselves are rewritten from the journal. Returns them."""
@@ -174,4 +184,4 @@ def sync_best(run: Path, best: Candidate | None) -> None:
     text = candidate_text(best, parent_dir=f"{CANDIDATES}/")
     path = run / BEST
     if not path.exists() or path.read_text(encoding="utf-8") != text:
-        write_atomic(path, text, durable=False)
+        write_view(path, text)
