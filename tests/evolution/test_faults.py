@@ -9,11 +9,13 @@ run's files byte for byte. Random kill -9 points over whole runs are in test_cra
 from __future__ import annotations
 
 import errno
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -61,22 +63,24 @@ def reference(tmp_path_factory) -> tuple[Path, dict[str, bytes | None], list[str
 
 
 def crash_at(monkeypatch, count: int, *, torn: bool) -> None:
-    """The `count`-th journal write kills the process: after the whole line, or after half of it."""
-    real = os.write
+    """The `count`-th journal append kills the process: after the whole line, or after half of it."""
+    real = journal_module.Journal.append
     calls = {"n": 0}
 
-    def write(fd: int, data: bytes) -> int:
-        if Path(f"/proc/self/fd/{fd}").readlink().name == JOURNAL:
-            calls["n"] += 1
-            if calls["n"] == count:
-                real(fd, data[: len(data) // 2] if torn else data)
-                raise Killed
-        return real(fd, data)
+    def append(self, event: dict) -> None:
+        calls["n"] += 1
+        if calls["n"] == count and torn:
+            line = json.dumps(event, sort_keys=True, separators=(",", ":")).encode()
+            with self.path.open("ab") as handle:
+                handle.write(line[: len(line) // 2])
+            raise Killed
+        real(self, event)
+        if calls["n"] == count:
+            raise Killed
 
-    monkeypatch.setattr(journal_module.os, "write", write)
+    monkeypatch.setattr(journal_module.Journal, "append", append)
 
 
-@pytest.mark.skipif(sys.platform != "linux", reason="finds the journal's descriptor in /proc")
 def test_a_seeded_run_killed_anywhere_in_its_initial_population_resumes_with_its_seeds(
     tmp_path, monkeypatch, reference
 ):
@@ -314,19 +318,29 @@ def test_a_locked_run_directory_is_refused_with_the_holders_pid(tmp_path, refere
 
 
 def launch(*args: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "anet", "evolve", *args],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,  # its own process group, as in a terminal
-        env=os.environ | {"COLUMNS": "100"},
-    )
+    """`anet evolve ARGS` in its own process group (as in a terminal); its stderr goes to a file
+    (`stderr_of`): a pipe would be held open by any worker left behind, and reading it would hang."""
+    run = Path(args[args.index("--out" if "--out" in args else "--resume") + 1])
+    with (run.parent / f"stderr-{time.monotonic_ns()}.txt").open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "anet", "evolve", *args],
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+            start_new_session=True,
+            env=os.environ | {"COLUMNS": "100"},
+        )
+    process.log = Path(log.name)  # type: ignore[attr-defined]
+    return process
+
+
+def stderr_of(process: subprocess.Popen) -> str:
+    return process.log.read_text()  # type: ignore[attr-defined]
 
 
 def wait_for_events(run: Path, process: subprocess.Popen, count: int) -> None:
     deadline = time.monotonic() + 60
     while not (run / JOURNAL).exists() or (run / JOURNAL).read_bytes().count(b"\n") < count:
-        assert process.poll() is None, process.stderr.read().decode()
+        assert process.poll() is None, stderr_of(process)
         assert time.monotonic() < deadline, "the search made no progress"
         time.sleep(0.02)
 
@@ -360,19 +374,20 @@ def test_killing_only_the_search_process_leaves_no_worker_behind(tmp_path, how):
     the main process alone is killed. SIGTERM stops the search cleanly (exit 143, one line)."""
     run = tmp_path / "run"
     process = launch("--out", str(run), *ENDLESS)
+    spawned: list[int] = []
     try:
         wait_for_events(run, process, 20)
-        spawned = children(process.pid)
+        spawned += children(process.pid)
         assert len(spawned) >= 3, spawned  # two workers and the resource tracker
         os.kill(process.pid, getattr(signal, how))
         code = process.wait(timeout=30)
-        stderr = process.stderr.read().decode()
+        stderr = stderr_of(process)
         deadline = time.monotonic() + 5
         while any(map(running, spawned)) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert not [pid for pid in spawned if running(pid)], f"left running after {how}"
     finally:
-        with_group_killed(process)
+        with_group_killed(process, spawned)
     if how == "SIGTERM":
         assert code == 128 + signal.SIGTERM
         assert stderr.rstrip().endswith(f"terminated; resume with anet evolve --resume {run}")
@@ -385,18 +400,19 @@ def test_killing_only_the_search_process_leaves_no_worker_behind(tmp_path, how):
 def test_ctrl_c_stops_the_search_and_its_workers_with_one_line(tmp_path):
     run = tmp_path / "run"
     process = launch("--out", str(run), *ENDLESS)
+    spawned: list[int] = []
     try:
         wait_for_events(run, process, 20)
-        spawned = children(process.pid)
+        spawned += children(process.pid)
         os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole group
         code = process.wait(timeout=30)
-        stderr = process.stderr.read().decode()
+        stderr = stderr_of(process)
         deadline = time.monotonic() + 5
         while any(map(running, spawned)) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert not [pid for pid in spawned if running(pid)]
     finally:
-        with_group_killed(process)
+        with_group_killed(process, spawned)
     assert code == 130
     assert stderr.rstrip().endswith(f"interrupted; resume with anet evolve --resume {run}")
     assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr
@@ -425,14 +441,18 @@ def test_two_resumes_at_once_one_is_refused(tmp_path):
         for process in both:
             with_group_killed(process)
     assert refused.returncode == 1
-    assert refused.stderr.read().decode().strip().splitlines() == [
+    assert stderr_of(refused).strip().splitlines() == [
         f"Error: {run} is in use by another anet process (pid {winner.pid}); wait for it to end, or stop it"
     ]
     created = [e["id"] for e in events(run) if e["event"] == "created"]
     assert len(created) == len(set(created))  # one search in the journal: each candidate created once
 
 
-def with_group_killed(process: subprocess.Popen) -> None:
+def with_group_killed(process: subprocess.Popen, spawned: Iterable[int] = ()) -> None:
+    """Clean up after a test, also one that failed: the process group, and any child left behind."""
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+    for pid in spawned:
+        if running(pid):
+            os.kill(pid, signal.SIGKILL)
