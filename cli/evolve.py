@@ -155,14 +155,19 @@ def evolve(
             _check_new(run)  # again, now that it is ours: another process may have started it meanwhile
         try:
             state = _search(run, config, seeds, retry_failed)
+            plot(state, run / "fitness.png")
         except SearchError as exc:
             raise CommandFailed(str(exc)) from None
         except OSError as exc:  # a full disk, a file system gone read-only: the journal is intact
+            again = (
+                f"anet evolve --resume {run}"
+                if _started(run)
+                else f"anet evolve --out {run} with its options again (its start was not journaled)"
+            )
             raise CommandFailed(
                 f"{exc.filename or run}: {exc.strerror or exc}; the run is intact up to its last journaled "
-                f"event: once that is fixed, continue with anet evolve --resume {run}"
+                f"event: once that is fixed, continue with {again}"
             ) from None
-        plot(state, run / "fitness.png")
         show(state, Console())
     if state.best() is None:
         raise CommandFailed(f"no candidate of {run} was trained; see the reasons above (anet runs show {run})")
@@ -175,9 +180,17 @@ def _check_new(run: Path) -> None:
     from anet.evolution.journal import JOURNAL
 
     for path in run.iterdir() if run.exists() else ():
-        if path.name == LOCK or (path.name == JOURNAL and b"\n" not in path.read_bytes()):
+        if path.name == LOCK or (path.name == JOURNAL and not _started(run)):
             continue
         raise CommandFailed(f"{run} is not empty; use --resume {run} to continue it, or another --out")
+
+
+def _started(run: Path) -> bool:
+    """Whether the run's journal holds a complete first line (its start event)."""
+    from anet.evolution.journal import JOURNAL
+
+    path = run / JOURNAL
+    return path.exists() and b"\n" in path.read_bytes()
 
 
 def _load(run: Path, *, repair: bool) -> SearchState:

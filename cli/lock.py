@@ -35,8 +35,9 @@ def run_lock(directory: Path) -> Iterator[Path]:
             raise CommandFailed(
                 f"{directory} is in use by another anet process (pid {holder}); wait for it to end, or stop it"
             ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        with contextlib.suppress(OSError):  # the pid is for messages only: a full disk may refuse it
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         yield path
     finally:
         os.close(fd)  # releases the lock

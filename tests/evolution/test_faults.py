@@ -246,6 +246,46 @@ def test_a_full_disk_stops_the_search_with_a_message_and_resume_continues_exactl
     assert journal_events(run) == reference_events
 
 
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real full disk: a tmpfs of 256 KiB, where this machine lets the tests mount one (root)."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    try:
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)], check=True, capture_output=True
+        )
+    except (OSError, subprocess.CalledProcessError):
+        pytest.skip("cannot mount a tmpfs here (needs root); the injected ENOSPC tests cover the same paths")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False, capture_output=True)
+
+
+@pytest.mark.parametrize("room", [1, 2, 5, 9, 13])
+def test_a_really_full_disk_stops_the_search_and_resume_continues_once_there_is_room(small_disk, reference, room):
+    """The disk is filled up to `room` pages: the search stops on ENOSPC wherever it happens to be
+    writing, with a message; space freed, the resumed run is the uninterrupted one."""
+    _, reference_files, reference_events = reference
+    run = small_disk / "run"
+    filler = small_disk / "filler"
+    stats = os.statvfs(small_disk)
+    filler.write_bytes(b"x" * (stats.f_bavail * stats.f_frsize - room * 4096))
+    result = evolve("--out", str(run), *SMALL, "--seed", SEEDS[0], "--seed", SEEDS[1])
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit)
+    assert "No space left on device; the run is intact up to its last journaled event" in result.stderr
+    filler.unlink()
+    if (run / JOURNAL).read_bytes():
+        assert f"continue with anet evolve --resume {run}" in result.stderr
+        assert finished(run, "--resume", str(run)) == reference_files
+    else:  # not even the start event fitted
+        assert f"continue with anet evolve --out {run} with its options again" in result.stderr
+        assert finished(run, "--out", str(run), *SMALL, "--seed", SEEDS[0], "--seed", SEEDS[1]) == reference_files
+    assert journal_events(run) == reference_events
+
+
 # -- what a user does to a run ---------------------------------------------------------------------
 
 
