@@ -15,17 +15,16 @@ ARGS = ["--data", "proxy:train=8,val=8", "--batch-size", "4", "--width", "0.0625
 
 
 def test_train_removes_the_temporary_files_of_interrupted_checkpoint_writes(tmp_path):
+    """A run killed while writing its first checkpoint: no checkpoint, two partial temporaries."""
     out = tmp_path / "run"
-    first = CliRunner().invoke(anet, ["train", EXAMPLE, *ARGS, "--out", str(out), "--iterations", "1"])
-    assert first.exit_code == 0, first.output
-    # what a kill inside a checkpoint write leaves: a temporary with part of a checkpoint
+    out.mkdir()
     stale = [out / f".{CHECKPOINT}.k1ll3d.tmp", out / f".{CHECKPOINT}.x_y_z9.tmp"]
     for path in stale:
-        path.write_bytes((out / CHECKPOINT).read_bytes()[:1000])
+        path.write_bytes(b"PK\x03\x04" + bytes(1000))  # the start of a zip, as torch.save writes
     other = out / ".notes.tmp"  # not a checkpoint's: left alone
     other.write_text("mine")
-    resumed = CliRunner().invoke(anet, ["train", EXAMPLE, *ARGS, "--out", str(out), "--iterations", "2", "--resume"])
-    assert resumed.exit_code == 0, resumed.output
+    result = CliRunner().invoke(anet, ["train", EXAMPLE, *ARGS, "--out", str(out), "--iterations", "1"])
+    assert result.exit_code == 0, result.output
     assert not [p for p in stale if p.exists()]
     assert other.read_text() == "mine"
-    assert load_checkpoint(out / CHECKPOINT)["step"] == 2
+    assert load_checkpoint(out / CHECKPOINT)["step"] == 1
