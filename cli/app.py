@@ -1,5 +1,6 @@
 """The `anet` command group and its error policy: bad input gets located diagnostics and exit 1,
-usage errors exit 2 (click's convention), and no Python traceback reaches the user unless
+usage errors exit 2 (click's convention), a long command stopped by Ctrl-C or SIGTERM exits
+128 + the signal's number with one line, and no Python traceback reaches the user unless
 ANET_DEBUG=1 asks for one. The user's mistakes are `AnetError` (diagnostics), `UserError` (one
 message naming the file or option) and `OSError`; anything else is a bug in anet: exit 3.
 Warnings that anet's modules log (a skipped video, a suspicious CSV row) are shown as
@@ -7,9 +8,13 @@ Warnings that anet's modules log (a skipped video, a suspicious CSV row) are sho
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 import click
@@ -23,6 +28,33 @@ class CommandFailed(click.ClickException):
     """A failure the user can act on (missing file, unreadable JSON): message, exit 1."""
 
     exit_code = 1
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised like KeyboardInterrupt (and, like it, past `except Exception`)."""
+
+
+@contextlib.contextmanager
+def stops_cleanly(hint: str) -> Iterator[None]:
+    """Ctrl-C and SIGTERM unwind the body (so its `finally` blocks stop worker processes and
+    release locks), then end the command with one line, "interrupted; HINT", and 130 or 143."""
+
+    def terminate(signum: int, frame: object) -> None:
+        raise Terminated
+
+    main = threading.current_thread() is threading.main_thread()  # only there can handlers be set
+    previous = signal.signal(signal.SIGTERM, terminate) if main else None
+    try:
+        yield
+    except KeyboardInterrupt:
+        click.echo(f"interrupted; {hint}", err=True)
+        sys.exit(128 + signal.SIGINT)
+    except Terminated:
+        click.echo(f"terminated; {hint}", err=True)
+        sys.exit(128 + signal.SIGTERM)
+    finally:
+        if main:
+            signal.signal(signal.SIGTERM, previous)
 
 
 class AnetGroup(click.Group):

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from anet.cli.app import CommandFailed, anet
+from anet.cli.app import CommandFailed, anet, stops_cleanly
 from anet.cli.language import read_network
+from anet.cli.lock import LOCK, run_lock
 from anet.dsl import format_network
 from anet.training.config import BN_BATCHES, PROXY_EDGE_LR
+
+if TYPE_CHECKING:  # the search's modules are imported when a command needs them: a fast `anet --help`
+    from anet.evolution import Candidate, EvolutionConfig, SearchState
 
 
 @anet.command()
@@ -79,6 +84,11 @@ from anet.training.config import BN_BATCHES, PROXY_EDGE_LR
     help="Training batches over which BN statistics are re-estimated before validation (0: never).",
 )
 @click.option("--retry-failed", is_flag=True, help="On --resume, train the failed candidates again.")
+@click.option(
+    "--repair",
+    is_flag=True,
+    help="On --resume, cut a journal damaged before its end before the damage (the original is kept aside).",
+)
 def evolve(
     seed_files: tuple[str, ...],
     seed_option: tuple[str, ...],
@@ -103,34 +113,29 @@ def evolve(
     edge_lr: float,
     bn_batches: int,
     retry_failed: bool,
+    repair: bool,
 ) -> None:
     """Evolve architectures; every candidate is written to RUN/candidates/*.anet as it is made.
 
     Resumable after any crash with --resume RUN. The best architecture is RUN/best.anet."""
-    from anet.evolution import EvolutionConfig, Search
-    from anet.evolution.report import load_state, plot, show
+    from anet.evolution import EvolutionConfig
+    from anet.evolution.report import plot, show
+    from anet.evolution.search import SearchError
     from anet.training.config import TrainConfig
 
     if (out is None) == (resume is None):
         raise click.UsageError("give exactly one of --out DIR (a new run) or --resume DIR")
+    if repair and not resume:
+        raise click.UsageError("--repair goes with --resume DIR")
     run = Path(resume or out)  # type: ignore[arg-type]
-    if resume:
-        state = load_state(run)
-        if state.config is None:
-            raise CommandFailed(f"{run} has no recorded configuration to resume")
-        config = EvolutionConfig.from_record(
-            state.config, backend=backend, address=address, **({} if workers is None else {"workers": workers})
-        )
-        seeds: list[str] = []
-    else:
-        if run.exists() and any(run.iterdir()):
-            raise CommandFailed(f"{run} is not empty; use --resume {run} to continue it, or another --out")
+    if not resume:
         files = (*seed_option, *seed_files)
         if len(files) > population:
             raise click.UsageError(
                 f"{len(files)} seed files do not fit in a population of {population}: every seed joins the "
                 f"initial population as written, so give --population {len(files)} or more, or fewer seeds"
             )
+        _check_new(run)
         seeds = [format_network(read_network(f)[0]) for f in files]
         train = TrainConfig(
             iterations=iterations,
@@ -156,7 +161,83 @@ def evolve(
             fitness=fitness,
             train=train,
         )
-        run.mkdir(parents=True, exist_ok=True)
+    with stops_cleanly(f"resume with anet evolve --resume {run}"), run_lock(run):
+        if resume:
+            state = _load(run, repair=repair)
+            if state.config is None:
+                raise CommandFailed(
+                    f"{run} has no recorded configuration to resume (it was stopped before its start was "
+                    f"journaled): start it again with --out {run} and its options"
+                )
+            config = EvolutionConfig.from_record(
+                state.config, backend=backend, address=address, **({} if workers is None else {"workers": workers})
+            )
+            seeds: list[str] = []  # the run's own, from its journal
+        else:
+            _check_new(run)  # again, now that it is ours: another process may have started it meanwhile
+        try:
+            state = _search(run, config, seeds, retry_failed)
+            plot(state, run / "fitness.png")
+        except SearchError as exc:
+            raise CommandFailed(str(exc)) from None
+        except OSError as exc:  # a full disk, a file system gone read-only: the journal is intact
+            again = (
+                f"anet evolve --resume {run}"
+                if _started(run)
+                else f"anet evolve --out {run} with its options again (its start was not journaled)"
+            )
+            raise CommandFailed(
+                f"{exc.filename or run}: {exc.strerror or exc}; the run is intact up to its last journaled "
+                f"event: once that is fixed, continue with {again}"
+            ) from None
+        show(state, Console())
+    if state.best() is None:
+        raise CommandFailed(f"no candidate of {run} was trained; see the reasons above (anet runs show {run})")
+    click.echo(f"best architecture: {run / 'best.anet'}; fitness plot: {run / 'fitness.png'}")
+
+
+def _check_new(run: Path) -> None:
+    """A new run needs an empty directory, or one whose run was stopped before its start event
+    was complete (nothing but the lock and a journal without a whole line)."""
+    from anet.evolution.journal import JOURNAL
+
+    for path in run.iterdir() if run.exists() else ():
+        if path.name == LOCK or (path.name == JOURNAL and not _started(run)):
+            continue
+        raise CommandFailed(f"{run} is not empty; use --resume {run} to continue it, or another --out")
+
+
+def _started(run: Path) -> bool:
+    """Whether the run's journal holds a complete first line (its start event)."""
+    from anet.evolution.journal import JOURNAL
+
+    path = run / JOURNAL
+    return path.exists() and b"\n" in path.read_bytes()
+
+
+def _load(run: Path, *, repair: bool) -> SearchState:
+    """The run's state; with `repair`, a journal damaged before its end is cut before the damage."""
+    from anet.evolution.journal import JournalError
+    from anet.evolution.journal import repair as repair_journal
+    from anet.evolution.report import load_state
+
+    try:
+        return load_state(run)
+    except FileNotFoundError as exc:
+        raise CommandFailed(str(exc)) from None
+    except JournalError as exc:
+        if not repair:
+            raise CommandFailed(str(exc)) from None
+        kept = repair_journal(exc.path, exc.line)
+        click.echo(f"repaired {exc.path}: cut before line {exc.line}, the damaged journal kept as {kept}", err=True)
+        return _load(run, repair=True)
+
+
+def _search(run: Path, config: EvolutionConfig, seeds: list[str], retry_failed: bool) -> SearchState:
+    """The search with a progress bar; a failed candidate and a kept-aside edit are reported."""
+    from anet.evolution import Search
+    from anet.evolution.store import candidate_path
+
     console = Console(stderr=True)
     total = config.population + config.rounds
     with Progress(
@@ -170,19 +251,23 @@ def evolve(
     ) as progress:
         task = progress.add_task(f"{config.strategy} evolution", total=total, best="-")
 
-        def listener(event: str, state, candidate) -> None:  # noqa: ANN001
+        def listener(event: str, state: SearchState, candidate: Candidate | None) -> None:
             done = sum(c.status != "pending" for c in state.candidates.values())
             best = state.best()
             progress.update(task, completed=min(done, total), best=f"{best.fitness:.4f} ({best.id})" if best else "-")
-            if event == "failed":
+            if event == "failed" and candidate is not None:
                 progress.console.print(f"[red]{candidate.id} failed[/]: {candidate.reason}")
+            elif event == "edited" and candidate is not None:
+                progress.console.print(
+                    f"[yellow]warning[/]: {candidate_path(run, candidate.id)} was edited; the run's own version "
+                    f"is written back, your edit is kept as {search.edited[-1]}",
+                    highlight=False,
+                    soft_wrap=True,  # a path broken over lines cannot be copied
+                )
 
         search = Search(run, config, seeds=seeds, listener=listener, retry_failed=retry_failed)
         listener("start", search.state, None)
-        state = search.run()
-    plot(state, run / "fitness.png")
-    show(state, Console())
-    click.echo(f"best architecture: {run / 'best.anet'}; fitness plot: {run / 'fitness.png'}")
+        return search.run()
 
 
 @anet.group()
@@ -195,12 +280,13 @@ def runs() -> None:
 @click.option("--plot/--no-plot", default=True, help="Also (re)write RUN/fitness.png.")
 def runs_show(run: str, plot: bool) -> None:
     """The population, the best per round, failures; writes the fitness-over-rounds plot."""
+    from anet.evolution.journal import JournalError
     from anet.evolution.report import load_state, show
     from anet.evolution.report import plot as draw
 
     try:
         state = load_state(Path(run))
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, JournalError) as exc:
         raise CommandFailed(str(exc)) from None
     show(state, Console())
     if plot and state.history:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import click
 
 from anet.cli.app import CommandFailed, anet
 from anet.cli.language import FILE_ARG, read_network
+from anet.cli.lock import run_lock
 from anet.training.config import BN_BATCHES, MAX_BAD_VIDEOS, PROXY_EDGE_LR
 
 MAX_BAD_VIDEOS_OPTION = click.option(
@@ -103,6 +105,7 @@ def train(
     """Train FILE on data with the paper's recipe; multi-GPU / multi-node through `torchrun`."""
     from anet.training import TrainConfig
     from anet.training import train as run_training
+    from anet.training.checkpoint import CHECKPOINT, remove_temporaries
 
     network, text, label = read_network(file)
     spec = _data(data)
@@ -128,7 +131,10 @@ def train(
         max_bad_videos=max_bad_videos,
     )
     out_dir = Path(out)
-    if not resume and (out_dir / "checkpoint.pt").exists():
+    if os.environ.get("RANK", "0") == "0":  # under torchrun, only global rank 0 writes to OUT
+        click.get_current_context().with_resource(run_lock(out_dir))  # held until the command ends
+        remove_temporaries(out_dir)
+    if not resume and (out_dir / CHECKPOINT).exists():
         raise CommandFailed(f"{out_dir} already holds a checkpoint: add --resume to continue it, or use another --out")
     result = run_training(network, text, spec, config, out_dir=out_dir, resume=resume, source_path=label)
     summary = {

@@ -11,6 +11,12 @@ from anet.dsl import Network, Stem
 
 
 def _labelled(network: Network) -> nx.DiGraph:
+    """Nodes are numbered in file order: the matcher iterates over a set of the nodes, and for
+    graphs with symmetries (two interchangeable stems) the isomorphism it finds first depends on
+    that order. A set of strings is ordered by the per-process hash seed, so the learned weights
+    a twin takes would differ between a run and its resume in another process; ints hash alike
+    in every process."""
+    index = {node.id: i for i, node in enumerate(network.nodes)}
     g = nx.DiGraph()
     for node in network.nodes:
         label = (
@@ -18,10 +24,10 @@ def _labelled(network: Network) -> nx.DiGraph:
             if isinstance(node, Stem)
             else (node.level, node.channels, node.r, node.stride)
         )
-        g.add_node(node.id, label=label)
+        g.add_node(index[node.id], label=label)
     for block in network.blocks:
         for edge in block.inputs:
-            g.add_edge(edge.source, block.id)
+            g.add_edge(index[edge.source], index[block.id])
     return g
 
 
@@ -31,7 +37,8 @@ def transfer_weights(source: Network, weights: dict[str, list[float]], target: N
     matcher = DiGraphMatcher(_labelled(target), _labelled(source), node_match=lambda a, b: a["label"] == b["label"])
     if not matcher.is_isomorphic():
         return {}
-    to_source = matcher.mapping  # target id -> source id
+    source_ids = [node.id for node in source.nodes]
+    to_source = {target.nodes[t].id: source_ids[u] for t, u in matcher.mapping.items()}  # target id -> source id
     by_edge = {
         (e.source, b.id): w
         for b in source.blocks

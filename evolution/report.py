@@ -8,7 +8,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from anet.evolution.journal import JOURNAL, read
+from anet.evolution.journal import JOURNAL
 from anet.evolution.state import SearchState
 
 PLOT = "fitness.png"
@@ -18,7 +18,7 @@ def load_state(run: Path) -> SearchState:
     path = run / JOURNAL
     if not path.exists():
         raise FileNotFoundError(f"{run} is not a search run (no {JOURNAL})")
-    return SearchState.replay(read(path))
+    return SearchState.load(path)
 
 
 def curve(state: SearchState, k: int = 3) -> list[tuple[int, float, float]]:

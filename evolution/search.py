@@ -19,7 +19,7 @@ from anet.dsl import Header, Mutation, Network, architecture_hash, format_networ
 from anet.evolution.config import EvolutionConfig
 from anet.evolution.dedupe import transfer_weights
 from anet.evolution.fitness import FitnessResult, FitnessTask, evaluate
-from anet.evolution.journal import JOURNAL, Journal, read
+from anet.evolution.journal import JOURNAL, Journal
 from anet.evolution.mutate import as_candidate, child_header, make_child
 from anet.evolution.random_arch import random_architecture
 from anet.evolution.state import Candidate, SearchState
@@ -27,6 +27,10 @@ from anet.evolution.store import candidate_text, parse_text, remember, remove_te
 from anet.evolution.workers import Workers, make_workers
 
 Listener = Callable[[str, SearchState, Candidate | None], None]
+
+
+class SearchError(RuntimeError):
+    """The search cannot go on for a reason the user can act on (the message says how)."""
 
 
 def candidate_id(index: int) -> str:
@@ -46,12 +50,18 @@ class Search:
     ) -> None:
         self.run_dir = run
         self.config = config
-        self.seeds = [parse(text) for text in seeds]
         self.evaluate_fn = evaluate_fn
         self.listener = listener or (lambda *_: None)
         self.retry_failed = retry_failed
         self.journal = Journal(run / JOURNAL)
-        self.state = SearchState.replay(read(run / JOURNAL))
+        self.state = SearchState.load(run / JOURNAL)
+        self.seeds = [parse(text) for text in seeds]
+        if self.state.config is not None:  # a resume: the seeds are the run's, as its start recorded them
+            recorded = [parse(text) for text in self.state.seeds]
+            if self.seeds and self.seeds != recorded:
+                raise SearchError(f"{run} was started with other seeds; resume it without seeds")
+            self.seeds = recorded
+        self.edited: list[Path] = []  # candidate files a user changed, kept aside (see store.sync_file)
 
     # -- driving ------------------------------------------------------------------------------
 
@@ -68,7 +78,7 @@ class Search:
                 )
             remove_temporaries(self.run_dir)
             for candidate in self.state.candidates.values():
-                sync_file(self.run_dir, candidate)
+                self.sync(candidate)
             workers = make_workers(
                 cfg.backend, cfg.workers, address=cfg.address, max_retries=cfg.max_retries, evaluate_fn=self.evaluate_fn
             )
@@ -96,8 +106,10 @@ class Search:
                     self.train(pending, workers)
                     for round_ in batch:
                         self.insert(self.state.in_round(round_), round_)
-            finally:
-                workers.close()
+            except BaseException:  # a failure, Ctrl-C, SIGTERM: stop the training in flight now
+                workers.close(cancel=True)
+                raise
+            workers.close()
             sync_best(self.run_dir, self.state.best())
         return self.state
 
@@ -107,11 +119,17 @@ class Search:
         self.state.apply(event)
         if event["event"] in ("created", "evaluated", "failed"):
             candidate = self.state.candidates[event["id"]]
-            sync_file(self.run_dir, candidate)
+            self.sync(candidate)
             self.listener(event["event"], self.state, candidate)
         elif event["event"] == "population":
             sync_best(self.run_dir, self.state.best())
             self.listener("population", self.state, None)
+
+    def sync(self, candidate: Candidate) -> None:
+        kept = sync_file(self.run_dir, candidate)
+        if kept is not None:
+            self.edited.append(kept)
+            self.listener("edited", self.state, candidate)
 
     # -- candidates ---------------------------------------------------------------------------
 
@@ -179,9 +197,9 @@ class Search:
         if not members:  # every candidate so far failed: say why, instead of max() of nothing
             failed = [c for c in self.state.candidates.values() if c.status == "failed"]
             first = f"; {failed[0].id}: {failed[0].reason}" if failed else ""
-            raise RuntimeError(
+            raise SearchError(
                 f"no trained candidate to select a parent from ({len(failed)} failed{first}); "
-                "fix the cause and resume with retry_failed (anet evolve --resume RUN --retry-failed)"
+                f"fix the cause, then anet evolve --resume {self.run_dir} --retry-failed"
             )
         size = min(self.config.tournament, len(members))
         drawn = [members[i] for i in sorted(rng.choice(len(members), size=size, replace=False))]

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+from anet.evolution.journal import JournalError, read
 
 
 @dataclass
@@ -28,6 +31,7 @@ class Candidate:
 @dataclass
 class SearchState:
     config: dict[str, Any] | None = None
+    seeds: list[str] = field(default_factory=list)  # the seed architectures' texts, from `start`
     candidates: dict[str, Candidate] = field(default_factory=dict)
     population: list[str] = field(default_factory=list)
     applied: int = -1  # last round whose candidates went into the population (0 = initial population)
@@ -40,10 +44,23 @@ class SearchState:
             state.apply(event)
         return state
 
+    @classmethod
+    def load(cls, path: Path) -> SearchState:
+        """Replay a journal file; an event that does not fit the ones before it (an unknown kind,
+        a missing field, a candidate never created) is a JournalError naming its line."""
+        state = cls()
+        for number, event in enumerate(read(path), start=1):
+            try:
+                state.apply(event)
+            except (KeyError, ValueError, TypeError) as exc:
+                raise JournalError(path, number, f"an event that does not follow the ones before ({exc!r})") from None
+        return state
+
     def apply(self, event: dict[str, Any]) -> None:
         kind = event["event"]
         if kind == "start":
             self.config = event["config"]
+            self.seeds = list(event.get("seeds", []))
         elif kind == "created":
             self.candidates[event["id"]] = Candidate(
                 event["id"], event["round"], event["parent"], event["hash"], event["text"], event["mutations"]

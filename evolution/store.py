@@ -9,12 +9,15 @@
 Files are views of the journal: each is written atomically from journal data (not fsync'd: the
 journal is, before them; an fsync per file was most of the engine's I/O time), and rewritten on
 resume when missing or different, so a crash can never leave a half-written or stale candidate;
-the temporary file of a write that a crash interrupted is deleted on resume.
+the temporary file of a write that a crash interrupted is deleted on resume. A candidate file that
+a user edited is kept aside before it is rewritten (see `sync_file`).
 """
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -104,14 +107,66 @@ def candidate_text(candidate: Candidate, *, parent_dir: str = "") -> str:
     return text
 
 
-def sync_file(run: Path, candidate: Candidate) -> Path:
-    """Write the candidate's file if it is missing or differs from what the journal says."""
+def sync_file(run: Path, candidate: Candidate) -> Path | None:
+    """Write the candidate's file if it is missing or differs from what the journal says.
+
+    A file that differs is a view of another point of the journal (the candidate before or after
+    its result: a crash, a cut journal), damage from a power loss (the views are not fsync'd: an
+    empty file, NUL bytes), or a user's edit. An edit is not overwritten silently: it is renamed to
+    `cNNNNN.anet.edited-TIME` first, and that path is returned for the caller to warn about. (To
+    try a changed architecture, copy the file and seed a new run with it: a run's candidates are
+    the journal's.)"""
     path = candidate_path(run, candidate.id)
     text = candidate_text(candidate)
-    if not path.exists() or path.read_text(encoding="utf-8") != text:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        current = path.read_bytes()
+    except FileNotFoundError:
+        current = None
+    if current == text.encode():
+        return None
+    kept = None
+    if current and b"\0" not in current and not _is_view(current, candidate):
+        kept = keep_aside(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_view(path, text)
+    return kept
+
+
+def _is_view(content: bytes, candidate: Candidate) -> bool:
+    """Whether the file is this candidate as anet writes it, with or without some result: the
+    same text once its fitness and learned weights are taken out."""
+    try:
+        network = parse_text(content.decode("utf-8"))
+    except (UnicodeDecodeError, AnetError):
+        return False
+    nodes = tuple(
+        node.model_copy(update={"inputs": tuple(e.model_copy(update={"weight": None}) for e in node.inputs)})
+        for node in network.nodes
+    )
+    header = network.header.model_copy(update={"fitness": None})
+    bare = network.model_copy(update={"header": header, "nodes": nodes})
+    return format_network(bare) == candidate_text(replace(candidate, status="pending"))
+
+
+def keep_aside(path: Path) -> Path:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.name}.edited-{stamp}")
+    index = 1
+    while target.exists():
+        index += 1
+        target = path.with_name(f"{path.name}.edited-{stamp}-{index}")
+    path.rename(target)
+    return target
+
+
+def write_view(path: Path, text: str) -> None:
+    """Atomically, not fsync'd (the journal was); a failure (a full disk) names the file."""
+    try:
         write_atomic(path, text, durable=False)
-    return path
+    except OSError as exc:
+        if exc.filename is not None:
+            raise
+        raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
 
 
 def remove_temporaries(run: Path) -> list[Path]:
@@ -129,4 +184,4 @@ def sync_best(run: Path, best: Candidate | None) -> None:
     text = candidate_text(best, parent_dir=f"{CANDIDATES}/")
     path = run / BEST
     if not path.exists() or path.read_text(encoding="utf-8") != text:
-        write_atomic(path, text, durable=False)
+        write_view(path, text)

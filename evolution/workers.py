@@ -3,13 +3,24 @@
 Each backend takes a batch of tasks and returns one result per task. A worker that dies (killed,
 segfault, out of memory at the process level) has its task run again, up to `max_retries` times,
 after which the candidate is recorded as failed with that reason.
+
+Local worker processes never outlive the search process, however it ends: they ignore Ctrl-C (the
+search process handles it, for the whole process group, and stops them), and they die with it when
+it is killed (see `_worker_init`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
@@ -24,7 +35,8 @@ class Workers(Protocol):
     def run(self, tasks: Sequence[FitnessTask], report: Report) -> None:
         """Evaluate every task; call `report` with each result as soon as it is known."""
 
-    def close(self) -> None: ...
+    def close(self, *, cancel: bool = False) -> None:
+        """Release the workers; `cancel` stops training in flight (the search is stopping)."""
 
 
 class InProcess:
@@ -37,8 +49,48 @@ class InProcess:
         for task in tasks:
             report(self.evaluate_fn(task))
 
-    def close(self) -> None:
+    def close(self, *, cancel: bool = False) -> None:
         pass
+
+
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+WATCHDOG_SECONDS = 0.5
+
+
+def _worker_init(parent: int) -> None:
+    """Runs first in every worker process. Ctrl-C reaches the whole process group; the search
+    process alone handles it (its workers would each print a KeyboardInterrupt traceback). And a
+    worker must not outlive the search process: if that is killed (SIGKILL leaves it no chance to
+    stop its workers), the kernel kills the worker (Linux's parent-death signal), and a thread that
+    watches the parent's pid does it elsewhere and covers the moment before the signal was set."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform == "linux":
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the search process died before this line
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), name="anet-parent-watchdog", daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(WATCHDOG_SECONDS)
+    os._exit(1)
+
+
+@contextlib.contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """Block SIGINT while worker processes start: they inherit the mask, so a Ctrl-C during their
+    start-up stays pending until `_worker_init` ignores it, instead of a traceback from an import.
+    In this process the signal is delivered when the block ends."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 class LocalProcesses:
@@ -54,7 +106,12 @@ class LocalProcesses:
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+            self._pool = ProcessPoolExecutor(
+                self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_worker_init,
+                initargs=(os.getpid(),),
+            )
         return self._pool
 
     def run(self, tasks: Sequence[FitnessTask], report: Report) -> None:
@@ -74,7 +131,9 @@ class LocalProcesses:
             while source and len(running) < limit:
                 task = source.popleft()
                 try:
-                    running[pool.submit(self.evaluate_fn, task)] = task
+                    with _sigint_blocked():  # a submit starts a worker process while there are fewer
+                        future = pool.submit(self.evaluate_fn, task)
+                    running[future] = task
                 except BrokenProcessPool:  # it broke since the last look: the task never started
                     source.appendleft(task)
                     broken_pool = True
@@ -112,10 +171,16 @@ class LocalProcesses:
             else:
                 suspects.extend(broken)
 
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+    def close(self, *, cancel: bool = False) -> None:
+        if self._pool is None:
+            return
+        if cancel:  # stop the training in flight: the pool sees its workers die, and ends
+            processes = getattr(self._pool, "_processes", None) or {}  # no public API before 3.14
+            for process in list(processes.values()):
+                with contextlib.suppress(OSError):
+                    process.terminate()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pool = None
 
 
 class RayWorkers:
@@ -165,7 +230,7 @@ class RayWorkers:
                 ) as exc:  # retries are used up
                     report(FitnessResult(task.candidate, error=f"Ray worker failed: {type(exc).__name__}"))
 
-    def close(self) -> None:
+    def close(self, *, cancel: bool = False) -> None:
         pass  # the cluster (or local instance) outlives the search; ray.shutdown is the caller's choice
 
 

@@ -5,7 +5,8 @@ a complete checkpoint. Each checkpoint carries the sha256 of its content (every 
 and shape, and every other value), recomputed on load: a checkpoint damaged on disk (flipped bytes in a
 tensor, which torch.load does not notice) is refused instead of resuming training on garbage. The
 file stays an ordinary `torch.load`-able dict; checkpoints written before the checksum existed still
-load, with a warning that they cannot be verified.
+load, with a warning that they cannot be verified. The temporary file of
+a write that a crash interrupted is deleted when a run starts in that directory.
 """
 
 from __future__ import annotations
@@ -126,3 +127,13 @@ def load_model_state(model: nn.Module, state: dict[str, Any], path: Path) -> Non
             + (f" on data {state['data']!r}" if state.get("data") else "")
         )
     model.load_state_dict(weights)
+
+
+def remove_temporaries(directory: Path) -> list[Path]:
+    """Delete what a crash inside a checkpoint write left behind (`.checkpoint.pt.*.tmp`, never
+    renamed into place). Only the process that owns the directory may (`anet train` holds its lock):
+    another one's write in progress looks the same. Returns them."""
+    stale = [p for p in directory.glob(f".{CHECKPOINT}.*.tmp") if p.is_file()]
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return stale

@@ -28,16 +28,19 @@ import pytest
 from evo_helpers import comparable, events, files, run_search, without_timings
 
 import anet.evolution.search as search_module
+from anet.cli.lock import LOCK
 from anet.evolution import EvolutionConfig
 from anet.evolution.journal import JOURNAL
 from anet.evolution.report import load_state
 from anet.evolution.workers import InProcess
 
 OPTIONS = ["--fitness", "synthetic", "--population", "8", "--rounds", "40", "--random-seed", "7"]
+EXAMPLES = Path(__file__).parents[2] / "examples"
+SEEDS = ["--seed", str(EXAMPLES / "two_stream_fusion_lv4.anet"), "--seed", str(EXAMPLES / "one_stream_rgb.anet")]
 
 
-def launch(run: Path, workers: int, log, *, new: bool) -> subprocess.Popen:
-    where = ["--out", str(run), *OPTIONS] if new else ["--resume", str(run)]
+def launch(run: Path, workers: int, log, *, new: bool, seeds: list[str]) -> subprocess.Popen:
+    where = ["--out", str(run), *OPTIONS, *seeds] if new else ["--resume", str(run)]
     return subprocess.Popen(
         [sys.executable, "-m", "anet", "evolve", *where, "--workers", str(workers)],
         stdout=log,
@@ -63,9 +66,9 @@ def wait_for(condition, process: subprocess.Popen, timeout: float = 120.0) -> bo
     return True
 
 
-def crash_repeatedly(run: Path, workers: int, kills: int, rng: random.Random, log) -> list[str]:
+def crash_repeatedly(run: Path, workers: int, kills: int, rng: random.Random, log, seeds: list[str]) -> list[str]:
     """Run the search to its end, killing it `kills` times; returns how each kill was placed."""
-    process = launch(run, workers, log, new=True)
+    process = launch(run, workers, log, new=True, seeds=seeds)
     placed: list[str] = []
     total = 1 + 2 * (8 + 40) + 41  # journal events of the whole search: start, created + evaluated, population
     while len(placed) < kills:
@@ -88,17 +91,18 @@ def crash_repeatedly(run: Path, workers: int, kills: int, rng: random.Random, lo
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
         placed.append(f"{mode} at line {journal_lines(run)}")
-        process = launch(run, workers, log, new=not (run / JOURNAL).exists())
+        process = launch(run, workers, log, new=journal_lines(run) == 0, seeds=seeds)  # no start yet: anew
     assert process.wait(timeout=180) == 0, f"anet evolve failed: see {log.name}"
     return placed
 
 
-@pytest.mark.parametrize(("workers", "kills"), [(1, 10), (2, 3)])
-def test_sigkill_and_resume_give_the_uninterrupted_result(tmp_path, monkeypatch, workers, kills):
-    rng = random.Random(1000 + workers)
+@pytest.mark.parametrize(("workers", "kills", "seeds"), [(1, 10, []), (2, 3, []), (1, 4, SEEDS)])
+def test_sigkill_and_resume_give_the_uninterrupted_result(tmp_path, monkeypatch, workers, kills, seeds):
+    """With seed files too: a resume takes them from the journal (issue 11)."""
+    rng = random.Random(1000 + workers + len(seeds))
     run = tmp_path / "crashed"
     with (tmp_path / "log.txt").open("wb") as log:
-        placed = crash_repeatedly(run, workers, kills, rng, log)
+        placed = crash_repeatedly(run, workers, kills, rng, log, seeds)
     assert len(placed) == kills, f"the search ended after {len(placed)} kills: {placed}"
 
     # the uninterrupted search with the same settings (taken from the crashed run's journal), its
@@ -108,7 +112,8 @@ def test_sigkill_and_resume_give_the_uninterrupted_result(tmp_path, monkeypatch,
     assert (config.population, config.rounds, config.seed, config.workers) == (8, 40, 7, workers)
     monkeypatch.setattr(search_module, "make_workers", lambda *a, **k: InProcess(k["evaluate_fn"]))
     reference_run = tmp_path / "reference"
-    reference = run_search(reference_run, config)
+    reference = run_search(reference_run, config, seeds=crashed_events[0]["seeds"])
+    assert len(crashed_events[0]["seeds"]) == len(seeds) // 2
     reference_events = events(reference_run)
 
     # the same search: candidates with their fitness, population history, best
@@ -116,7 +121,7 @@ def test_sigkill_and_resume_give_the_uninterrupted_result(tmp_path, monkeypatch,
     assert comparable(state) == comparable(reference), placed
     # the same files, byte for byte; nothing extra (no temporaries), nothing missing
     crashed_files, reference_files = files(run), files(reference_run)
-    assert set(crashed_files) == set(reference_files) | {"fitness.png"}, placed
+    assert set(crashed_files) == set(reference_files) | {"fitness.png", LOCK}, placed
     assert crashed_files.items() >= reference_files.items(), placed
     # nothing journaled twice, nothing lost
     assert collections.Counter(map(without_timings, crashed_events)) == collections.Counter(

@@ -66,7 +66,8 @@ def test_replay_reproduces_the_state(tmp_path):
 @pytest.mark.parametrize("workers", [1, 2])
 def test_resume_from_any_point_of_the_journal(tmp_path, monkeypatch, workers):
     """Cut the journal of a finished run after a random event (with or without a torn line), keep
-    the files it had by then plus a stale and a temporary one, resume: the same search results,
+    the files it had by then (views of a later point of the journal) plus damaged and temporary
+    ones, resume: the same search results,
     the same files byte for byte, the same events. Workers run in this process here (the result
     does not depend on the back end; the crash tests cover real processes)."""
     monkeypatch.setattr(search_module, "make_workers", lambda *a, **k: InProcess(k["evaluate_fn"]))
@@ -89,8 +90,8 @@ def test_resume_from_any_point_of_the_journal(tmp_path, monkeypatch, workers):
         for path in (run / "candidates").iterdir():
             if path.name not in kept:
                 path.unlink()  # not created yet at the cut
-            elif rng.random() < 0.2:
-                path.write_text("stale\n")  # a view the crash left behind the journal
+            elif rng.random() < 0.2:  # what a power loss can leave of a view (they are not fsync'd)
+                path.write_bytes(rng.choice([b"", b"\0" * 64]))
         (run / "candidates" / ".c00003.anet.x1y2z3.tmp").write_text("half a fi")
         state = run_search(run, config)
         assert comparable(state) == comparable(reference), cut

@@ -1,0 +1,43 @@
+"""One process per run directory: `anet evolve` and `anet train --out` hold an exclusive lock on
+DIR/anet.lock for their whole life. Two processes appending to one journal, or writing one
+checkpoint, would interleave their work; the second is refused instead, naming the holder.
+
+The lock is `flock(2)` on the open file, so the kernel releases it whatever ends the process
+(exit, crash, kill -9): a stale lock file is harmless, and is never deleted (deleting it would let
+two processes lock two different files of the same name). The file holds the holder's pid, for
+the message. Local file systems only: flock over NFS is not reliable everywhere.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from anet.cli.app import CommandFailed
+
+LOCK = "anet.lock"
+
+
+@contextlib.contextmanager
+def run_lock(directory: Path) -> Iterator[Path]:
+    """Hold DIR's lock for the body (creating DIR); refuse with exit 1 if another process has it."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / LOCK
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)  # not inherited by child processes (PEP 446)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+            raise CommandFailed(
+                f"{directory} is in use by another anet process (pid {holder}); wait for it to end, or stop it"
+            ) from None
+        with contextlib.suppress(OSError):  # the pid is for messages only: a full disk may refuse it
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield path
+    finally:
+        os.close(fd)  # releases the lock
