@@ -137,6 +137,10 @@ def evolve(
             )
         _check_new(run)
         seeds = [format_network(read_network(f)[0]) for f in files]
+        if fitness == "proxy":  # a wrong spec is the user's mistake now, not every candidate's failure later
+            from anet.data.spec import parse_data_spec
+
+            parse_data_spec(data)
         train = TrainConfig(
             iterations=iterations,
             batch_size=batch_size,

@@ -68,3 +68,13 @@ def test_proxy_training_settings_are_recorded_and_kept_on_resume(tmp_path, monke
     fresh = CliRunner().invoke(anet, [*base, "--out", str(tmp_path / "fresh"), "--rounds", "0"])
     assert fresh.exit_code == 0, fresh.output
     assert tasks[-1].edge_lr == PROXY_EDGE_LR and tasks[-1].bn_batches == BN_BATCHES
+
+
+def test_a_wrong_data_spec_is_refused_before_the_run_starts(tmp_path):
+    run = tmp_path / "run"
+    seed = str(Path(__file__).parents[2] / "examples" / "two_stream_late_fusion.anet")
+    for spec, words in (("nonsense:foo", "unknown data kind"), ("folder:/does/not/exist", "does not exist")):
+        result = CliRunner().invoke(anet, ["evolve", "--out", str(run), "--data", spec, "--population", "2", seed])
+        assert result.exit_code == 1, result.output
+        assert words in result.output and spec in result.output
+        assert not run.exists()
