@@ -29,6 +29,7 @@ dot:
 
 test: setup
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 	$(PY) -m pytest -n 2
 
 # The main job: a small connection-learning-guided evolution on the built-in proxy task, seeded with
@@ -51,7 +52,7 @@ demo: setup
 
 lint: setup
 	$(PY) -m ruff check .
-	$(PY) -m ruff format --check dsl cli
+	$(PY) -m ruff format --check .
 
 # Every measurement the README quotes, into runs/bench/*.txt (about an hour; see benchmarks/run_all.sh).
 bench: setup

@@ -73,16 +73,26 @@ def main() -> None:
             data = parse_data_spec(f"proxy:train={args.train},val=512,size={args.size},frames=8,seed={seed}")
             if frames == 1:
                 data = single_frame(data)
-            config = TrainConfig(iterations=args.iterations, batch_size=8, width=0.125, frames=frames, size=args.size,
-                                 progress=False, seed=seed, precision="fp32")
+            config = TrainConfig(
+                iterations=args.iterations,
+                batch_size=8,
+                width=0.125,
+                frames=frames,
+                size=args.size,
+                progress=False,
+                seed=seed,
+                precision="fp32",
+            )
             started = time.perf_counter()
             result = train(network, text, data, config)
             seconds.append(time.perf_counter() - started)
             scores.append(result.metrics["top1"])
             print(f"  {label} seed {seed}: top-1 {result.metrics['top1']:.3f} ({seconds[-1]:.0f} s)", flush=True)
         rows.append((label, statistics.mean(scores), min(scores), max(scores), statistics.mean(seconds)))
-    print(f"\nproxy task, 8 classes (chance 0.125), {args.iterations} iterations x batch 8, width 1/8, "
-          f"{args.size} px, {args.seeds} seeds")
+    print(
+        f"\nproxy task, 8 classes (chance 0.125), {args.iterations} iterations x batch 8, width 1/8, "
+        f"{args.size} px, {args.seeds} seeds"
+    )
     print(f"{'model':<42}{'top-1 mean':>11}{'min':>7}{'max':>7}{'s/run':>8}")
     for label, mean, low, high, secs in rows:
         print(f"{label:<42}{mean:>11.3f}{low:>7.3f}{high:>7.3f}{secs:>8.0f}")

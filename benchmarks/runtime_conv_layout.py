@@ -71,11 +71,13 @@ class Unit(nn.Module):
 class Bottleneck(nn.Module):
     """Same structure and forward as anet.runtime's residual modules, contiguous layout."""
 
-    def __init__(self, make: type[nn.Module], cin: int, c: int, d: int, stride: int, *,
-                 r: int | None, project: bool) -> None:
+    def __init__(
+        self, make: type[nn.Module], cin: int, c: int, d: int, stride: int, *, r: int | None, project: bool
+    ) -> None:
         super().__init__()
-        first = (nn.Conv3d(cin, c, (3, 1, 1), padding=(r, 0, 0), dilation=(r, 1, 1), bias=False)
-                 if r else make(cin, c, 1, 1))
+        first = (
+            nn.Conv3d(cin, c, (3, 1, 1), padding=(r, 0, 0), dilation=(r, 1, 1), bias=False) if r else make(cin, c, 1, 1)
+        )
         self.first = Unit(first, c)
         self.spatial = Unit(make(c, d, 3, stride), d)
         self.expand = Unit(make(d, 4 * c, 1, 1), 4 * c, relu=False)
@@ -94,18 +96,24 @@ class ContiguousPool(nn.Module):
 def module_variants(level: int, cin: int, c: int, stride: int, temporal: bool) -> dict[str, nn.Module]:
     d, r = LEVEL_WIDTHS[level], 2
     if temporal:
-        return {"conv3d": Bottleneck(Conv3dFrame, cin, c, d, 1, r=r, project=False),
-                "conv2d+copy": Bottleneck(Conv2dCopy, cin, c, d, 1, r=r, project=False),
-                "conv2d-CL": ResidualModule2Plus1D(in_channels=cin, channels=c, width=d, r=r)}
-    return {"conv3d": Bottleneck(Conv3dFrame, cin, c, d, stride, r=None, project=True),
-            "conv2d+copy": Bottleneck(Conv2dCopy, cin, c, d, stride, r=None, project=True),
-            "conv2d-CL": ResidualModule2D(in_channels=cin, channels=c, width=d, stride=stride, project=True)}
+        return {
+            "conv3d": Bottleneck(Conv3dFrame, cin, c, d, 1, r=r, project=False),
+            "conv2d+copy": Bottleneck(Conv2dCopy, cin, c, d, 1, r=r, project=False),
+            "conv2d-CL": ResidualModule2Plus1D(in_channels=cin, channels=c, width=d, r=r),
+        }
+    return {
+        "conv3d": Bottleneck(Conv3dFrame, cin, c, d, stride, r=None, project=True),
+        "conv2d+copy": Bottleneck(Conv2dCopy, cin, c, d, stride, r=None, project=True),
+        "conv2d-CL": ResidualModule2D(in_channels=cin, channels=c, width=d, stride=stride, project=True),
+    }
 
 
 def conv_variants(cin: int, cout: int, k: int, stride: int) -> dict[str, nn.Module]:
-    return {"conv3d": Conv3dFrame(cin, cout, k, stride), "conv2d+copy": Conv2dCopy(cin, cout, k, stride),
-            "conv2d-CL": FrameConvBN(in_channels=cin, out_channels=cout, kernel=k, stride=stride,
-                                     relu=False).conv}
+    return {
+        "conv3d": Conv3dFrame(cin, cout, k, stride),
+        "conv2d+copy": Conv2dCopy(cin, cout, k, stride),
+        "conv2d-CL": FrameConvBN(in_channels=cin, out_channels=cout, kernel=k, stride=stride, relu=False).conv,
+    }
 
 
 class CLFrameConv(nn.Module):
@@ -124,13 +132,19 @@ def n_params(m: nn.Module) -> int:
 
 
 def measure(
-    mods: dict[str, nn.Module], shape: tuple[int, ...], repeats: int,
+    mods: dict[str, nn.Module],
+    shape: tuple[int, ...],
+    repeats: int,
 ) -> dict[str, tuple[float, float]]:
     """Min forward and forward+backward ms per variant, variants interleaved."""
     base = torch.randn(shape)
     # Inputs need gradients, as inside a network (and a pool has no parameters to differentiate).
-    inputs = {k: (base.contiguous(memory_format=torch.channels_last_3d) if k == "conv2d-CL" else base.clone())
-              .requires_grad_() for k in mods}
+    inputs = {
+        k: (
+            base.contiguous(memory_format=torch.channels_last_3d) if k == "conv2d-CL" else base.clone()
+        ).requires_grad_()
+        for k in mods
+    }
     best = {k: [float("inf"), float("inf")] for k in mods}
     for rep in range(repeats + 1):
         for k, m in mods.items():
@@ -167,8 +181,10 @@ def main() -> None:
     torch.manual_seed(0)
     b, t = args.batch, args.frames
     warm_up()
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, B={b}, T={t}, "
-          f"min of {args.repeats} interleaved runs, ms (fwd = no_grad forward, f+b = forward+backward)")
+    print(
+        f"torch {torch.__version__}, {torch.get_num_threads()} threads, B={b}, T={t}, "
+        f"min of {args.repeats} interleaved runs, ms (fwd = no_grad forward, f+b = forward+backward)"
+    )
     head = f"{'layer':38s}" + "".join(f" {v + ' fwd':>16s} {v + ' f+b':>16s}" for v in VARIANTS)
     print(head)
     print("-" * len(head))
@@ -187,9 +203,12 @@ def main() -> None:
                 total[v][0] += res[v][0]
                 total[v][1] += res[v][1]
 
-    run("stem 3x3 max-pool s2, 64ch @112", {"conv3d": ContiguousPool(), "conv2d+copy": ContiguousPool(),
-                                           "conv2d-CL": SameMaxPool(kernel=3, stride=2)},
-        (b, 64, t, 112, 112), whole=False)
+    run(
+        "stem 3x3 max-pool s2, 64ch @112",
+        {"conv3d": ContiguousPool(), "conv2d+copy": ContiguousPool(), "conv2d-CL": SameMaxPool(kernel=3, stride=2)},
+        (b, 64, t, 112, 112),
+        whole=False,
+    )
     for level, cin, c, size in LEVELS:
         stride, d = (1 if level == 1 else 2), LEVEL_WIDTHS[level]
         out = -(-size // stride)
@@ -202,10 +221,13 @@ def main() -> None:
             mods = conv_variants(ci, co, k, s)
             mods["conv2d-CL"] = CLFrameConv(mods["conv2d-CL"])
             run(name, mods, (b, ci, t, hw, hw), whole=False)
-        run(f"L{level} 2D module (first, s{stride})", module_variants(level, cin, c, stride, False),
-            (b, cin, t, size, size), whole=True)
-        run(f"L{level} (2+1)D module", module_variants(level, 4 * c, c, 1, True), (b, 4 * c, t, out, out),
-            whole=True)
+        run(
+            f"L{level} 2D module (first, s{stride})",
+            module_variants(level, cin, c, stride, False),
+            (b, cin, t, size, size),
+            whole=True,
+        )
+        run(f"L{level} (2+1)D module", module_variants(level, 4 * c, c, 1, True), (b, 4 * c, t, out, out), whole=True)
     print("-" * len(head))
     row("sum of the 8 module rows", {v: (total[v][0], total[v][1]) for v in VARIANTS})
     best = min(VARIANTS, key=lambda v: total[v][1])

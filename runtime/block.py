@@ -26,20 +26,31 @@ class Block(nn.Module):
     """
 
     def __init__(
-        self, *, in_channels: int, channels: int, level: int, r: int, stride: int, repeats: int,
+        self,
+        *,
+        in_channels: int,
+        channels: int,
+        level: int,
+        r: int,
+        stride: int,
+        repeats: int,
         mid_channels: int | None = None,
     ) -> None:
         super().__init__()
         if level not in LEVEL_WIDTHS:
             raise ValueError(f"level must be one of {sorted(LEVEL_WIDTHS)} (paper numbering), got {level}")
         if repeats < 1 or stride < 1 or r < 1 or channels < 1:
-            raise ValueError(
-                f"need repeats, stride, r, channels >= 1, got {repeats}, {stride}, {r}, {channels}"
-            )
+            raise ValueError(f"need repeats, stride, r, channels >= 1, got {repeats}, {stride}, {r}, {channels}")
         width, out = mid_channels or LEVEL_WIDTHS[level], 4 * channels
-        units: list[nn.Module] = [ResidualModule2D(
-            in_channels=in_channels, channels=channels, width=width, stride=stride, project=True,
-        )]
+        units: list[nn.Module] = [
+            ResidualModule2D(
+                in_channels=in_channels,
+                channels=channels,
+                width=width,
+                stride=stride,
+                project=True,
+            )
+        ]
         for i in range(1, repeats):
             if i % 2:
                 units.append(ResidualModule2Plus1D(in_channels=out, channels=channels, width=width, r=r))

@@ -45,7 +45,11 @@ class Fusion(nn.Module):
     """
 
     def __init__(
-        self, *, in_channels: Sequence[int], weights: Sequence[float] | None = None, trainable: bool = True,
+        self,
+        *,
+        in_channels: Sequence[int],
+        weights: Sequence[float] | None = None,
+        trainable: bool = True,
     ) -> None:
         super().__init__()
         self.in_channels = tuple(in_channels)
@@ -64,10 +68,13 @@ class Fusion(nn.Module):
         for i, c in enumerate(self.in_channels):
             groups.setdefault(c, []).append(i)
         self.groups = tuple((c, tuple(idx)) for c, idx in groups.items())
-        self.lifts = nn.ModuleDict({
-            str(c): frame_conv(in_channels=c, out_channels=self.out_channels, kernel=(1, 1))
-            for c in groups if c != self.out_channels
-        })
+        self.lifts = nn.ModuleDict(
+            {
+                str(c): frame_conv(in_channels=c, out_channels=self.out_channels, kernel=(1, 1))
+                for c in groups
+                if c != self.out_channels
+            }
+        )
 
     def _initial_logits(self, weights: Sequence[float] | None, trainable: bool) -> Tensor:
         n = len(self.in_channels)

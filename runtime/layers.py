@@ -89,8 +89,13 @@ def batch_norm(channels: int, *, zero_gamma: bool = False) -> nn.BatchNorm3d:
 
 
 def frame_conv(
-    *, in_channels: int, out_channels: int, kernel: tuple[int, int], stride: int = 1,
-    padding: tuple[int, int] = (0, 0), dilation: tuple[int, int] = (1, 1),
+    *,
+    in_channels: int,
+    out_channels: int,
+    kernel: tuple[int, int],
+    stride: int = 1,
+    padding: tuple[int, int] = (0, 0),
+    dilation: tuple[int, int] = (1, 1),
 ) -> nn.Conv2d:
     """A bias-free Conv2d with torchvision's ResNet init (kaiming normal, fan_out), stored channels-last.
 
@@ -98,8 +103,7 @@ def frame_conv(
     (a single clip, or a view holding a single frame), which keeps the views in :func:`per_frame`
     and :func:`over_time` free.
     """
-    conv = nn.Conv2d(in_channels, out_channels, kernel, stride=stride, padding=padding,
-                     dilation=dilation, bias=False)
+    conv = nn.Conv2d(in_channels, out_channels, kernel, stride=stride, padding=padding, dilation=dilation, bias=False)
     nn.init.kaiming_normal_(conv.weight, mode="fan_out", nonlinearity="relu")
     return conv.to(memory_format=torch.channels_last)
 
@@ -154,15 +158,26 @@ class FrameConvBN(nn.Module):
     """
 
     def __init__(
-        self, *, in_channels: int, out_channels: int, kernel: int, stride: int = 1,
-        relu: bool = True, zero_gamma: bool = False,
+        self,
+        *,
+        in_channels: int,
+        out_channels: int,
+        kernel: int,
+        stride: int = 1,
+        relu: bool = True,
+        zero_gamma: bool = False,
     ) -> None:
         super().__init__()
         if kernel % 2 != 1:
             raise ValueError(f"only odd kernels pad like TF here, got {kernel}")
         self.subsample = stride if kernel == 1 else 1
-        self.conv = frame_conv(in_channels=in_channels, out_channels=out_channels, kernel=(kernel, kernel),
-                               stride=stride // self.subsample, padding=(kernel // 2, kernel // 2))
+        self.conv = frame_conv(
+            in_channels=in_channels,
+            out_channels=out_channels,
+            kernel=(kernel, kernel),
+            stride=stride // self.subsample,
+            padding=(kernel // 2, kernel // 2),
+        )
         self.bn = batch_norm(out_channels, zero_gamma=zero_gamma)
         self.relu = relu
 
@@ -184,8 +199,13 @@ class TemporalConvBN(nn.Module):
         super().__init__()
         if kernel % 2 != 1 or dilation < 1:
             raise ValueError(f"need an odd kernel and dilation >= 1, got {kernel} and {dilation}")
-        self.conv = frame_conv(in_channels=in_channels, out_channels=out_channels, kernel=(kernel, 1),
-                               padding=(dilation * (kernel // 2), 0), dilation=(dilation, 1))
+        self.conv = frame_conv(
+            in_channels=in_channels,
+            out_channels=out_channels,
+            kernel=(kernel, 1),
+            padding=(dilation * (kernel // 2), 0),
+            dilation=(dilation, 1),
+        )
         self.bn = batch_norm(out_channels)
 
     def forward(self, x: Tensor) -> Tensor:

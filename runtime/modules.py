@@ -20,7 +20,14 @@ class _Bottleneck(nn.Module):
     """first conv (given) -> 3x3 conv C->D (stride) -> 1x1 conv D->4C (zero-gamma BN); + shortcut; ReLU."""
 
     def __init__(
-        self, *, first: nn.Module, in_channels: int, channels: int, width: int, stride: int, project: bool,
+        self,
+        *,
+        first: nn.Module,
+        in_channels: int,
+        channels: int,
+        width: int,
+        stride: int,
+        project: bool,
     ) -> None:
         super().__init__()
         if not project and (stride != 1 or in_channels != 4 * channels):
@@ -30,11 +37,18 @@ class _Bottleneck(nn.Module):
             )
         self.first = first
         self.spatial = FrameConvBN(in_channels=channels, out_channels=width, kernel=3, stride=stride)
-        self.expand = FrameConvBN(in_channels=width, out_channels=4 * channels, kernel=1, relu=False,
-                                  zero_gamma=True)
-        self.shortcut = FrameConvBN(
-            in_channels=in_channels, out_channels=4 * channels, kernel=1, stride=stride, relu=False,
-        ) if project else None
+        self.expand = FrameConvBN(in_channels=width, out_channels=4 * channels, kernel=1, relu=False, zero_gamma=True)
+        self.shortcut = (
+            FrameConvBN(
+                in_channels=in_channels,
+                out_channels=4 * channels,
+                kernel=1,
+                stride=stride,
+                relu=False,
+            )
+            if project
+            else None
+        )
         self.out_channels = 4 * channels
 
     def forward(self, x: Tensor) -> Tensor:
@@ -51,19 +65,34 @@ class ResidualModule2D(_Bottleneck):
     """
 
     def __init__(
-        self, *, in_channels: int, channels: int, width: int, stride: int = 1, project: bool = False,
+        self,
+        *,
+        in_channels: int,
+        channels: int,
+        width: int,
+        stride: int = 1,
+        project: bool = False,
     ) -> None:
         first = FrameConvBN(in_channels=in_channels, out_channels=channels, kernel=1)
-        super().__init__(first=first, in_channels=in_channels, channels=channels, width=width,
-                         stride=stride, project=project)
+        super().__init__(
+            first=first, in_channels=in_channels, channels=channels, width=width, stride=stride, project=project
+        )
 
 
 class ResidualModule2Plus1D(_Bottleneck):
     """(2+1)D module: temporal conv (kernel 3, dilation r) Cin->C, BN, ReLU, then the 2D module's tail."""
 
     def __init__(
-        self, *, in_channels: int, channels: int, width: int, r: int, stride: int = 1, project: bool = False,
+        self,
+        *,
+        in_channels: int,
+        channels: int,
+        width: int,
+        r: int,
+        stride: int = 1,
+        project: bool = False,
     ) -> None:
         first = TemporalConvBN(in_channels=in_channels, out_channels=channels, kernel=3, dilation=r)
-        super().__init__(first=first, in_channels=in_channels, channels=channels, width=width,
-                         stride=stride, project=project)
+        super().__init__(
+            first=first, in_channels=in_channels, channels=channels, width=width, stride=stride, project=project
+        )

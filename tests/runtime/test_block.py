@@ -35,9 +35,18 @@ def test_level_widths_and_repeats():
     assert REPEATS == {50: (3, 4, 6, 3), 101: (3, 4, 23, 3)}
 
 
-@pytest.mark.parametrize(("cin", "c", "level", "repeats"), [
-    (8, 4, 1, 3), (16, 8, 2, 4), (32, 4, 3, 6), (16, 2, 4, 3), (8, 2, 3, 23), (4, 4, 1, 1), (4, 4, 1, 2),
-])
+@pytest.mark.parametrize(
+    ("cin", "c", "level", "repeats"),
+    [
+        (8, 4, 1, 3),
+        (16, 8, 2, 4),
+        (32, 4, 3, 6),
+        (16, 2, 4, 3),
+        (8, 2, 3, 23),
+        (4, 4, 1, 1),
+        (4, 4, 1, 2),
+    ],
+)
 def test_parameter_counts(cin, c, level, repeats):
     block = Block(in_channels=cin, channels=c, level=level, r=2, stride=2, repeats=repeats)
     assert n_params(block) == block_params(cin, c, LEVEL_WIDTHS[level], repeats)
@@ -61,9 +70,17 @@ def test_first_module_projects_even_when_shapes_match():
     assert block.residuals[0].shortcut is not None
 
 
-@pytest.mark.parametrize(("c", "frames", "size", "stride"), list(itertools.product(
-    [1, 3], [1, 3, 8], [32, 33, 56], [1, 2],
-)))
+@pytest.mark.parametrize(
+    ("c", "frames", "size", "stride"),
+    list(
+        itertools.product(
+            [1, 3],
+            [1, 3, 8],
+            [32, 33, 56],
+            [1, 2],
+        )
+    ),
+)
 def test_shapes(c, frames, size, stride):
     block = Block(in_channels=3, channels=c, level=1, r=2, stride=stride, repeats=2)
     x = torch.randn(1, 3, frames, size, size - 1)
@@ -72,9 +89,17 @@ def test_shapes(c, frames, size, stride):
     assert out.shape == (1, 4 * c, frames, -(-size // stride), -(-(size - 1) // stride))
 
 
-@pytest.mark.parametrize("kwargs", [
-    {"level": 0}, {"level": 5}, {"repeats": 0}, {"stride": 0}, {"r": 0}, {"channels": 0},
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"level": 0},
+        {"level": 5},
+        {"repeats": 0},
+        {"stride": 0},
+        {"r": 0},
+        {"channels": 0},
+    ],
+)
 def test_rejects_bad_arguments(kwargs):
     args = {"in_channels": 4, "channels": 2, "level": 1, "r": 1, "stride": 1, "repeats": 3} | kwargs
     with pytest.raises(ValueError):

@@ -41,8 +41,11 @@ class Tiny(nn.Module):
 
 
 def inputs(frames: int = 4, size: int = 33) -> tuple[Tensor, Tensor, Tensor]:
-    return (torch.randn(2, 3, frames, size, size), torch.randn(2, 2, frames, size, size),
-            torch.rand(2, 3, frames, size, size))
+    return (
+        torch.randn(2, 3, frames, size, size),
+        torch.randn(2, 2, frames, size, size),
+        torch.rand(2, 3, frames, size, size),
+    )
 
 
 @pytest.mark.parametrize("pool", ["avg", "max"])
@@ -89,8 +92,9 @@ def test_onnx_export_matches_onnxruntime(pool):
     model = _trained_eval_model(pool)
     x = inputs()
     buffer = io.BytesIO()
-    torch.onnx.export(model, x, buffer, opset_version=17, dynamo=False,
-                      input_names=["rgb", "flow", "seg"], output_names=["logits"])
+    torch.onnx.export(
+        model, x, buffer, opset_version=17, dynamo=False, input_names=["rgb", "flow", "seg"], output_names=["logits"]
+    )
     session = ort.InferenceSession(buffer.getvalue(), providers=["CPUExecutionProvider"])
     (got,) = session.run(None, {"rgb": x[0].numpy(), "flow": x[1].numpy(), "seg": x[2].numpy()})
     with torch.no_grad():

@@ -148,12 +148,15 @@ def test_extreme_weights_stay_finite():
     assert fusion.edge_weights() == pytest.approx([0.0, 1.0], abs=1e-5)
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"in_channels": [4]}, "at least 2"),
-    ({"in_channels": [4, 4], "trainable": False}, "need `weights`"),
-    ({"in_channels": [4, 4], "weights": [0.5]}, "2 inputs"),
-    ({"in_channels": [4, 4], "weights": [0.5, 1.5]}, r"\[0, 1\]"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"in_channels": [4]}, "at least 2"),
+        ({"in_channels": [4, 4], "trainable": False}, "need `weights`"),
+        ({"in_channels": [4, 4], "weights": [0.5]}, "2 inputs"),
+        ({"in_channels": [4, 4], "weights": [0.5, 1.5]}, r"\[0, 1\]"),
+    ],
+)
 def test_rejects_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         Fusion(**kwargs)

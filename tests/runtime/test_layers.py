@@ -32,9 +32,18 @@ def n_params(m: torch.nn.Module) -> int:
 # --- width multiplier -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("c", "width", "expected"), [
-    (64, 1.0, 64), (64, 0.5, 32), (64, 0.25, 16), (32, 0.1, 3), (3, 0.1, 1), (1, 0.01, 1), (10, 1.26, 13),
-])
+@pytest.mark.parametrize(
+    ("c", "width", "expected"),
+    [
+        (64, 1.0, 64),
+        (64, 0.5, 32),
+        (64, 0.25, 16),
+        (32, 0.1, 3),
+        (3, 0.1, 1),
+        (1, 0.01, 1),
+        (10, 1.26, 13),
+    ],
+)
 def test_scale_channels(c, width, expected):
     assert scale_channels(c, width) == expected
 
@@ -48,15 +57,18 @@ def test_scale_channels_rejects_bad_input(c, width):
 # --- TF "same" padding and max-pool -----------------------------------------------------------
 
 
-@pytest.mark.parametrize(("size", "kernel", "stride", "expected"), [
-    (112, 3, 2, (0, 1)),  # even map: TF puts the odd padding pixel at the end
-    (113, 3, 2, (1, 1)),
-    (56, 2, 2, (0, 0)),
-    (57, 2, 2, (0, 1)),
-    (14, 4, 4, (1, 1)),
-    (13, 4, 4, (1, 2)),
-    (7, 7, 2, (3, 3)),
-])
+@pytest.mark.parametrize(
+    ("size", "kernel", "stride", "expected"),
+    [
+        (112, 3, 2, (0, 1)),  # even map: TF puts the odd padding pixel at the end
+        (113, 3, 2, (1, 1)),
+        (56, 2, 2, (0, 0)),
+        (57, 2, 2, (0, 1)),
+        (14, 4, 4, (1, 1)),
+        (13, 4, 4, (1, 2)),
+        (7, 7, 2, (3, 3)),
+    ],
+)
 def test_tf_same_padding(size, kernel, stride, expected):
     assert tf_same_padding(size, kernel, stride) == expected
     begin, end = expected
@@ -73,8 +85,15 @@ def test_same_max_pool_matches_reference(size, kernel, stride, pool_reference):
 
 
 @settings(max_examples=40, deadline=None)
-@given(h=st.integers(1, 40), w=st.integers(1, 40), kh=st.integers(1, 6), kw=st.integers(1, 6),
-       sh=st.integers(1, 6), sw=st.integers(1, 6), channels_last=st.booleans())
+@given(
+    h=st.integers(1, 40),
+    w=st.integers(1, 40),
+    kh=st.integers(1, 6),
+    kw=st.integers(1, 6),
+    sh=st.integers(1, 6),
+    sw=st.integers(1, 6),
+    channels_last=st.booleans(),
+)
 def test_same_max_pool_any_shape(h, w, kh, kw, sh, sw, channels_last, pool_reference):
     x = torch.randn(1, 2, 3, h, w)
     if channels_last:
@@ -108,10 +127,19 @@ def test_batch_norm_settings():
 # --- conv units --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("kernel", "stride", "size", "out"), [
-    (7, 2, 7, 4),  # TF fixed padding: a 7x7 map becomes 4x4 at stride 2
-    (7, 2, 224, 112), (7, 2, 33, 17), (3, 2, 56, 28), (3, 2, 7, 4), (3, 1, 9, 9), (1, 2, 7, 4), (1, 1, 5, 5),
-])
+@pytest.mark.parametrize(
+    ("kernel", "stride", "size", "out"),
+    [
+        (7, 2, 7, 4),  # TF fixed padding: a 7x7 map becomes 4x4 at stride 2
+        (7, 2, 224, 112),
+        (7, 2, 33, 17),
+        (3, 2, 56, 28),
+        (3, 2, 7, 4),
+        (3, 1, 9, 9),
+        (1, 2, 7, 4),
+        (1, 1, 5, 5),
+    ],
+)
 def test_frame_conv_shapes_and_params(kernel, stride, size, out):
     unit = FrameConvBN(in_channels=3, out_channels=5, kernel=kernel, stride=stride)
     assert n_params(unit) == kernel * kernel * 3 * 5 + 2 * 5

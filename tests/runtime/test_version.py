@@ -24,8 +24,17 @@ def test_version_check():
 
 
 def test_public_names():
-    for name in ["RGBStem", "FlowStem", "ObjectStem", "Block", "Fusion", "Head", "scale_channels",
-                 "RUNTIME_VERSION", "check_version"]:
+    for name in [
+        "RGBStem",
+        "FlowStem",
+        "ObjectStem",
+        "Block",
+        "Fusion",
+        "Head",
+        "scale_channels",
+        "RUNTIME_VERSION",
+        "check_version",
+    ]:
         assert name in anet.runtime.__all__ and hasattr(anet.runtime, name)
     assert "anet.dsl" in anet.runtime.__doc__ and "anet.compiler" in anet.runtime.__doc__
 
@@ -44,7 +53,9 @@ def test_no_runtime_file_imports_the_dsl_or_the_compiler():
 
 
 def test_importing_the_runtime_loads_neither():
-    code = ("import sys, anet.runtime; "
-            "bad = [m for m in sys.modules if m.startswith(('anet.dsl', 'anet.compiler'))]; "
-            "assert not bad, bad")
+    code = (
+        "import sys, anet.runtime; "
+        "bad = [m for m in sys.modules if m.startswith(('anet.dsl', 'anet.compiler'))]; "
+        "assert not bad, bad"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
