@@ -3,9 +3,10 @@
     python benchmarks/proxy_fitness.py [--iterations 200] [--size 48] [--threads 2]
 
 AssembleNet-50's connectivity at 1/8 of the published widths (learning its own connection
-weights), 8 frames of 48 px, batch 8, then top-1 + top-5 on 128 validation clips of the built-in
-proxy task: the defaults of `anet evolve`. Target (language-independent, from the training issue):
-at most 60 s on a 2-core CPU.
+weights at 10x the shared learning rate), 8 frames of 48 px, batch 8, BN statistics re-estimated
+over 32 training batches, then top-1 + top-5 on the 512 validation clips of the built-in proxy task:
+the defaults of `anet evolve`. Target (language-independent, from the training issue): at most 60 s
+on a 2-core CPU.
 """
 
 from __future__ import annotations
@@ -38,7 +39,9 @@ def main() -> None:
     text = format_network(as_candidate(load(ROOT / "examples" / "assemblenet50.anet")))
     print(
         f"settings: {config.iterations} iterations, batch {config.batch_size}, width {config.width}, "
-        f"{config.frames} frames x {config.size} px, validation on the proxy split, {args.threads} threads"
+        f"{config.frames} frames x {config.size} px, logit lr x{config.edge_lr:g}, BN over {config.bn_batches} "
+        f"batches, validation on the proxy split, {args.threads} threads, CPU capability "
+        f"{torch.backends.cpu.get_cpu_capability()}"
     )
     for repeat in range(args.repeats):
         started = time.perf_counter()
