@@ -12,8 +12,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from anet.cli.app import CommandFailed, anet, stops_cleanly
 from anet.cli.language import read_network
 from anet.cli.lock import LOCK, run_lock
+from anet.cli.train import signal_options
 from anet.dsl import format_network
-from anet.training.config import BN_BATCHES, PROXY_EDGE_LR
+from anet.training.config import PROXY_EDGE_LR
 
 if TYPE_CHECKING:  # the search's modules are imported when a command needs them: a fast `anet --help`
     from anet.evolution import Candidate, EvolutionConfig, SearchState
@@ -69,20 +70,7 @@ if TYPE_CHECKING:  # the search's modules are imported when a command needs them
 @click.option("--width", default=0.125, show_default=True, type=click.FloatRange(min=0, min_open=True))
 @click.option("--frames", default=8, show_default=True, type=click.IntRange(min=1))
 @click.option("--size", default=48, show_default=True, type=click.IntRange(min=8))
-@click.option(
-    "--edge-lr",
-    default=PROXY_EDGE_LR,
-    show_default=True,
-    type=click.FloatRange(0, 1000, min_open=True),
-    help="Learning-rate multiplier of the connection-weight logits in proxy training (1: the paper's recipe).",
-)
-@click.option(
-    "--bn-batches",
-    default=BN_BATCHES,
-    show_default=True,
-    type=click.IntRange(min=0),
-    help="Training batches over which BN statistics are re-estimated before validation (0: never).",
-)
+@signal_options(edge_lr=PROXY_EDGE_LR, where="in proxy training; 1: the paper's recipe")
 @click.option("--retry-failed", is_flag=True, help="On --resume, train the failed candidates again.")
 @click.option(
     "--repair",

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -24,6 +26,29 @@ DATA_HELP = (
     "Data spec: proxy[:classes=8,frames=8,size=32,...] (built in, the default), folder:DIR, csv:FILE, "
     "charades:CSV,classes=FILE, frames:LIST. See README."
 )
+
+
+def signal_options(*, edge_lr: float, where: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """`--edge-lr` and `--bn-batches`, the two settings that give the search its signal, for `anet train`
+    and `anet evolve` alike (their `--edge-lr` defaults differ)."""
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        command = click.option(
+            "--bn-batches",
+            default=BN_BATCHES,
+            show_default=True,
+            type=click.IntRange(min=0),
+            help="Training batches over which BN statistics are re-estimated before validation (0: never).",
+        )(command)
+        return click.option(
+            "--edge-lr",
+            default=edge_lr,
+            show_default=True,
+            type=click.FloatRange(0, 1000, min_open=True),
+            help=f"Learning-rate multiplier of the connection-weight logits ({where}).",
+        )(command)
+
+    return decorate
 
 
 def _data(spec: str):  # noqa: ANN202 - DataSpec, imported lazily
@@ -54,21 +79,7 @@ def _data(spec: str):  # noqa: ANN202 - DataSpec, imported lazily
 @click.option("--frames", type=click.IntRange(min=1), help="Clip length (default: data spec, then the file).")
 @click.option("--size", type=click.IntRange(min=8), help="Clip size (default: data spec, then the file).")
 @click.option("--width", type=click.FloatRange(min=0, min_open=True), help="Channel multiplier (default: file's).")
-@click.option(
-    "--edge-lr",
-    default=1.0,
-    show_default=True,
-    type=click.FloatRange(0, 1000, min_open=True),
-    help="Learning-rate multiplier of the connection-weight logits (1: the paper's recipe; the search uses "
-    f"{PROXY_EDGE_LR:g}).",
-)
-@click.option(
-    "--bn-batches",
-    default=BN_BATCHES,
-    show_default=True,
-    type=click.IntRange(min=0),
-    help="Training batches over which BN statistics are re-estimated before validation (0: never).",
-)
+@signal_options(edge_lr=1.0, where=f"the paper's recipe is 1; the search uses {PROXY_EDGE_LR:g}")
 @click.option("--precision", type=click.Choice(["auto", "fp32", "bf16"]), default="auto", show_default=True)
 @click.option("--compile", "compile_", is_flag=True, help="torch.compile the model.")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda, cuda:1, ...")
