@@ -19,8 +19,10 @@ def proxy_training() -> TrainConfig:
 
 
 # Training settings added after the first runs were recorded, with the values those runs used: a
-# run resumed from an older journal goes on training its candidates exactly as it began.
+# run resumed from an older journal goes on training its candidates exactly as it began. Those runs
+# also validated on the proxy task's former default of 128 clips (512 since).
 _RECORDED_BEFORE = {"bn_batches": 0, "edge_lr": 1.0}
+_FORMER_PROXY_VAL = "val=128"
 
 
 class EvolutionConfig(BaseModel):
@@ -47,5 +49,11 @@ class EvolutionConfig(BaseModel):
     @classmethod
     def from_record(cls, recorded: dict[str, Any], **overrides: Any) -> EvolutionConfig:
         """The configuration a journal's start event recorded (older journals lack later settings)."""
-        train = _RECORDED_BEFORE | recorded.get("train", {})
+        train = recorded.get("train", {})
+        if "bn_batches" not in train:  # recorded before the settings above existed
+            data = recorded.get("data", "proxy")
+            if data.split(":")[0] == "proxy" and "val=" not in data:
+                data = f"{data}{',' if ':' in data else ':'}{_FORMER_PROXY_VAL}"
+            recorded = recorded | {"data": data}
+            train = _RECORDED_BEFORE | train
         return cls.model_validate(recorded | {"train": train} | overrides)

@@ -45,17 +45,18 @@ def test_proxy_training_settings_are_recorded_and_kept_on_resume(tmp_path, monke
     assert start["config"]["train"]["edge_lr"] == 3 and start["config"]["train"]["bn_batches"] == 4
 
     # what a resumed run hands its workers
-    tasks = []
+    tasks, data = [], []
     original = search_module.Search.__init__
 
     def spy(self, run_dir, config, **kwargs):
         tasks.append(config.train)
+        data.append(config.data)
         original(self, run_dir, config, **kwargs)
 
     monkeypatch.setattr(search_module.Search, "__init__", spy)
     resumed = CliRunner().invoke(anet, ["evolve", "--resume", str(run)])
     assert resumed.exit_code == 0, resumed.output
-    assert tasks[-1].edge_lr == 3 and tasks[-1].bn_batches == 4
+    assert tasks[-1].edge_lr == 3 and tasks[-1].bn_batches == 4 and data[-1] == "proxy"
 
     # a journal written before these settings existed resumes with the values it was trained with
     lines = (run / "journal.jsonl").read_text().splitlines()
@@ -64,6 +65,7 @@ def test_proxy_training_settings_are_recorded_and_kept_on_resume(tmp_path, monke
     old = CliRunner().invoke(anet, ["evolve", "--resume", str(run)])
     assert old.exit_code == 0, old.output
     assert tasks[-1].edge_lr == 1.0 and tasks[-1].bn_batches == 0
+    assert data[-1] == "proxy:val=128"  # the proxy task's validation split when the run began
     # and a new run gets the search's defaults
     fresh = CliRunner().invoke(anet, [*base, "--out", str(tmp_path / "fresh"), "--rounds", "0"])
     assert fresh.exit_code == 0, fresh.output
