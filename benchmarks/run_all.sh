@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every benchmark the README quotes, one after the other (they time the same 2 cores, so never in
 # parallel), each one's output in OUT/NAME.txt. Usage: benchmarks/run_all.sh [OUT] [NAME ...]
-# (default OUT: runs/bench; NAMEs pick a subset). About an hour on 2 cores, figure4 most of it.
+# (default OUT: runs/bench; NAMEs pick a subset). About two and a half hours on 2 cores, figure4 most of it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-runs/bench}
@@ -20,10 +20,12 @@ declare -A ARGS=(
   [runtime_conv_layout]="--repeats 3"
   [proxy_fitness]=""
   [proxy_task]=""
+  [edge_signal]="--out $OUT/edge_signal"
   [evolution_figure4]="--out $OUT/figure4"
+  [proxy_ordering]="--runs $OUT/figure4"
 )
 ORDER=(language_speed render_speed evolution_overhead flow_layer flow_share compiler_overhead cpu_settings
-       data_throughput runtime_conv_layout proxy_fitness proxy_task evolution_figure4)
+       data_throughput runtime_conv_layout proxy_fitness proxy_task edge_signal evolution_figure4 proxy_ordering)
 NAMES=("${@:-${ORDER[@]}}")
 for name in "${NAMES[@]}"; do
   echo "== $name ${ARGS[$name]} ($(date -u +%H:%M:%S), load $(cut -d' ' -f1 /proc/loadavg))"
