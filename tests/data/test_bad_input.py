@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from anet.data.clip import ClipConfig, load_video_clip
 from anet.data.decode import VideoDecodeError, VideoReader
@@ -87,3 +88,39 @@ def test_a_video_shorter_than_the_clip_is_a_warning(tmp_path, copy_segment: Copy
         load_video_clip(path, ClipConfig(frames=8, size=32, fps=12.5))  # 0.64 s: fits
     assert clip["rgb"].shape[1] == 32
     assert caplog.text.count(f"{path} lasts 1.20 s, shorter than a 2.56 s clip") == 1
+
+
+def test_a_broken_video_in_the_charades_and_frame_layouts_falls_under_the_policy(tmp_path, copy_segment: Copy):
+    """Every layout reports an unreadable video as a `VideoDecodeError` naming it, which is what the
+    bad-video policy catches (the folder and CSV layouts are covered through the command line)."""
+    import cv2
+
+    from anet.data.frames import FrameFolderDataset
+    from anet.data.layouts import CharadesDataset
+    from anet.training.unreadable import UNREADABLE, TolerantSamples
+
+    clip = ClipConfig(frames=4, size=16)
+    copy_segment("bikes.mp4", tmp_path / "Charades" / "ABC12.mp4")
+    copy_segment("phone.webm", tmp_path / "Charades" / "XYZ34.webm")
+    (tmp_path / "classes.txt").write_text("c000 Riding a bike\nc001 Talking on a phone\n")
+    csv = tmp_path / "train.csv"
+    csv.write_text('id,subject,scene,actions,length\nABC12,S1,Street,"c000 0.00 0.50",1.2\nXYZ34,S2,Office,,1.0\n')
+    (tmp_path / "Charades" / "ABC12.mp4").write_bytes(b"not a video")
+    charades = CharadesDataset(csv, classes=tmp_path / "classes.txt", videos=tmp_path / "Charades", clip=clip)
+
+    for name in ("good", "bad"):
+        (tmp_path / "frames" / name).mkdir(parents=True)
+        for k in range(1, 9):
+            cv2.imwrite(str(tmp_path / "frames" / name / f"img_{k:05d}.jpg"), np.full((24, 32, 3), 8 * k, np.uint8))
+    (tmp_path / "frames" / "bad" / "img_00003.jpg").write_bytes(b"\x00" * 10)
+    (tmp_path / "frames" / "list.txt").write_text("bad 8 0\ngood 8 1\n")
+    frames = FrameFolderDataset(tmp_path / "frames" / "list.txt", clip=clip)
+
+    for dataset, broken in ((charades, "ABC12.mp4"), (frames, "img_00003.jpg")):
+        torch.manual_seed(0)
+        with pytest.raises(VideoDecodeError) as raised:
+            for _ in range(8):  # random clip starts: read until the broken frame is in the window
+                dataset[0]
+        assert broken in str(raised.value)
+        item = TolerantSamples(dataset, substitutes=8)[0, 0]  # training reads the next video instead
+        assert "rgb" in item and broken in item[UNREADABLE][0][1]
