@@ -193,7 +193,7 @@ def train(
                     log.write("train", row)
                 window_loss, window_count, window_start = 0.0, 0, time.perf_counter()
             if config.eval_every and step % config.eval_every == 0 and step < config.iterations:
-                with recalibrated(model, bn_batches(), forward) if bn_batches else nullcontext():
+                with recalibrated(model, bn_batches(), forward) if bn_batches and dist.is_main else nullcontext():
                     metrics = _evaluate(model, network, datasets.val, data, config, place, dist, unreadable_val)
                 if log and metrics:
                     log.write("val", {"step": step, **metrics})
