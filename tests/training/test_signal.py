@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from tiny_training import SMALL, TINY
 from torch import nn
 
 from anet.compiler import compile_to_module
@@ -20,17 +21,6 @@ from anet.training.checkpoint import load_checkpoint
 from anet.training.optimizer import edge_logits, parameter_groups
 from anet.training.schedule import warmup_cosine
 
-TINY = """network tiny
-  classes 8
-
-stem s_rgb in=[rgb] C=64 r=2
-stem s_flow in=[flow] C=64 r=1
-block a level=1 in=[s_rgb, s_flow] C=64 r=1
-block b level=2 in=[a, s_flow] C=128 r=2 stride=2
-block c level=3 in=[b] C=256 r=4 stride=2
-block d level=4 in=[c, a] C=512 r=1 stride=2
-"""
-SMALL = {"width": 0.0625, "frames": 4, "size": 32, "batch_size": 4, "progress": False, "precision": "fp32"}
 DATA = "proxy:train=16,val=8"
 ROOT = Path(__file__).parents[2]
 
