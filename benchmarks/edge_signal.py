@@ -56,7 +56,7 @@ def one_run(multiplier: float, seed: int, args: dict[str, Any]) -> dict[str, Any
     from anet.training.checkpoint import load_checkpoint
     from anet.training.device import placement
     from anet.training.evaluate import evaluate
-    from anet.training.model import build_for_data, model_inputs
+    from anet.training.model import batch_forward, build_for_data
 
     text = format_network(as_candidate(load(ROOT / "examples" / "assemblenet50.anet")))
     network = parse(text)
@@ -79,8 +79,7 @@ def one_run(multiplier: float, seed: int, args: dict[str, Any]) -> dict[str, Any
     state = load_checkpoint(result.checkpoint)["model"]
     datasets = data.datasets(frames=config.frames, size=config.size)
 
-    def forward(module: torch.nn.Module, batch: dict[str, Any]) -> torch.Tensor:
-        return module(**model_inputs(batch, network, place)[0])
+    forward = batch_forward(network, place)
 
     def measure(bn: int, removed: list[tuple[int, int]] = ()) -> dict[str, float]:
         model.load_state_dict(state)

@@ -200,15 +200,13 @@ def evaluate(
     max_bad_videos: float,
 ) -> None:
     """Top-1 / top-5 (single-label) or mAP (multi-label) of a trained checkpoint on the validation split."""
-    import torch
-
     from anet.dsl import architecture_hash
     from anet.training import TrainConfig
     from anet.training.batchnorm import fixed_batches, recalibrate_batchnorm
     from anet.training.checkpoint import CheckpointError, load_checkpoint, load_model_state
     from anet.training.device import placement
     from anet.training.evaluate import evaluate as run_eval
-    from anet.training.model import build_for_data, model_inputs
+    from anet.training.model import batch_forward, build_for_data
     from anet.training.unreadable import UnreadableVideos
 
     network, text, label = read_network(file)
@@ -233,12 +231,7 @@ def evaluate(
         batches = fixed_batches(
             train_clips, batches=bn_batches, batch_size=batch_size, seed=trained.get("seed", 0), workers=workers
         )
-
-        def forward(module: torch.nn.Module, batch: dict) -> torch.Tensor:
-            with place.autocast():
-                return module(**model_inputs(batch, network, place)[0])
-
-        recalibrate_batchnorm(model, batches, forward)
+        recalibrate_batchnorm(model, batches, batch_forward(network, place))
     metrics = run_eval(
         model,
         network,

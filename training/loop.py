@@ -29,7 +29,7 @@ from anet.training.device import Placement, placement
 from anet.training.distributed import Distributed, current
 from anet.training.evaluate import evaluate
 from anet.training.logs import MetricsLog
-from anet.training.model import build_for_data, edge_weights, model_inputs
+from anet.training.model import batch_forward, build_for_data, edge_weights, model_inputs
 from anet.training.optimizer import parameter_groups
 from anet.training.progress import TrainingProgress
 from anet.training.sampling import ResumableSampler
@@ -130,10 +130,7 @@ def train(
         else None
     )
 
-    def forward(module: nn.Module, batch: dict[str, Any]) -> torch.Tensor:
-        with place.autocast():
-            return module(**model_inputs(batch, network, place)[0])
-
+    forward = batch_forward(network, place)
     log = MetricsLog(out_dir) if out_dir and dist.is_main else None
     progress = TrainingProgress(total=config.iterations, start=step, enabled=config.progress and dist.is_main)
     started = time.perf_counter()

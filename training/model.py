@@ -3,6 +3,7 @@ inputs it declares, and reading back its learned connection weights."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -56,3 +57,14 @@ def model_inputs(
 def edge_weights(model: nn.Module, network: Network) -> dict[str, list[float]]:
     """Sigmoid weight of every input of every multi-input block, in input order."""
     return {b.id: getattr(model, fusion_attribute(b.id)).edge_weights() for b in network.blocks if len(b.inputs) > 1}
+
+
+def batch_forward(network: Network, place: Placement) -> Callable[[nn.Module, dict[str, Any]], torch.Tensor]:
+    """`forward(model, batch)`: one data-loader batch through a compiled network on `place`, under
+    its autocast (what BN re-estimation runs, in training and in `anet eval` alike)."""
+
+    def forward(model: nn.Module, batch: dict[str, Any]) -> torch.Tensor:
+        with place.autocast():
+            return model(**model_inputs(batch, network, place)[0])
+
+    return forward
