@@ -407,6 +407,14 @@ def running(pid: int) -> bool:
     return state != "Z"  # a zombie has ended (its parent, gone, cannot reap it; init will)
 
 
+def still_running(pids: list[int], *, wait: float = 5.0) -> list[int]:
+    """The processes of `pids` still alive after waiting up to `wait` seconds for them to end."""
+    deadline = time.monotonic() + wait
+    while any(map(running, pids)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return [pid for pid in pids if running(pid)]
+
+
 @pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
 @pytest.mark.parametrize("how", ["SIGKILL", "SIGTERM"])
 def test_killing_only_the_search_process_leaves_no_worker_behind(tmp_path, how):
@@ -422,10 +430,7 @@ def test_killing_only_the_search_process_leaves_no_worker_behind(tmp_path, how):
         os.kill(process.pid, getattr(signal, how))
         code = process.wait(timeout=30)
         stderr = stderr_of(process)
-        deadline = time.monotonic() + 5
-        while any(map(running, spawned)) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not [pid for pid in spawned if running(pid)], f"left running after {how}"
+        assert not still_running(spawned), f"left running after {how}"
     finally:
         with_group_killed(process, spawned)
     if how == "SIGTERM":
@@ -447,10 +452,7 @@ def test_ctrl_c_stops_the_search_and_its_workers_with_one_line(tmp_path):
         os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole group
         code = process.wait(timeout=30)
         stderr = stderr_of(process)
-        deadline = time.monotonic() + 5
-        while any(map(running, spawned)) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not [pid for pid in spawned if running(pid)]
+        assert not still_running(spawned)
     finally:
         with_group_killed(process, spawned)
     assert code == 130
