@@ -1,4 +1,4 @@
-"""AST -> Python source: lower to the IR, then render the one template (loops and ifs only)."""
+"""AST -> Python source: lower to the IR, then render the one template (placement only)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from functools import cache
 
 import jinja2
 
+from anet.compiler import pyformat
 from anet.compiler.ir import lower
 from anet.dsl import Network
 
@@ -20,6 +21,7 @@ def _template() -> jinja2.Template:
         undefined=jinja2.StrictUndefined,
         autoescape=False,
     )
+    env.globals.update(statement=pyformat.statement, signature=pyformat.signature, comment=pyformat.comment)
     return env.get_template("model.py.jinja")
 
 

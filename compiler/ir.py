@@ -1,9 +1,10 @@
-"""The compiler's intermediate representation: everything the template prints, computed here.
+"""The compiler's intermediate representation: what the generated module holds, as typed values.
 
 `lower(network)` decides names, constructor arguments, the order of `forward` and when each
-intermediate value is released, and formats each statement. Every piece of text in it is a fixed
-string, a name from `anet.compiler.names`, or a number: nothing from the .anet file passes through
-as text.
+intermediate value is released; the template only places these values, and `pyformat` lays them
+out as lines. Every expression is built from the compiler's own names (`anet.compiler.names`), the
+validated ids and numbers of the network, and fixed strings: nothing from the .anet file passes
+through as text.
 """
 
 from __future__ import annotations
@@ -13,25 +14,78 @@ from dataclasses import dataclass
 
 from anet import __version__
 from anet.compiler.names import class_name, fusion_attribute, node_attribute, node_variable, source_label
-from anet.compiler.pyformat import INDENT, Arg, PyList, call, signature, wrap
+from anet.compiler.pyformat import Call, Code, DictOf, Expr, ListOf, Text, wrap
 from anet.dsl import Block, Network, Stem, architecture_hash
-from anet.dsl.constants import LEVEL_WIDTHS
-from anet.dsl.printer import format_weight
+from anet.dsl.printer import format_node, format_weight
+from anet.paper import Input
 
 # The runtime version this compiler's output needs (checked when the generated module loads).
-RUNTIME_VERSION = 1
+RUNTIME_VERSION = 2
 _STEMS = {"rgb": "rt.RGBStem", "flow": "rt.FlowStem", "object": "rt.ObjectStem"}
-_INPUT_ARGUMENTS = {"rgb": "rgb", "flow": "flow", "object": "segmentation"}
+# What each input is, for the module's docstring.
+_INPUT_DOCS = {
+    "rgb": "rgb [B, 3, T, H, W] floats in [0, 1]",
+    "flow": "flow [B, 2, T, H, W] in pixels",
+    "segmentation": "segmentation [B, classes, T, H, W], one channel per segmentation class",
+}
+_STEM_INPUTS = {"rgb": "rgb", "flow": "flow", "object": "segmentation"}
 
 
 @dataclass(frozen=True)
-class Statement:
-    """One node's lines in `__init__` and in `forward`, and where it came from."""
+class FusionIR:
+    """The weighted sum in front of a block with several inputs."""
+
+    attribute: str
+    constructor: Call
+
+
+@dataclass(frozen=True)
+class NodeIR:
+    """One node: its submodule (`self.<attribute> = <constructor>`), the local holding its output,
+    the values it reads, the values released after it, and its canonical .anet line."""
 
     node_id: str
-    line: int | None
-    init: tuple[str, ...]
-    forward: tuple[str, ...]
+    attribute: str
+    variable: str
+    constructor: Call
+    fusion: FusionIR | None
+    inputs: tuple[str, ...]
+    released: tuple[str, ...]
+    source_line: str
+    location: str | None  # `model.anet:7`, None for a network built in Python
+
+    @property
+    def comment(self) -> str:
+        return f"{self.location}: {self.source_line}" if self.location else self.source_line
+
+    @property
+    def call(self) -> Call:
+        """The node's line in `forward_features`: its block applied to its input or fused inputs."""
+        if self.fusion is None:
+            return Call(f"self.{self.attribute}", (Code(self.inputs[0]),))
+        fused = Call(f"self.{self.fusion.attribute}", (ListOf(tuple(Code(v) for v in self.inputs)),))
+        return Call(f"self.{self.attribute}", (fused,))
+
+
+@dataclass(frozen=True)
+class InputIR:
+    """A keyword argument of `forward`: required, or None by default (flow computed from RGB)."""
+
+    name: str
+    channels: int
+    required: bool
+    doc: str
+
+    @property
+    def parameter(self) -> str:
+        return f"{self.name}: torch.Tensor" if self.required else f"{self.name}: torch.Tensor | None = None"
+
+    @property
+    def record(self) -> Call:
+        """Its entry in the module's `INPUTS`."""
+        return Call(
+            "rt.Input", kwargs=(("name", Text(self.name)), ("channels", self.channels), ("required", self.required))
+        )
 
 
 @dataclass(frozen=True)
@@ -44,125 +98,128 @@ class ModelIR:
     class_name: str
     network_name: str
     summary: str
-    num_classes: int
-    width: str
-    uses_flow_layer: bool
-    flow_required: bool
-    forward_def: tuple[str, ...]
-    build_def: tuple[str, ...]
     inputs_doc: str
-    statements: tuple[Statement, ...]
-    head_init: tuple[str, ...]
-    head_forward: str
+    num_classes: int
+    width: float
+    flow_layer: bool
+    inputs: tuple[InputIR, ...]
+    nodes: tuple[NodeIR, ...]
+    head: Call
+    features: ListOf
+    edge_weights: DictOf
+    node_modules: DictOf
+
+    @property
+    def parameters(self) -> list[str]:
+        """Required inputs first and without a default, then the optional ones (None: computed).
+        Not keyword-only: `torch.jit.trace` cannot trace keyword-only arguments and the ONNX
+        exporter passes an absent optional input as a positional None."""
+        required = [i.parameter for i in self.inputs if i.required]
+        optional = [i.parameter for i in self.inputs if not i.required]
+        return ["self", *required, *optional]
+
+    @property
+    def build_parameters(self) -> list[str]:
+        return ["num_classes: int | None = None", "width: float | None = None"]
+
+    @property
+    def input_records(self) -> ListOf:
+        return ListOf(tuple(i.record for i in self.inputs))
+
+    @property
+    def forward_call(self) -> Call:
+        features = Call("self.forward_features", kwargs=tuple((i.name, Code(i.name)) for i in self.inputs))
+        return Call("self.forward_head", (features,))
 
 
-def _weights(block: Block) -> Arg:
-    weights = block.weights
-    return "None" if weights is None else PyList(tuple(format_weight(w) for w in weights))
-
-
-def _node_lines(network: Network, node: Stem | Block) -> tuple[list[str], list[str]]:
-    pad = INDENT * 2
-    attr = f"self.{node_attribute(node.id)}"
-    var = node_variable(node.id)
+def _constructor(network: Network, node: Stem | Block) -> Call:
     if isinstance(node, Stem):
-        args: list[tuple[str | None, Arg]] = [("channels", str(node.channels))]
-        if node.modality != "object":
-            args = [("channels", f"rt.scale_channels({node.channels}, width)")]
+        if node.modality == "object":  # C counts segmentation classes: never narrowed
+            return Call(_STEMS["object"], kwargs=(("channels", node.channels),))
+        kwargs: tuple[tuple[str, Expr], ...] = (("channels", node.channels),)
         if node.modality == "rgb":
-            args.append(("r", str(node.r)))
-        init = call(f"{attr} = {_STEMS[node.modality]}", args, pad)
-        forward = [f"{pad}{var} = {attr}({_INPUT_ARGUMENTS[node.modality]})"]
-        return init, forward
-    sources = [f"self.{node_attribute(e.source)}.out_channels" for e in node.inputs]
-    init: list[str] = []
+            kwargs += (("r", node.r),)
+        return Call(_STEMS[node.modality], kwargs=(*kwargs, ("width", Code("width"))))
     if len(node.inputs) == 1:
-        in_channels = sources[0]
-        inputs = node_variable(node.inputs[0].source)
+        in_channels = Code(f"self.{node_attribute(node.inputs[0].source)}.out_channels")
     else:
-        fuse = f"self.{fusion_attribute(node.id)}"
-        trainable = "True" if network.header.edges == "learned" else "False"
-        init += call(
-            f"{fuse} = rt.Fusion",
-            [("in_channels", PyList(tuple(sources))), ("weights", _weights(node)), ("trainable", trainable)],
-            pad,
-        )
-        in_channels = f"{fuse}.out_channels"
-        inputs = f"{fuse}([{', '.join(node_variable(e.source) for e in node.inputs)}])"
-    init += call(
-        f"{attr} = rt.Block",
-        [
+        in_channels = Code(f"self.{fusion_attribute(node.id)}.out_channels")
+    return Call(
+        "rt.Block",
+        kwargs=(
             ("in_channels", in_channels),
-            ("channels", f"rt.scale_channels({node.channels}, width)"),
-            ("mid_channels", f"rt.scale_channels({LEVEL_WIDTHS[node.level - 1]}, width)"),
-            ("level", str(node.level)),
-            ("r", str(node.r)),
-            ("stride", str(node.stride)),
-            ("repeats", str(network.header.repeats[node.level - 1])),
-        ],
-        pad,
+            ("channels", node.channels),
+            ("level", node.level),
+            ("r", node.r),
+            ("stride", node.stride),
+            ("repeats", network.header.repeats[node.level - 1]),
+            ("width", Code("width")),
+        ),
     )
-    forward_line = f"{pad}{var} = {attr}({inputs})"
-    if len(forward_line) > 88 and len(node.inputs) > 1:
-        fused = f"{var}_in"
-        forward = call(
-            f"{fused} = self.{fusion_attribute(node.id)}",
-            [(None, PyList(tuple(node_variable(e.source) for e in node.inputs)))],
-            pad,
-        )
-        forward.append(f"{pad}{var} = {attr}({fused})")
-    else:
-        forward = [forward_line]
-    return init, forward
+
+
+def _fusion(network: Network, node: Stem | Block) -> FusionIR | None:
+    if isinstance(node, Stem) or len(node.inputs) == 1:
+        return None
+    sources = ListOf(tuple(Code(f"self.{node_attribute(e.source)}.out_channels") for e in node.inputs))
+    weights = node.weights
+    constructor = Call(
+        "rt.Fusion",
+        kwargs=(
+            ("in_channels", sources),
+            ("weights", None if weights is None else ListOf(tuple(Code(format_weight(w)) for w in weights))),
+            ("trainable", network.header.edges == "learned"),
+        ),
+    )
+    return FusionIR(fusion_attribute(node.id), constructor)
+
+
+def _released(network: Network) -> dict[str, tuple[str, ...]]:
+    """The values each node is the last to read: released after it (torch.fx does the same). The
+    head's inputs are kept."""
+    top = {b.id for b in network.top_level}
+    last_use: dict[str, str] = {}
+    for block in network.blocks:
+        for edge in block.inputs:
+            last_use[edge.source] = block.id
+    released: dict[str, list[str]] = {}
+    for value, reader in last_use.items():
+        if value not in top:
+            released.setdefault(reader, []).append(node_variable(value))
+    return {k: tuple(v) for k, v in released.items()}
+
+
+def _input(record: Input, flow_layer: bool) -> InputIR:
+    doc = _INPUT_DOCS[record.name]
+    if record.name == "flow" and flow_layer:
+        doc += " (computed from rgb when not given)"
+    return InputIR(record.name, record.channels, record.required, doc)
 
 
 def lower(network: Network, source_text: str, source_path: str | None = None) -> ModelIR:
     """The IR of a validated network. `source_text` is hashed into the header, never copied."""
     h = network.header
-    top = {b.id for b in network.top_level}
-    # The last node reading each value: after it, the value is released (torch.fx does the same).
-    last_use: dict[str, str] = {}
-    for block in network.blocks:
-        for edge in block.inputs:
-            last_use[edge.source] = block.id
-    releases: dict[str, list[str]] = {}
-    for value, reader in last_use.items():
-        if value not in top:
-            releases.setdefault(reader, []).append(node_variable(value))
     label = source_label(source_path)
-    statements = []
-    for node in network.nodes:
-        init, forward = _node_lines(network, node)
-        freed = releases.get(node.id, [])
-        if freed:
-            forward.append(f"{INDENT * 2}del {', '.join(freed)}")
-        comment = f"{INDENT * 2}# {label}:{node.span.line}" if node.span else f"{INDENT * 2}# node {node.id}"
-        statements.append(Statement(node.id, node.span.line if node.span else None, tuple(init), (comment, *forward)))
-    modalities = {s.modality for s in network.stems}
-    flow_stems = "flow" in modalities
-    uses_flow_layer = flow_stems and h.flow == "computed"
-    params = ["self"]
-    inputs_doc = []
-    if "rgb" in modalities or uses_flow_layer:
-        params.append("rgb: torch.Tensor")
-        inputs_doc.append("rgb [B, 3, T, H, W] floats in [0, 1]")
-    if flow_stems:
-        params.append("flow: torch.Tensor | None = None")
-        inputs_doc.append(
-            "flow [B, 2, T, H, W] in pixels" + (" (computed from rgb when not given)" if uses_flow_layer else "")
+    released = _released(network)
+    nodes = tuple(
+        NodeIR(
+            node_id=node.id,
+            attribute=node_attribute(node.id),
+            variable=node_variable(node.id),
+            constructor=_constructor(network, node),
+            fusion=_fusion(network, node),
+            inputs=(_STEM_INPUTS[node.modality],)
+            if isinstance(node, Stem)
+            else tuple(node_variable(e.source) for e in node.inputs),
+            released=released.get(node.id, ()),
+            source_line=format_node(node),
+            location=f"{label}:{node.span.line}" if node.span else None,
         )
-    if "object" in modalities:
-        params.append("segmentation: torch.Tensor | None = None")
-        inputs_doc.append("segmentation [B, classes, T, H, W], one channel per segmentation class")
-    cls = class_name(h.name)
-    top_vars = PyList(tuple(node_variable(b.id) for b in network.top_level))
-    top_channels = PyList(tuple(f"self.{node_attribute(b.id)}.out_channels" for b in network.top_level))
-    head_init = call(
-        "self.head = rt.Head",
-        [("in_channels", top_channels), ("num_classes", "num_classes"), ("pool", f'"{h.pool}"')],
-        INDENT * 2,
+        for node in network.nodes
     )
-    head_forward = call("return self.head", [(None, top_vars)], INDENT * 2)
+    flow_layer = any(i.name == "flow" and not i.required for i in network.inputs)
+    inputs = tuple(_input(i, flow_layer) for i in network.inputs)
+    top = network.top_level
     summary = (
         f"{len(network.stems)} stems, {len(network.blocks)} blocks, module repeats "
         f"{', '.join(map(str, h.repeats))},\n{h.pool} pooling over time, {h.edges} edge weights"
@@ -173,19 +230,36 @@ def lower(network: Network, source_text: str, source_path: str | None = None) ->
         architecture_hash=architecture_hash(network),
         anet_version=__version__,
         runtime_version=RUNTIME_VERSION,
-        class_name=cls,
+        class_name=class_name(h.name),
         network_name=h.name,
         summary=summary,
+        inputs_doc=wrap("Inputs: " + "; ".join(i.doc for i in inputs) + "."),
         num_classes=h.classes,
-        width=repr(float(h.width)),
-        uses_flow_layer=uses_flow_layer,
-        flow_required=flow_stems and h.flow == "input",
-        forward_def=tuple(signature("forward", params, "torch.Tensor", INDENT)),
-        build_def=tuple(
-            signature("build_model", ["num_classes: int | None = None", "width: float | None = None"], cls, "")
+        width=float(h.width),
+        flow_layer=flow_layer,
+        inputs=inputs,
+        nodes=nodes,
+        head=Call(
+            "rt.Head",
+            kwargs=(
+                ("in_channels", ListOf(tuple(Code(f"self.{node_attribute(b.id)}.out_channels") for b in top))),
+                ("num_classes", Code("num_classes")),
+                ("pool", Text(h.pool)),
+            ),
         ),
-        inputs_doc=wrap("Inputs: " + "; ".join(inputs_doc) + "."),
-        statements=tuple(statements),
-        head_init=tuple(head_init),
-        head_forward="\n".join(head_forward),
+        features=ListOf(tuple(Code(node_variable(b.id)) for b in top)),
+        edge_weights=DictOf(
+            tuple((Text(n.node_id), Call(f"self.{n.fusion.attribute}.edge_weights")) for n in nodes if n.fusion)
+        ),
+        node_modules=DictOf(
+            tuple(
+                (
+                    Text(n.node_id),
+                    ListOf(
+                        tuple(Code(f"self.{a}") for a in ((n.fusion.attribute,) if n.fusion else ()) + (n.attribute,))
+                    ),
+                )
+                for n in nodes
+            )
+        ),
     )

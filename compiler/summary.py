@@ -14,8 +14,8 @@ from rich.console import Console
 from rich.table import Table
 from torch.utils.flop_counter import FlopCounterMode
 
+from anet import runtime as rt
 from anet.compiler.loader import compile_to_module
-from anet.compiler.names import fusion_attribute, node_attribute
 from anet.dsl import Network
 
 
@@ -27,8 +27,8 @@ class NodeCost:
     flops: int
 
 
-def _params(module: torch.nn.Module | None) -> int:
-    return 0 if module is None else sum(p.numel() for p in module.parameters())
+def _params(module: torch.nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())
 
 
 def summarize(
@@ -41,41 +41,33 @@ def summarize(
     width: float | None = None,
 ) -> list[NodeCost]:
     """One row per node (its fusion included), then the flow layer and head when present."""
-    model = compile_to_module(network, source_text, source_path).build_model(width=width).eval()
+    module = compile_to_module(network, source_text, source_path)
+    model = module.build_model(width=width).eval()
     frames = frames or network.header.frames
     size = size or network.header.size
-    inputs: dict[str, torch.Tensor] = {}
-    modalities = {s.modality for s in network.stems}
-    if "rgb" in modalities or ("flow" in modalities and network.header.flow == "computed"):
-        inputs["rgb"] = torch.rand(1, 3, frames, size, size)
-    if "flow" in modalities and network.header.flow == "input":
-        inputs["flow"] = torch.zeros(1, 2, frames, size, size)
-    for stem in network.stems:
-        if stem.modality == "object":
-            inputs["segmentation"] = torch.zeros(1, stem.channels, frames, size, size)
+    # FLOPs do not depend on the values; optional inputs (flow) are left to the model to compute
+    inputs = {i.name: torch.rand(1, i.channels, frames, size, size) for i in module.INPUTS if i.required}
     counter = FlopCounterMode(display=False)
     with torch.no_grad(), counter:
         model(**inputs)
     by_module = counter.get_flop_counts()
+    names = {id(m): name for name, m in model.named_modules()}
 
-    def flops(name: str) -> int:
-        return int(sum(by_module.get(f"{type(model).__name__}.{name}", {}).values()))
+    def flops(modules: list[torch.nn.Module]) -> int:
+        keys = [f"{type(model).__name__}.{names[id(m)]}" for m in modules]
+        return int(sum(sum(by_module.get(key, {}).values()) for key in keys))
 
     rows = []
+    parts = model.node_modules()
     for node in network.nodes:
-        attr, fuse = node_attribute(node.id), fusion_attribute(node.id)
         kind = f"{node.modality} stem" if node.kind == "stem" else f"level {node.level} block"
-        rows.append(
-            NodeCost(
-                node.id,
-                kind,
-                _params(getattr(model, attr)) + _params(getattr(model, fuse, None)),
-                flops(attr) + flops(fuse),
-            )
-        )
-    if hasattr(model, "flow"):
-        rows.append(NodeCost("(flow)", "TV-L1 flow layer", _params(model.flow), flops("flow")))
-    rows.append(NodeCost("(head)", "pooling + linear", _params(model.head), flops("head")))
+        modules = parts[node.id]
+        rows.append(NodeCost(node.id, kind, sum(_params(m) for m in modules), flops(modules)))
+    flow = [m for m in model.modules() if isinstance(m, rt.RepresentationFlow)]
+    if flow:
+        rows.append(NodeCost("(flow)", "TV-L1 flow layer", _params(flow[0]), flops(flow)))
+    head = [m for m in model.modules() if isinstance(m, rt.Head)]
+    rows.append(NodeCost("(head)", "pooling + linear", _params(head[0]), flops(head)))
     return rows
 
 

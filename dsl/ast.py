@@ -24,20 +24,19 @@ from pydantic import (
     ValidationInfo,
 )
 
-from anet.dsl.constants import (
+from anet.dsl.constants import MAX_BUDGET, MAX_CHANNELS, MAX_CLASSES, MAX_FRAMES, MAX_REPEATS, MAX_SIZE
+from anet.dsl.diagnostics import Span
+from anet.paper import (
     DEPTH_REPEATS,
     DILATIONS,
-    MAX_BUDGET,
-    MAX_CHANNELS,
-    MAX_CLASSES,
-    MAX_FRAMES,
-    MAX_REPEATS,
-    MAX_SIZE,
+    INPUT_CHANNELS,
     RAW_INPUTS,
     STRIDES,
+    Input,
+    allowed_edges,
+    counts_toward_budget,
     default_budget,
 )
-from anet.dsl.diagnostics import Span
 
 # --- value types -------------------------------------------------------------------------------
 
@@ -180,6 +179,11 @@ class Stem(AstNode):
     def out_channels(self) -> int:
         return self.channels
 
+    @property
+    def label(self) -> str:
+        """What makes two nodes interchangeable in an isomorphism (ids and weights do not)."""
+        return f"stem:{self.modality}:C{self.channels}:r{self.r}"
+
 
 class Block(AstNode):
     """A ResNet block: alternating 2D and (2+1)D bottleneck modules, output 4C channels."""
@@ -197,6 +201,11 @@ class Block(AstNode):
     @property
     def out_channels(self) -> int:
         return 4 * self.channels
+
+    @property
+    def label(self) -> str:
+        """What makes two nodes interchangeable in an isomorphism (ids and weights do not)."""
+        return f"block:L{self.level}:C{self.channels}:r{self.r}:s{self.stride}"
 
     @property
     def weights(self) -> tuple[float, ...] | None:
@@ -321,6 +330,35 @@ class Network(AstNode):
     def top_level(self) -> tuple[Block, ...]:
         """The nodes the head reads: every level-4 block."""
         return tuple(b for b in self.blocks if b.level == 4)
+
+    @property
+    def inputs(self) -> tuple[Input, ...]:
+        """The clips the compiled model reads, in `forward`'s order: RGB (for RGB stems, and for
+        flow computed from it), flow (required when given as input, else optional: precomputed flow
+        replaces the computed one), segmentation maps with one channel per class of the object stem."""
+        modalities = {s.modality for s in self.stems}
+        computed = "flow" in modalities and self.header.flow == "computed"
+        out = []
+        if "rgb" in modalities or computed:
+            out.append(Input("rgb", INPUT_CHANNELS["rgb"], required=True))
+        if "flow" in modalities:
+            out.append(Input("flow", INPUT_CHANNELS["flow"], required=not computed))
+        objects = [s.channels for s in self.stems if s.modality == "object"]
+        if objects:
+            out.append(Input("segmentation", objects[-1], required=True))
+        return tuple(out)
+
+    def budget_nodes(self, level: int) -> tuple[Stem | Block, ...]:
+        """The nodes of `level` (0 = stems) whose C counts toward its channel budget, in file order."""
+        return tuple(n for n in self.nodes if n.level == level and counts_toward_budget(getattr(n, "modality", None)))
+
+    def level_sum(self, level: int) -> int:
+        """Sum of C at `level` under the budget rules: what `header.channel_budget(level)` bounds."""
+        return sum(n.channels for n in self.budget_nodes(level))
+
+    def allowed_edges(self) -> list[tuple[str, str]]:
+        """Every edge the search space allows between these nodes (see `anet.paper.allowed_edges`)."""
+        return allowed_edges((n.id, n.level) for n in self.nodes)
 
     def replace(self, **changes: Any) -> Network:
         """A validated copy with `changes` applied (models are immutable)."""

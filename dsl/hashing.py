@@ -17,15 +17,9 @@ from functools import lru_cache
 
 import networkx as nx
 
-from anet.dsl.ast import Block, Network, Stem
+from anet.dsl.ast import Block, Network
 
 HASH_LENGTH = 16
-
-
-def _label(node: Stem | Block) -> str:
-    if isinstance(node, Stem):
-        return f"stem:{node.modality}:C{node.channels}:r{node.r}"
-    return f"block:L{node.level}:C{node.channels}:r{node.r}:s{node.stride}"
 
 
 Graph = tuple[tuple[str, str, tuple[str, ...]], ...]
@@ -36,7 +30,7 @@ def architecture_hash(network: Network) -> str:
     """The search hashes each candidate, and parsing (check of a written `hash`) and compiling hash it
     again: the WL hash is memoised on the plain tuple it depends on, which costs far less to build."""
     graph: Graph = tuple(
-        (node.id, _label(node), tuple(e.source for e in node.inputs) if isinstance(node, Block) else ())
+        (node.id, node.label, tuple(e.source for e in node.inputs) if isinstance(node, Block) else ())
         for node in network.nodes
     )
     h = network.header

@@ -208,11 +208,8 @@ def _check_reachability(network: Network) -> list[Diagnostic]:
 
 def _check_budgets(network: Network) -> list[Diagnostic]:
     out: list[Diagnostic] = []
-    by_level: dict[int, list[Stem | Block]] = defaultdict(list)
-    for node in network.nodes:
-        if not (isinstance(node, Stem) and node.modality == "object"):  # its C counts classes, not filters
-            by_level[node.level].append(node)
-    for level, nodes in sorted(by_level.items()):
+    for level in range(5):
+        nodes = network.budget_nodes(level)
         budget = network.header.channel_budget(level)
         total = 0
         for node in nodes:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from anet.dsl import Block, Edge, Header, Network, Stem
+from anet.paper import allowed_edges, counts_toward_budget
 
 EdgeKey = tuple[str, str]  # (source id, block id)
 
@@ -86,10 +87,9 @@ class Arch:
         return [d for (s, d) in self.edges if s == node_id]
 
     def allowed_edges(self) -> list[EdgeKey]:
-        """Every edge the search space allows between these nodes: lower level -> strictly higher
-        level block, in a fixed order so that random draws are reproducible."""
-        order = list(self.nodes.values())
-        return [(a.id, b.id) for b in order if not b.is_stem for a in order if a.level < b.level]
+        """Every edge the search space allows between these nodes, in a fixed order so that random
+        draws are reproducible (`anet.paper.allowed_edges`)."""
+        return allowed_edges((n.id, n.level) for n in self.nodes.values())
 
     def graph(self) -> nx.DiGraph:
         g = nx.DiGraph()
@@ -103,7 +103,7 @@ class Arch:
         return nx.dag_longest_path_length(self.graph()) if self.edges else 0
 
     def level_sum(self, level: int) -> int:
-        return sum(n.channels for n in self.nodes.values() if n.level == level and n.modality != "object")
+        return sum(n.channels for n in self.nodes.values() if n.level == level and counts_toward_budget(n.modality))
 
     def new_id(self) -> str:
         """A fresh id: one more than the largest numeric id (ids stay short and readable)."""

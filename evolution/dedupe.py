@@ -7,7 +7,7 @@ from __future__ import annotations
 import networkx as nx
 from networkx.algorithms.isomorphism import DiGraphMatcher
 
-from anet.dsl import Network, Stem
+from anet.dsl import Network
 
 
 def _labelled(network: Network) -> nx.DiGraph:
@@ -19,12 +19,7 @@ def _labelled(network: Network) -> nx.DiGraph:
     index = {node.id: i for i, node in enumerate(network.nodes)}
     g = nx.DiGraph()
     for node in network.nodes:
-        label = (
-            (node.modality, node.channels, node.r)
-            if isinstance(node, Stem)
-            else (node.level, node.channels, node.r, node.stride)
-        )
-        g.add_node(index[node.id], label=label)
+        g.add_node(index[node.id], label=node.label)
     for block in network.blocks:
         for edge in block.inputs:
             g.add_edge(index[edge.source], index[block.id])

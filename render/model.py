@@ -11,7 +11,7 @@ from __future__ import annotations
 import graphviz
 
 from anet.dsl import Block, Network
-from anet.render.nodes import RankDir, add_head, add_levels, levels, new_graph
+from anet.render.nodes import RankDir, add_head, add_levels, new_graph
 from anet.render.style import (
     FEED_COLOURS,
     HEAD_COLOURS,
@@ -44,11 +44,10 @@ def _depth_text(network: Network) -> str:
 
 
 def channel_summary(network: Network) -> str:
-    """Sum of C per level against its budget: what fixes the parameter count of the model."""
+    """Sum of C per level against its budget (the budget rules: `Network.level_sum`)."""
     parts = []
-    by_level = levels(network)
     for level in range(5):
-        used = sum(n.channels for n in by_level.get(level, []))
+        used = network.level_sum(level)
         name = "stems" if level == 0 else f"L{level}"
         parts.append(f"{name} {used}/{network.header.channel_budget(level)}")
     return "ΣC / budget: " + ", ".join(parts)

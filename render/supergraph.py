@@ -21,12 +21,8 @@ EXACT_DIGITS = 15
 
 
 def allowed_edges(network: Network) -> list[tuple[str, str]]:
-    """Every (source, target) pair the search could connect: target a block on a strictly higher level.
-
-    Ordered by target in file order, then source in file order, so figures and counts are stable.
-    """
-    nodes = list(network.nodes)
-    return [(src.id, dst.id) for dst in network.blocks for src in nodes if src.level < dst.level]
+    """Every (source, target) pair the search could connect, by target then source in file order."""
+    return network.allowed_edges()
 
 
 def used_edges(network: Network) -> dict[tuple[str, str], float | None]:

@@ -4,13 +4,16 @@ Generated model code (written by ``anetc`` from ``.anet`` files) imports this pa
 protobuf generated code imports the protobuf runtime, and calls :func:`check_version` first.
 
 Import rule: this package must never import ``anet.dsl`` or ``anet.compiler`` (nor anything that
-imports them). A generated model must run with nothing but torch and this runtime installed, and
-the compiler may change freely as long as the code it emits keeps working against the runtime.
+imports them); the paper's constants come from ``anet.paper``, plain Python. A generated model must
+run with nothing but torch and this runtime installed, and the compiler may change freely as long as
+the code it emits keeps working against the runtime.
 
 Tensors are [B, C, T, H, W] everywhere (channels first, time second); time is never downsampled.
 Layers keep their activations in ``torch.channels_last_3d`` memory order internally (see
 ``layers.py``); that is a storage detail, shapes and results do not depend on it.
 """
+
+from anet.paper import Input
 
 from .block import LEVEL_WIDTHS, REPEATS, Block
 from .flow import RepresentationFlow
@@ -32,6 +35,7 @@ __all__ = [
     "FrameConvBN",
     "Fusion",
     "Head",
+    "Input",
     "ObjectStem",
     "RGBStem",
     "RepresentationFlow",

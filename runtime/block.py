@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
+from anet.paper import DEPTH_REPEATS as REPEATS
+from anet.paper import LEVEL_WIDTHS
+
+from .layers import scale_channels
 from .modules import ResidualModule2D, ResidualModule2Plus1D
 
 __all__ = ["LEVEL_WIDTHS", "REPEATS", "Block"]
-
-LEVEL_WIDTHS: dict[int, int] = {1: 64, 2: 128, 3: 256, 4: 512}
-"""Width D of the 3x3 convs per paper level (1-4); fixed per level so split/merge keep parameters."""
-
-REPEATS: dict[int, tuple[int, int, int, int]] = {50: (3, 4, 6, 3), 101: (3, 4, 23, 3)}
-"""Modules per block at levels 1-4 for AssembleNet-50 and -101 (the paper's m = 1.5, 2, 3 (11.5), 1.5)."""
 
 
 class Block(nn.Module):
@@ -20,9 +18,11 @@ class Block(nn.Module):
 
     The first module carries the spatial ``stride`` and always has a projection shortcut (as in
     the TF code, even when stride is 1 and the channel counts already match). ``level`` is the
-    paper's level (1-4) and sets the 3x3 width D, unless ``mid_channels`` gives it (a network
-    narrowed by a width multiplier narrows D too); ``r`` is the temporal dilation of the (2+1)D
-    modules. Output: [B, 4*channels, T, ceil(H/stride), ceil(W/stride)].
+    paper's level (1-4) and sets the 3x3 width D (``LEVEL_WIDTHS``), unless ``mid_channels`` gives
+    it; ``width`` multiplies ``channels`` and D alike (``scale_channels``), so that a narrowed
+    network states its nodes as the file does; ``in_channels`` is the actual input's count. ``r``
+    is the temporal dilation of the (2+1)D modules. Output: [B, 4*scaled channels, T,
+    ceil(H/stride), ceil(W/stride)].
     """
 
     def __init__(
@@ -34,6 +34,7 @@ class Block(nn.Module):
         r: int,
         stride: int,
         repeats: int,
+        width: float = 1.0,
         mid_channels: int | None = None,
     ) -> None:
         super().__init__()
@@ -41,7 +42,8 @@ class Block(nn.Module):
             raise ValueError(f"level must be one of {sorted(LEVEL_WIDTHS)} (paper numbering), got {level}")
         if repeats < 1 or stride < 1 or r < 1 or channels < 1:
             raise ValueError(f"need repeats, stride, r, channels >= 1, got {repeats}, {stride}, {r}, {channels}")
-        width, out = mid_channels or LEVEL_WIDTHS[level], 4 * channels
+        channels = scale_channels(channels, width)
+        width, out = mid_channels or scale_channels(LEVEL_WIDTHS[level], width), 4 * channels
         units: list[nn.Module] = [
             ResidualModule2D(
                 in_channels=in_channels,

@@ -55,8 +55,8 @@ BN_EPS = 1e-5
 def scale_channels(c: int, width: float) -> int:
     """Channel count ``c`` scaled by the width multiplier: ``round(c * width)``, at least 1.
 
-    Generated code calls this so that every layer of a model shrinks by the same rule (Python's
-    ``round``, so exact halves go to the even neighbour).
+    Stems and blocks apply it to the counts they are given, so that every layer of a model shrinks
+    by the same rule (Python's ``round``, so exact halves go to the even neighbour).
     """
     if c < 1:
         raise ValueError(f"channel count must be at least 1, got {c}")

@@ -8,17 +8,19 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
-from .layers import FrameConvBN, SameMaxPool, TemporalConvBN, channels_last
+from .layers import FrameConvBN, SameMaxPool, TemporalConvBN, channels_last, scale_channels
 
 __all__ = ["FlowStem", "ObjectStem", "RGBStem"]
 
 
 class RGBStem(nn.Module):
     """RGB clip [B, 3, T, H, W] -> 7x7 conv stride 2, BN, ReLU; temporal conv (kernel 5, dilation r),
-    BN, ReLU; 3x3 max-pool stride 2 (TF same). Output [B, channels, T, ceil(H/4), ceil(W/4)]."""
+    BN, ReLU; 3x3 max-pool stride 2 (TF same). Output [B, channels, T, ceil(H/4), ceil(W/4)], with
+    ``channels`` scaled by the width multiplier ``width``."""
 
-    def __init__(self, *, channels: int, r: int) -> None:
+    def __init__(self, *, channels: int, r: int, width: float = 1.0) -> None:
         super().__init__()
+        channels = scale_channels(channels, width)
         self.conv = FrameConvBN(in_channels=3, out_channels=channels, kernel=7, stride=2)
         self.temporal = TemporalConvBN(in_channels=channels, out_channels=channels, kernel=5, dilation=r)
         self.pool = SameMaxPool(kernel=3, stride=2)
@@ -32,10 +34,12 @@ class FlowStem(nn.Module):
     """Optical flow [B, 2, T, H, W] -> 7x7 conv stride 2, BN, ReLU; 2x2 max-pool stride 2 (TF same).
 
     No temporal conv: flow already encodes motion (paper, Section 3.1), so a flow stem has no r.
+    ``width`` scales ``channels`` as in :class:`RGBStem`.
     """
 
-    def __init__(self, *, channels: int) -> None:
+    def __init__(self, *, channels: int, width: float = 1.0) -> None:
         super().__init__()
+        channels = scale_channels(channels, width)
         self.conv = FrameConvBN(in_channels=2, out_channels=channels, kernel=7, stride=2)
         self.pool = SameMaxPool(kernel=2, stride=2)
         self.out_channels = channels

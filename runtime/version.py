@@ -10,7 +10,8 @@ from __future__ import annotations
 
 __all__ = ["RUNTIME_VERSION", "check_version"]
 
-RUNTIME_VERSION: int = 1
+RUNTIME_VERSION: int = 2
+# 2: stems and blocks take the width multiplier (`width=`); `Input` describes a model's inputs.
 
 
 def check_version(required: int) -> None:

@@ -207,7 +207,7 @@ def train(
         log.close()
     return TrainResult(
         metrics=metrics,
-        edge_weights=edge_weights(model, network),
+        edge_weights=edge_weights(model),
         history=history,
         iterations=step,
         seconds=seconds,

@@ -10,7 +10,6 @@ import torch
 from torch import nn
 
 from anet.compiler import compile_to_module
-from anet.compiler.names import fusion_attribute
 from anet.data.spec import DataSpec
 from anet.dsl import Network
 from anet.errors import UserError
@@ -22,10 +21,10 @@ class DataMismatchError(UserError, ValueError):
 
 
 def check_inputs(network: Network, data: DataSpec) -> None:
-    modalities = {s.modality for s in network.stems}
-    if "object" in modalities:
+    required = {i.name for i in network.inputs if i.required}
+    if "segmentation" in required:
         raise DataMismatchError("the network has an object stem, but no data layout provides segmentation maps yet")
-    if "flow" in modalities and network.header.flow == "input" and not data.has_flow:
+    if "flow" in required and not data.has_flow:
         raise DataMismatchError(
             f"{network.header.name} reads precomputed flow (`flow input`), but the data "
             f"{data.text!r} has none: use `flow computed` or data with flow"
@@ -43,20 +42,17 @@ def build_for_data(
 def model_inputs(
     batch: dict[str, Any], network: Network, place: Placement
 ) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
-    """The keyword arguments of the generated `forward` and the labels, on the model's device."""
-    modalities = {s.modality for s in network.stems}
-    wanted = []
-    if "rgb" in modalities or ("flow" in modalities and network.header.flow == "computed"):
-        wanted.append("rgb")
-    if "flow" in modalities and "flow" in batch:
-        wanted.append("flow")  # precomputed flow replaces the in-network computation
+    """The keyword arguments of the generated `forward` and the labels, on the model's device: every
+    input the network requires, and an optional one (precomputed flow) when the batch has it."""
+    wanted = [i.name for i in network.inputs if i.required or i.name in batch]
     inputs = {k: batch[k].to(place.device, non_blocking=True) for k in wanted}
     return inputs, batch["label"].to(place.device, non_blocking=True)
 
 
-def edge_weights(model: nn.Module, network: Network) -> dict[str, list[float]]:
-    """Sigmoid weight of every input of every multi-input block, in input order."""
-    return {b.id: getattr(model, fusion_attribute(b.id)).edge_weights() for b in network.blocks if len(b.inputs) > 1}
+def edge_weights(model: nn.Module) -> dict[str, list[float]]:
+    """Sigmoid weight of every input of every multi-input block, in input order (the generated
+    module's `edge_weights()`)."""
+    return model.edge_weights()  # type: ignore[operator]
 
 
 def batch_forward(network: Network, place: Placement) -> Callable[[nn.Module, dict[str, Any]], torch.Tensor]:

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from anet.compiler import compile_network
 from anet.compiler.names import class_name
 from anet.dsl import format_network, load, parse
+from anet.dsl.printer import format_node
 
 ROOT = Path(__file__).parents[2]
 EXAMPLES = sorted((ROOT / "examples").glob("*.anet"))
@@ -95,12 +96,19 @@ def test_expected_output_for_a_small_case():
         assert source == expected.read_text(), anet_file.name
 
 
-def test_forward_has_one_commented_line_per_node_in_topological_order():
+def test_forward_has_one_line_per_node_in_topological_order_under_its_canonical_anet_line():
     path = ROOT / "examples" / "assemblenet50.anet"
     source = compiled(path)
-    comments = re.findall(r"# assemblenet50\.anet:(\d+)\n\s+x(\w+) = self\.node_(\w+)\(", source)
+    # a comment (continued on indented comment lines where it is long), then the node's line
+    found = re.findall(r"((?:\n +#.*)+)\n +x(\w+) = self\.node_(\w+)\(", source)
     network = load(path)
-    assert [(int(line), node) for line, node, _ in comments] == [(n.span.line, n.id) for n in network.nodes]
+    comments = [
+        " ".join(part.strip().removeprefix("#").strip() for part in text.strip().split("\n")) for text, *_ in found
+    ]
+    assert [(c, node) for c, (_, node, _) in zip(comments, found, strict=True)] == [
+        (f"assemblenet50.anet:{n.span.line}: {format_node(n)}", n.id) for n in network.nodes
+    ]
+    assert any(len(text.strip().split("\n")) > 1 for text, *_ in found)  # long weighted lines continue
     assert "DO NOT EDIT" in source.splitlines()[0]
     assert "SOURCE_SHA256" in source and "rt.check_version(RUNTIME_VERSION)" in source
 

@@ -7,7 +7,7 @@ import itertools
 import pytest
 import torch
 
-from anet.runtime import LEVEL_WIDTHS, REPEATS, Block, ResidualModule2D, ResidualModule2Plus1D
+from anet.runtime import LEVEL_WIDTHS, REPEATS, Block, ResidualModule2D, ResidualModule2Plus1D, scale_channels
 
 pytestmark = pytest.mark.usefixtures("native_convs")
 
@@ -104,3 +104,21 @@ def test_rejects_bad_arguments(kwargs):
     args = {"in_channels": 4, "channels": 2, "level": 1, "r": 1, "stride": 1, "repeats": 3} | kwargs
     with pytest.raises(ValueError):
         Block(**args)
+
+
+@pytest.mark.parametrize("width", [1.0, 0.125, 0.3])
+def test_width_multiplier_narrows_channels_and_the_3x3_width_as_version_1_code_did(width):
+    """Generated code of runtime version 1 passed scaled counts and `mid_channels`; version 2 passes
+    the file's C and `width`: the two build the same layers."""
+    new = Block(in_channels=8, channels=32, level=2, r=2, stride=2, repeats=4, width=width)
+    old = Block(
+        in_channels=8,
+        channels=scale_channels(32, width),
+        mid_channels=scale_channels(LEVEL_WIDTHS[2], width),
+        level=2,
+        r=2,
+        stride=2,
+        repeats=4,
+    )
+    assert {k: v.shape for k, v in new.state_dict().items()} == {k: v.shape for k, v in old.state_dict().items()}
+    assert new.out_channels == 4 * scale_channels(32, width)

@@ -39,6 +39,12 @@ def test_out_channels():
     assert ObjectStem(channels=80).out_channels == 80
 
 
+def test_width_multiplier_scales_image_stems():
+    assert RGBStem(channels=32, r=1, width=0.125).out_channels == 4
+    assert FlowStem(channels=32, width=0.3).out_channels == round(32 * 0.3)
+    assert n_params(RGBStem(channels=32, r=2, width=0.25)) == n_params(RGBStem(channels=8, r=2))
+
+
 def test_rgb_stem_layers():
     stem = RGBStem(channels=8, r=4)
     assert stem.conv.conv.stride == (2, 2) and stem.conv.conv.kernel_size == (7, 7)

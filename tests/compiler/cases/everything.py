@@ -19,9 +19,14 @@ from torch import nn
 from anet import runtime as rt
 
 ANET_VERSION = "0.1.0"
-RUNTIME_VERSION = 1
+RUNTIME_VERSION = 2
 SOURCE_SHA256 = "b3cfd0d4d7ddd66b37ddb04b385892ccbb1a8fbf041a793935ff35afe279db2c"
 ARCHITECTURE_HASH = "a4c067eb6c2c7e03"
+INPUTS = [
+    rt.Input(name="rgb", channels=3, required=True),
+    rt.Input(name="flow", channels=2, required=True),
+    rt.Input(name="segmentation", channels=151, required=True),
+]
 
 rt.check_version(RUNTIME_VERSION)
 
@@ -31,17 +36,17 @@ class Child0042(nn.Module):
 
     def __init__(self, num_classes: int = 157, width: float = 0.125) -> None:
         super().__init__()
-        self.node_s_rgb = rt.RGBStem(channels=rt.scale_channels(64, width), r=4)
-        self.node_s_flow = rt.FlowStem(channels=rt.scale_channels(32, width))
+        self.node_s_rgb = rt.RGBStem(channels=64, r=4, width=width)
+        self.node_s_flow = rt.FlowStem(channels=32, width=width)
         self.node_seg = rt.ObjectStem(channels=151)
         self.node_b4 = rt.Block(
             in_channels=self.node_s_rgb.out_channels,
-            channels=rt.scale_channels(64, width),
-            mid_channels=rt.scale_channels(64, width),
+            channels=64,
             level=1,
             r=1,
             stride=1,
             repeats=3,
+            width=width,
         )
         self.fuse_b5 = rt.Fusion(
             in_channels=[
@@ -54,12 +59,12 @@ class Child0042(nn.Module):
         )
         self.node_b5 = rt.Block(
             in_channels=self.fuse_b5.out_channels,
-            channels=rt.scale_channels(64, width),
-            mid_channels=rt.scale_channels(64, width),
+            channels=64,
             level=1,
             r=8,
             stride=1,
             repeats=3,
+            width=width,
         )
         self.fuse_b8 = rt.Fusion(
             in_channels=[self.node_b4.out_channels, self.node_b5.out_channels],
@@ -68,12 +73,12 @@ class Child0042(nn.Module):
         )
         self.node_b8 = rt.Block(
             in_channels=self.fuse_b8.out_channels,
-            channels=rt.scale_channels(128, width),
-            mid_channels=rt.scale_channels(128, width),
+            channels=128,
             level=2,
             r=2,
             stride=2,
             repeats=4,
+            width=width,
         )
         self.fuse_b8a = rt.Fusion(
             in_channels=[self.node_b4.out_channels, self.node_b5.out_channels],
@@ -82,12 +87,12 @@ class Child0042(nn.Module):
         )
         self.node_b8a = rt.Block(
             in_channels=self.fuse_b8a.out_channels,
-            channels=rt.scale_channels(128, width),
-            mid_channels=rt.scale_channels(128, width),
+            channels=128,
             level=2,
             r=2,
             stride=2,
             repeats=4,
+            width=width,
         )
         self.fuse_12 = rt.Fusion(
             in_channels=[self.node_b8.out_channels, self.node_b8a.out_channels],
@@ -96,21 +101,21 @@ class Child0042(nn.Module):
         )
         self.node_12 = rt.Block(
             in_channels=self.fuse_12.out_channels,
-            channels=rt.scale_channels(512, width),
-            mid_channels=rt.scale_channels(256, width),
+            channels=512,
             level=3,
             r=1,
             stride=2,
             repeats=12,
+            width=width,
         )
         self.node_14 = rt.Block(
             in_channels=self.node_12.out_channels,
-            channels=rt.scale_channels(512, width),
-            mid_channels=rt.scale_channels(512, width),
+            channels=512,
             level=4,
             r=2,
             stride=2,
             repeats=3,
+            width=width,
         )
         self.head = rt.Head(
             in_channels=[self.node_14.out_channels],
@@ -118,37 +123,74 @@ class Child0042(nn.Module):
             pool="max",
         )
 
+    def forward_features(
+        self,
+        rgb: torch.Tensor,
+        flow: torch.Tensor,
+        segmentation: torch.Tensor,
+    ) -> list[torch.Tensor]:
+        """The outputs of the level-4 blocks, which the head reads."""
+        # everything.anet:18: stem s_rgb in=[rgb] C=64 r=4
+        x_s_rgb = self.node_s_rgb(rgb)
+        # everything.anet:19: stem s_flow in=[flow] C=32 r=1
+        x_s_flow = self.node_s_flow(flow)
+        # everything.anet:20: stem seg in=[object] C=151 r=1
+        x_seg = self.node_seg(segmentation)
+        # everything.anet:23: block b4 level=1 in=[s_rgb] C=64 r=1
+        x_b4 = self.node_b4(x_s_rgb)
+        # everything.anet:24: block b5 level=1 in=[s_rgb@0.25, s_flow@0.75, seg@0.5]
+        #     C=64 r=8
+        x_b5 = self.node_b5(self.fuse_b5([x_s_rgb, x_s_flow, x_seg]))
+        del x_s_rgb, x_s_flow, x_seg
+        # everything.anet:25: block b8 level=2 in=[b4, b5] C=128 r=2 stride=2
+        x_b8 = self.node_b8(self.fuse_b8([x_b4, x_b5]))
+        # everything.anet:26: block b8a level=2 in=[b4, b5] C=128 r=2 stride=2
+        x_b8a = self.node_b8a(self.fuse_b8a([x_b4, x_b5]))
+        del x_b4, x_b5
+        # everything.anet:27: block 12 level=3 in=[b8@0.9, b8a@0.1] C=512 r=1 stride=2
+        x12 = self.node_12(self.fuse_12([x_b8, x_b8a]))
+        del x_b8, x_b8a
+        # everything.anet:28: block 14 level=4 in=[12] C=512 r=2 stride=2
+        x14 = self.node_14(x12)
+        del x12
+        return [x14]
+
+    def forward_head(self, features: list[torch.Tensor]) -> torch.Tensor:
+        """Logits [B, num_classes] from `forward_features`' outputs."""
+        return self.head(features)
+
     def forward(
         self,
         rgb: torch.Tensor,
-        flow: torch.Tensor | None = None,
-        segmentation: torch.Tensor | None = None,
+        flow: torch.Tensor,
+        segmentation: torch.Tensor,
     ) -> torch.Tensor:
-        if flow is None:
-            raise ValueError("Child0042 reads precomputed optical flow: pass flow=")
-        # everything.anet:18
-        x_s_rgb = self.node_s_rgb(rgb)
-        # everything.anet:19
-        x_s_flow = self.node_s_flow(flow)
-        # everything.anet:20
-        x_seg = self.node_seg(segmentation)
-        # everything.anet:23
-        x_b4 = self.node_b4(x_s_rgb)
-        # everything.anet:24
-        x_b5 = self.node_b5(self.fuse_b5([x_s_rgb, x_s_flow, x_seg]))
-        del x_s_rgb, x_s_flow, x_seg
-        # everything.anet:25
-        x_b8 = self.node_b8(self.fuse_b8([x_b4, x_b5]))
-        # everything.anet:26
-        x_b8a = self.node_b8a(self.fuse_b8a([x_b4, x_b5]))
-        del x_b4, x_b5
-        # everything.anet:27
-        x12 = self.node_12(self.fuse_12([x_b8, x_b8a]))
-        del x_b8, x_b8a
-        # everything.anet:28
-        x14 = self.node_14(x12)
-        del x12
-        return self.head([x14])
+        return self.forward_head(
+            self.forward_features(rgb=rgb, flow=flow, segmentation=segmentation),
+        )
+
+    def edge_weights(self) -> dict[str, list[float]]:
+        """The sigmoid weight of every input of every multi-input block, by node id."""
+        return {
+            "b5": self.fuse_b5.edge_weights(),
+            "b8": self.fuse_b8.edge_weights(),
+            "b8a": self.fuse_b8a.edge_weights(),
+            "12": self.fuse_12.edge_weights(),
+        }
+
+    def node_modules(self) -> dict[str, list[nn.Module]]:
+        """Each node's submodules by id: its fusion, if any, then its stem or block."""
+        return {
+            "s_rgb": [self.node_s_rgb],
+            "s_flow": [self.node_s_flow],
+            "seg": [self.node_seg],
+            "b4": [self.node_b4],
+            "b5": [self.fuse_b5, self.node_b5],
+            "b8": [self.fuse_b8, self.node_b8],
+            "b8a": [self.fuse_b8a, self.node_b8a],
+            "12": [self.fuse_12, self.node_12],
+            "14": [self.node_14],
+        }
 
 
 def build_model(

@@ -19,9 +19,13 @@ from torch import nn
 from anet import runtime as rt
 
 ANET_VERSION = "0.1.0"
-RUNTIME_VERSION = 1
+RUNTIME_VERSION = 2
 SOURCE_SHA256 = "e9a70cd287b1d55fbd9ac2a64c49070f916d7dbeb8843b7ac5810c5b1e6b03c1"
 ARCHITECTURE_HASH = "d8c558822b74ac2e"
+INPUTS = [
+    rt.Input(name="rgb", channels=3, required=True),
+    rt.Input(name="flow", channels=2, required=False),
+]
 
 rt.check_version(RUNTIME_VERSION)
 
@@ -32,8 +36,8 @@ class Tiny(nn.Module):
     def __init__(self, num_classes: int = 5, width: float = 0.25) -> None:
         super().__init__()
         self.flow = rt.RepresentationFlow()
-        self.node_rgb0 = rt.RGBStem(channels=rt.scale_channels(64, width), r=4)
-        self.node_flow0 = rt.FlowStem(channels=rt.scale_channels(64, width))
+        self.node_rgb0 = rt.RGBStem(channels=64, r=4, width=width)
+        self.node_flow0 = rt.FlowStem(channels=64, width=width)
         self.fuse_a = rt.Fusion(
             in_channels=[self.node_rgb0.out_channels, self.node_flow0.out_channels],
             weights=None,
@@ -41,21 +45,21 @@ class Tiny(nn.Module):
         )
         self.node_a = rt.Block(
             in_channels=self.fuse_a.out_channels,
-            channels=rt.scale_channels(32, width),
-            mid_channels=rt.scale_channels(64, width),
+            channels=32,
             level=1,
             r=2,
             stride=1,
             repeats=3,
+            width=width,
         )
         self.node_b = rt.Block(
             in_channels=self.node_a.out_channels,
-            channels=rt.scale_channels(64, width),
-            mid_channels=rt.scale_channels(128, width),
+            channels=64,
             level=2,
             r=1,
             stride=2,
             repeats=4,
+            width=width,
         )
         self.fuse_c = rt.Fusion(
             in_channels=[self.node_a.out_channels, self.node_b.out_channels],
@@ -64,21 +68,21 @@ class Tiny(nn.Module):
         )
         self.node_c = rt.Block(
             in_channels=self.fuse_c.out_channels,
-            channels=rt.scale_channels(128, width),
-            mid_channels=rt.scale_channels(256, width),
+            channels=128,
             level=3,
             r=4,
             stride=2,
             repeats=6,
+            width=width,
         )
         self.node_d = rt.Block(
             in_channels=self.node_c.out_channels,
-            channels=rt.scale_channels(256, width),
-            mid_channels=rt.scale_channels(512, width),
+            channels=256,
             level=4,
             r=8,
             stride=2,
             repeats=3,
+            width=width,
         )
         self.head = rt.Head(
             in_channels=[self.node_d.out_channels],
@@ -86,29 +90,56 @@ class Tiny(nn.Module):
             pool="avg",
         )
 
+    def forward_features(
+        self,
+        rgb: torch.Tensor,
+        flow: torch.Tensor | None = None,
+    ) -> list[torch.Tensor]:
+        """The outputs of the level-4 blocks, which the head reads."""
+        if flow is None:
+            flow = self.flow(rgb)
+        # tiny.anet:5: stem rgb0 in=[rgb] C=64 r=4
+        x_rgb0 = self.node_rgb0(rgb)
+        # tiny.anet:6: stem flow0 in=[flow] C=64 r=1
+        x_flow0 = self.node_flow0(flow)
+        # tiny.anet:7: block a level=1 in=[rgb0, flow0] C=32 r=2
+        x_a = self.node_a(self.fuse_a([x_rgb0, x_flow0]))
+        del x_rgb0, x_flow0
+        # tiny.anet:8: block b level=2 in=[a] C=64 r=1 stride=2
+        x_b = self.node_b(x_a)
+        # tiny.anet:9: block c level=3 in=[a, b] C=128 r=4 stride=2
+        x_c = self.node_c(self.fuse_c([x_a, x_b]))
+        del x_a, x_b
+        # tiny.anet:10: block d level=4 in=[c] C=256 r=8 stride=2
+        x_d = self.node_d(x_c)
+        del x_c
+        return [x_d]
+
+    def forward_head(self, features: list[torch.Tensor]) -> torch.Tensor:
+        """Logits [B, num_classes] from `forward_features`' outputs."""
+        return self.head(features)
+
     def forward(
         self,
         rgb: torch.Tensor,
         flow: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        if flow is None:
-            flow = self.flow(rgb)
-        # tiny.anet:5
-        x_rgb0 = self.node_rgb0(rgb)
-        # tiny.anet:6
-        x_flow0 = self.node_flow0(flow)
-        # tiny.anet:7
-        x_a = self.node_a(self.fuse_a([x_rgb0, x_flow0]))
-        del x_rgb0, x_flow0
-        # tiny.anet:8
-        x_b = self.node_b(x_a)
-        # tiny.anet:9
-        x_c = self.node_c(self.fuse_c([x_a, x_b]))
-        del x_a, x_b
-        # tiny.anet:10
-        x_d = self.node_d(x_c)
-        del x_c
-        return self.head([x_d])
+        return self.forward_head(self.forward_features(rgb=rgb, flow=flow))
+
+    def edge_weights(self) -> dict[str, list[float]]:
+        """The sigmoid weight of every input of every multi-input block, by node id."""
+        return {"a": self.fuse_a.edge_weights(), "c": self.fuse_c.edge_weights()}
+
+    def node_modules(self) -> dict[str, list[nn.Module]]:
+        """Each node's submodules by id: its fusion, if any, then its stem or block."""
+        return {
+            "rgb0": [self.node_rgb0],
+            "flow0": [self.node_flow0],
+            "a": [self.fuse_a, self.node_a],
+            "b": [self.node_b],
+            "c": [self.fuse_c, self.node_c],
+            "d": [self.node_d],
+        }
 
 
 def build_model(num_classes: int | None = None, width: float | None = None) -> Tiny:
