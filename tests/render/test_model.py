@@ -108,6 +108,19 @@ def test_object_stems_have_their_own_colour(dot_of):
     assert "object only" in dot.nodes[KEY_ID]["label"]
 
 
+def test_object_stems_are_outside_the_stem_budget_in_the_caption(dot_of):
+    """An object stem's C counts segmentation classes: the validator leaves it out of the stem budget
+    and so must the caption (it used to read `stems 279/128` for this valid file)."""
+    text = (
+        "network obj\n  classes 10\n\nstem o in=[object] C=151 r=1\nstem r in=[rgb] C=64 r=1\n"
+        "stem f in=[flow] C=64 r=1\nblock a level=1 in=[o, r, f] C=32 r=1\nblock b level=4 in=[a] C=64 r=1\n"
+    )
+    net = parse(text)
+    label = dot_of(model_graph(net)).graph["label"]
+    assert "stems 128/128" in label and "L1 32/128" in label
+    assert "279" not in label
+
+
 def test_title_names_the_network_and_its_depth(a50, dot_of):
     label = dot_of(model_graph(a50)).graph["label"]
     assert "assemblenet50" in label and "depth 50" in label and "3-4-6-3" in label
