@@ -12,12 +12,14 @@ from anet.dsl import parse
 
 def test_inputs_are_the_networks_and_forward_requires_what_it_needs(variant, example_text):
     computed = variant("assemblenet50")
-    assert computed.INPUTS == [rt.Input("rgb", 3, True), rt.Input("flow", 2, False)]
-    assert list(computed.INPUTS) == list(parse(example_text("assemblenet50")).inputs)
+    inputs = computed.INPUTS
+    assert inputs == [rt.Input("rgb", 3, True), rt.Input("flow", 2, False)]
+    assert inputs == list(parse(example_text("assemblenet50")).inputs)
     params = inspect.signature(computed.Assemblenet50.forward).parameters
     assert params["rgb"].default is inspect.Parameter.empty and params["flow"].default is None
     given = variant("assemblenet50", flow="input")
-    assert given.INPUTS == [rt.Input("rgb", 3, True), rt.Input("flow", 2, True)]
+    inputs = given.INPUTS
+    assert inputs == [rt.Input("rgb", 3, True), rt.Input("flow", 2, True)]
     params = inspect.signature(given.Assemblenet50.forward).parameters
     assert params["flow"].default is inspect.Parameter.empty  # no None that fails later
 
