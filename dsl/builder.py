@@ -14,16 +14,23 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from anet.dsl.ast import MUTATION_KINDS, Block, Edge, Header, Network, Stem, Trivia
-from anet.dsl.constants import RAW_INPUTS
+from anet.dsl.ast import Block, Edge, Header, Network, Stem, Trivia
 from anet.dsl.diagnostics import Diagnostic, Span, error
-from anet.dsl.grammar import Line, RawEdge, Statement, Value
-
-HEADER_ORDER: tuple[str, ...] = (
-    "classes", "depth", "pool", "edges", "flow", "clip", "width", "budget",
-    "parent", "round", "fitness", "mutations", "hash",
-)  # fmt: skip
-NODE_KINDS = ("stem", "block")
+from anet.dsl.grammar import (
+    HeaderItems,
+    HeaderLine,
+    HeaderSettings,
+    HeaderValue,
+    Line,
+    NetworkLine,
+    NodeLine,
+    RawEdge,
+    Statement,
+    Value,
+)
+from anet.dsl.header import HEADER_FIELDS, HEADER_KEYWORDS
+from anet.dsl.values import MUTATION_KINDS
+from anet.paper import RAW_INPUTS
 
 
 def _collapse(lines: list[str], *, strip_leading_blank: bool) -> tuple[str, ...]:
@@ -70,81 +77,88 @@ class _Builder:
         return trivia
 
     def statement(self, st: Statement, note: str | None) -> None:
-        if st.kind == "network":
-            if self.network_span is not None:
-                self.report(
-                    "E102",
-                    "a file describes one network; `network` appears twice",
-                    st.keyword_span,
-                    f"the first is at line {self.network_span.line}",
-                )
-                self.pending.clear()
-                return
-            if self.header_values or self.nodes:
-                self.report("E101", "`network NAME` must be the first statement", st.keyword_span)
-            self.network_span = st.span
-            self.header_values["name"] = st.args[0].value
-            self.header_spans["name"] = st.args[0].span
-            self.keep_trivia("network", self.trivia(note, strip_leading_blank=True))
-        elif st.kind in NODE_KINDS:
-            node = self.node(st, self.trivia(note, strip_leading_blank=not self.nodes))
-            if node is not None:
-                self.nodes.append(node)
-        else:
-            self.header_field(st, self.trivia(note, strip_leading_blank=True, comments_only=True))
+        match st:
+            case NetworkLine():
+                self.network_line(st, note)
+            case NodeLine():
+                node = self.node(st, self.trivia(note, strip_leading_blank=not self.nodes))
+                if node is not None:
+                    self.nodes.append(node)
+            case _:
+                self.header_field(st, self.trivia(note, strip_leading_blank=True, comments_only=True))
 
     # -- header -----------------------------------------------------------------------------
+
+    def network_line(self, st: NetworkLine, note: str | None) -> None:
+        if self.network_span is not None:
+            self.report(
+                "E102",
+                "a file describes one network; `network` appears twice",
+                st.keyword_span,
+                f"the first is at line {self.network_span.line}",
+            )
+            self.pending.clear()
+            return
+        if self.header_values or self.nodes:
+            self.report("E101", "`network NAME` must be the first statement", st.keyword_span)
+        self.network_span = st.span
+        self.header_values["name"] = st.name.value
+        self.header_spans["name"] = st.name.span
+        self.keep_trivia("network", self.trivia(note, strip_leading_blank=True))
 
     def keep_trivia(self, key: str, trivia: Trivia) -> None:
         if trivia:
             self.header_trivia[key] = trivia
 
-    def header_field(self, st: Statement, trivia: Trivia) -> None:
-        if st.kind in self.header_lines:
-            first = self.header_lines[st.kind]
-            self.report("E102", f"`{st.kind}` is set twice", st.keyword_span, f"it is first set at line {first.line}")
+    def header_field(self, st: HeaderLine, trivia: Trivia) -> None:
+        keyword = st.keyword
+        if keyword in self.header_lines:
+            first = self.header_lines[keyword]
+            self.report("E102", f"`{keyword}` is set twice", st.keyword_span, f"it is first set at line {first.line}")
             return
         if self.nodes:
-            self.report("E101", f"`{st.kind}` belongs to the header, before the first node", st.keyword_span)
-        self.keep_trivia(st.kind, trivia)
-        self.header_lines[st.kind] = st.span
-        self.header_spans[st.kind] = st.span
-        args = st.args
-        if st.kind == "clip":
-            for key, value in args:
-                self.set_header(key.value, value, key.span)
-        elif st.kind == "budget":
-            budget: dict[str, int] = {}
-            for key, value in args:
-                if key.value in budget:
-                    self.report("E102", f"budget `{key.value}` is given twice", key.span)
-                budget[key.value] = value.value
-                self.header_spans[f"budget.{key.value}"] = value.span
-            self.header_values["budget"] = budget
-        elif st.kind == "mutations":
-            mutations = []
-            for index, item in enumerate(args):
-                kind, margs = item.value
-                if kind.value not in MUTATION_KINDS:
-                    close = difflib.get_close_matches(kind.value, MUTATION_KINDS, n=1)
-                    self.report(
-                        "E103",
-                        f"unknown mutation '{kind.value}'",
-                        kind.span,
-                        f"did you mean '{close[0]}'?" if close else "known: " + ", ".join(MUTATION_KINDS),
-                    )
-                    continue
-                mutations.append({"kind": kind.value, "args": margs})
-                self.header_spans[f"mutations.{index}"] = item.span
-            self.header_values["mutations"] = mutations
-        else:
-            self.set_header(st.kind, args[0], args[0].span)
+            self.report("E101", f"`{keyword}` belongs to the header, before the first node", st.keyword_span)
+        self.keep_trivia(keyword, trivia)
+        self.header_lines[keyword] = st.span
+        self.header_spans[keyword] = st.span
+        match st:
+            case HeaderValue(value=value):
+                self.header_values[keyword] = value.value
+                self.header_spans[keyword] = value.span
+            case HeaderSettings(settings=settings):
+                self.settings(keyword, settings, HEADER_KEYWORDS[keyword].nested)
+            case HeaderItems(items=items):
+                self.mutations(items)
 
-    def set_header(self, key: str, value: Value, span: Span) -> None:
-        if key in self.header_values and key in ("frames", "size"):
-            self.report("E102", f"clip `{key}` is given twice", span)
-        self.header_values[key] = value.value
-        self.header_spans[key] = value.span
+    def settings(self, keyword: str, settings: tuple[tuple[Value, Value], ...], nested: str | None) -> None:
+        """`key=value` pairs: each its own header field, or one dict under `nested` (`budget`)."""
+        given: dict[str, int] = {}
+        for key, value in settings:
+            if key.value in given:
+                self.report("E102", f"{keyword} `{key.value}` is given twice", key.span)
+            given[key.value] = value.value
+            self.header_spans[f"{nested}.{key.value}" if nested else key.value] = value.span
+        if nested:
+            self.header_values[nested] = given
+        else:
+            self.header_values.update(given)
+
+    def mutations(self, items: tuple[Value, ...]) -> None:
+        mutations = []
+        for index, item in enumerate(items):
+            kind, margs = item.value
+            if kind.value not in MUTATION_KINDS:
+                close = difflib.get_close_matches(kind.value, MUTATION_KINDS, n=1)
+                self.report(
+                    "E103",
+                    f"unknown mutation '{kind.value}'",
+                    kind.span,
+                    f"did you mean '{close[0]}'?" if close else "known: " + ", ".join(MUTATION_KINDS),
+                )
+                continue
+            mutations.append({"kind": kind.value, "args": margs})
+            self.header_spans[f"mutations.{index}"] = item.span
+        self.header_values["mutations"] = mutations
 
     def header(self) -> Header | None:
         if self.network_span is None:
@@ -160,16 +174,17 @@ class _Builder:
             return Header.model_validate(data)
         except ValidationError as exc:
             self.pydantic_errors(exc, self.header_spans, missing_at=self.network_span)
-            data.pop("budget", None)
-            data.pop("mutations", None)
+            for field in HEADER_FIELDS:  # nested values cannot be kept unvalidated
+                if field.nested or field.form == "items":
+                    data.pop(field.nested or field.keyword, None)
             return Header.model_construct(**{k: v for k, v in data.items() if k in Header.model_fields})
 
     # -- nodes ------------------------------------------------------------------------------
 
-    def node(self, st: Statement, trivia: Trivia) -> Stem | Block | None:
-        node_id: Value = st.args[0]
+    def node(self, st: NodeLine, trivia: Trivia) -> Stem | Block | None:
+        node_id = st.id
         attrs: dict[str, tuple[Any, Span]] = {}
-        for key, value, span in st.args[1:]:
+        for key, value, span in ((a.key, a.value, a.span) for a in st.attributes):
             if key in attrs:
                 self.report(
                     "E111",

@@ -11,6 +11,8 @@ from typing import Annotated, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, InstanceOf
 
+from anet.dsl.codes import title
+
 
 class Span(NamedTuple):
     """A source range, 1-based and end-exclusive in columns (Lark's convention). A plain tuple: the
@@ -58,10 +60,12 @@ class AnetError(Exception):
 
 
 def error(code: str, message: str, span: Span | None = None, hint: str | None = None) -> Diagnostic:
+    title(code)  # registered in `codes.py`
     return Diagnostic(code=code, message=message, span=span, hint=hint)
 
 
 def warning(code: str, message: str, span: Span | None = None, hint: str | None = None) -> Diagnostic:
+    title(code)
     return Diagnostic(code=code, message=message, span=span, hint=hint, severity=Severity.WARNING)
 
 

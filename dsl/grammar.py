@@ -1,17 +1,18 @@
 """Loads `grammars/anet.lark` once (LALR) and turns what it parses into line records.
 
-The transformer only converts tokens into plain values with their spans; deciding what a line
-means (and complaining about it) is the builder's job, so that all problems can be collected
-instead of stopping at the first.
+The transformer only converts tokens into typed statements of plain values with their spans;
+deciding what a line means (and complaining about it) is the builder's job, so that all problems
+can be collected instead of stopping at the first.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, Literal
 
 from lark import Lark, Token, Transformer
 
@@ -22,6 +23,7 @@ except ImportError:  # a dependency, but wheels are not everywhere; pure-Python 
 
 from anet.dsl.constants import MAX_INT_DIGITS
 from anet.dsl.diagnostics import Span
+from anet.dsl.header import HEADER_FIELDS, HeaderField
 
 
 @cache
@@ -60,13 +62,66 @@ class RawEdge:
 
 
 @dataclass(frozen=True)
-class Statement:
-    """One statement: `kind` is the rule alias (network, classes, stem, ...); `args` its values."""
+class NetworkLine:
+    """`network NAME`."""
 
-    kind: str
-    args: tuple[Any, ...]
+    name: Value
     span: Span
     keyword_span: Span
+
+
+@dataclass(frozen=True)
+class HeaderValue:
+    """A header setting with one value: `classes 157`, `depth [3, 4, 6, 3]`."""
+
+    keyword: str
+    value: Value
+    span: Span
+    keyword_span: Span
+
+
+@dataclass(frozen=True)
+class HeaderSettings:
+    """A header setting of `key=value` pairs: `clip frames=32`, `budget l1=128`."""
+
+    keyword: str
+    settings: tuple[tuple[Value, Value], ...]
+    span: Span
+    keyword_span: Span
+
+
+@dataclass(frozen=True)
+class HeaderItems:
+    """A header setting listing items: `mutations [split(8, 15)]`, each a (name, arguments) Value."""
+
+    keyword: str
+    items: tuple[Value, ...]
+    span: Span
+    keyword_span: Span
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """`C=64`, `r=2`, `in=[...]` (its value a tuple of `RawEdge`) on a node line, with its span."""
+
+    key: str
+    value: Any
+    span: Span
+
+
+@dataclass(frozen=True)
+class NodeLine:
+    """`stem ID ...` or `block ID ...`: the attributes as written, checked by the builder."""
+
+    kind: Literal["stem", "block"]
+    id: Value
+    attributes: tuple[Attribute, ...]
+    span: Span
+    keyword_span: Span
+
+
+HeaderLine = HeaderValue | HeaderSettings | HeaderItems
+Statement = NetworkLine | HeaderLine | NodeLine
 
 
 @dataclass
@@ -92,9 +147,13 @@ def _int(text: str, span: Span) -> int:
     return int(text)
 
 
-def _value(token: Token, convert: Any = str) -> Value:
+def _value(token: Token, convert: Callable[[str], Any] = str) -> Value:
     span = token_span(token)
     return Value(_int(token.value, span) if convert is int else convert(token.value), span)
+
+
+def _joined(start: Span, end: Span) -> Span:
+    return Span(line=start.line, column=start.column, end_line=end.end_line, end_column=end.end_column)
 
 
 def _number(text: str, span: Span) -> float | int:
@@ -117,8 +176,9 @@ def _edge(token: Token) -> RawEdge:
 
 class LineTransformer(Transformer):
     """Parse tree -> `Line` records, run inside the LALR parser (no tree is built). Statement
-    methods get their keyword token first and return `Statement`s; attribute methods return
-    (key, value, span) triples that the builder checks for duplicates and misplacement."""
+    methods get their keyword token first and return typed `Statement`s (one method per header
+    keyword, made from its row of `HEADER_FIELDS` below); attribute methods return `Attribute`s
+    that the builder checks for duplicates and misplacement."""
 
     def start(self, children: list[Line]) -> list[Line]:
         return children
@@ -134,73 +194,20 @@ class LineTransformer(Transformer):
                 record.number = child.span.line
         return record
 
-    @staticmethod
-    def _make(kind: str, keyword: Token, args: tuple[Any, ...], last: Span) -> Statement:
-        start = token_span(keyword)
-        span = Span(line=start.line, column=start.column, end_line=last.end_line, end_column=last.end_column)
-        return Statement(kind, args, span, start)
-
-    def _single(self, kind: str, children: list[Any], convert: Any = str) -> Statement:
+    def network(self, children: list[Token]) -> NetworkLine:
         keyword, token = children
-        value = token if isinstance(token, Value) else _value(token, convert)
-        return self._make(kind, keyword, (value,), value.span)
-
-    def network(self, children: list[Token]) -> Statement:
-        return self._single("network", children)
-
-    def classes(self, children: list[Token]) -> Statement:
-        return self._single("classes", children, int)
-
-    def depth(self, children: list[Any]) -> Statement:
-        return self._single("depth", children, int)
+        name = _value(token)
+        return NetworkLine(name, _joined(token_span(keyword), name.span), token_span(keyword))
 
     def int_list(self, children: list[Token]) -> Value:
         first, last = token_span(children[0]), token_span(children[-1])
         span = Span(line=first.line, column=first.column - 1, end_line=last.end_line, end_column=last.end_column + 1)
         return Value(tuple(_value(c, int).value for c in children), span)
 
-    def pool(self, children: list[Token]) -> Statement:
-        return self._single("pool", children)
-
-    def edges(self, children: list[Token]) -> Statement:
-        return self._single("edges", children)
-
-    def flow(self, children: list[Token]) -> Statement:
-        return self._single("flow", children)
-
-    def width(self, children: list[Token]) -> Statement:
-        return self._single("width", children, float)
-
-    def round(self, children: list[Token]) -> Statement:
-        return self._single("round", children, int)
-
-    def fitness(self, children: list[Token]) -> Statement:
-        return self._single("fitness", children, float)
-
-    def hash(self, children: list[Token]) -> Statement:
-        return self._single("hash", children)
-
-    def parent(self, children: list[Token]) -> Statement:
-        keyword, token = children
-        value = Value(token.value[1:-1], token_span(token))
-        return self._make("parent", keyword, (value,), value.span)
-
-    def clip(self, children: list[Any]) -> Statement:
-        keyword, *settings = children
-        return self._make("clip", keyword, tuple(settings), settings[-1][1].span)
-
-    def budget(self, children: list[Any]) -> Statement:
-        keyword, *settings = children
-        return self._make("budget", keyword, tuple(settings), settings[-1][1].span)
-
     def clip_setting(self, children: list[Token]) -> tuple[Value, Value]:
         return (_value(children[0]), _value(children[1], int))
 
     budget_setting = clip_setting
-
-    def mutations(self, children: list[Any]) -> Statement:
-        keyword, *items, bracket = children
-        return self._make("mutations", keyword, tuple(items), token_span(bracket))
 
     def mutation(self, children: list[Token]) -> Value:
         kind, *args = children
@@ -208,45 +215,62 @@ class LineTransformer(Transformer):
         span = Span(line=end.line, column=kind.column or 0, end_line=end.end_line, end_column=end.end_column + 1)
         return Value((_value(kind), tuple(a.value for a in args)), span)
 
-    def _node(self, kind: str, children: list[Any]) -> Statement:
+    @staticmethod
+    def _node(kind: Literal["stem", "block"], children: list[Any]) -> NodeLine:
         keyword, node_id, *attrs = children
         value = _value(node_id)
-        return self._make(kind, keyword, (value, *attrs), attrs[-1][2] if attrs else value.span)
+        start = token_span(keyword)
+        return NodeLine(kind, value, tuple(attrs), _joined(start, attrs[-1].span if attrs else value.span), start)
 
-    def stem(self, children: list[Any]) -> Statement:
+    def stem(self, children: list[Any]) -> NodeLine:
         return self._node("stem", children)
 
-    def block(self, children: list[Any]) -> Statement:
+    def block(self, children: list[Any]) -> NodeLine:
         return self._node("block", children)
 
-    def inputs(self, children: list[Any]) -> tuple[str, tuple[RawEdge, ...], Span]:
+    def inputs(self, children: list[Any]) -> Attribute:
         keyword, *tokens, bracket = children
-        start, end = token_span(keyword), token_span(bracket)
-        edges = tuple(_edge(t) for t in tokens)
-        return (
-            "in",
-            edges,
-            Span(line=start.line, column=start.column, end_line=end.end_line, end_column=end.end_column),
-        )
+        return Attribute("in", tuple(_edge(t) for t in tokens), _joined(token_span(keyword), token_span(bracket)))
 
-    def _attr(self, key: str, children: list[Token]) -> tuple[str, Value, Span]:
+    @staticmethod
+    def _attribute(key: str, children: list[Token]) -> Attribute:
         keyword, token = children
         value = _value(token, int)
-        start = token_span(keyword)
-        return (
-            key,
-            value,
-            Span(line=start.line, column=start.column, end_line=value.span.end_line, end_column=value.span.end_column),
-        )
+        return Attribute(key, value, _joined(token_span(keyword), value.span))
 
-    def channels(self, children: list[Token]) -> tuple[str, Value, Span]:
-        return self._attr("C", children)
+    def channels(self, children: list[Token]) -> Attribute:
+        return self._attribute("C", children)
 
-    def r(self, children: list[Token]) -> tuple[str, Value, Span]:
-        return self._attr("r", children)
+    def r(self, children: list[Token]) -> Attribute:
+        return self._attribute("r", children)
 
-    def stride(self, children: list[Token]) -> tuple[str, Value, Span]:
-        return self._attr("stride", children)
+    def stride(self, children: list[Token]) -> Attribute:
+        return self._attribute("stride", children)
 
-    def level(self, children: list[Token]) -> tuple[str, Value, Span]:
-        return self._attr("level", children)
+    def level(self, children: list[Token]) -> Attribute:
+        return self._attribute("level", children)
+
+
+def _header_rule(field: HeaderField) -> Callable[[LineTransformer, list[Any]], HeaderLine]:
+    """The transformer method of one header keyword (the grammar rule's alias), from its table row."""
+
+    def value(_self: LineTransformer, children: list[Any]) -> HeaderLine:
+        keyword, token = children
+        read = token if isinstance(token, Value) else _value(token, field.read)
+        return HeaderValue(field.keyword, read, _joined(token_span(keyword), read.span), token_span(keyword))
+
+    def settings(_self: LineTransformer, children: list[Any]) -> HeaderLine:
+        keyword, *pairs = children
+        span = _joined(token_span(keyword), pairs[-1][1].span)
+        return HeaderSettings(field.keyword, tuple(pairs), span, token_span(keyword))
+
+    def items(_self: LineTransformer, children: list[Any]) -> HeaderLine:
+        keyword, *entries, bracket = children
+        span = _joined(token_span(keyword), token_span(bracket))
+        return HeaderItems(field.keyword, tuple(entries), span, token_span(keyword))
+
+    return {"value": value, "settings": settings, "items": items}[field.form]
+
+
+for _field in HEADER_FIELDS:
+    setattr(LineTransformer, _field.keyword, _header_rule(_field))

@@ -1,8 +1,9 @@
 """The canonical printer: AST -> .anet text, hand-written so that the layout is ours to define.
 
-Canonical form: file comments, `network NAME`, the header settings indented by two spaces in a fixed
-order (only those written in the source or differing from their defaults), one blank line, then one
-line per node with attributes in Table 5 order (level, in, C, r, stride; stride=1 left out).
+Canonical form: file comments, `network NAME`, the header settings indented by two spaces in the
+order of `header.HEADER_FIELDS` (only those written in the source or differing from their defaults),
+one blank line, then one line per node with attributes in Table 5 order (level, in, C, r, stride;
+stride=1 left out).
 Comments stay attached to the line they precede or end. `parse(print(ast)) == ast` for every valid
 AST and `print(parse(text)) == text` for canonical text; the tests check both.
 """
@@ -11,9 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from anet.dsl.ast import Block, Edge, Header, Network, Stem, Trivia
-from anet.dsl.builder import HEADER_ORDER
-from anet.dsl.constants import DEPTH_REPEATS
+from anet.dsl.ast import Block, Edge, Network, Stem, Trivia
+from anet.dsl.header import HEADER_FIELDS
 
 INDENT = "  "
 
@@ -37,44 +37,6 @@ def format_node(node: Stem | Block) -> str:
     return f"block {node.id} level={node.level} in=[{inputs}] C={node.channels} r={node.r}{stride}"
 
 
-def _header_values(h: Header) -> dict[str, str]:
-    """The text after each header keyword, for the settings that are printed."""
-    written = h.model_fields_set
-    defaults = Header.model_fields
-
-    def shown(name: str) -> bool:
-        return name in written or getattr(h, name) != defaults[name].default
-
-    out: dict[str, str] = {"classes": str(h.classes)}
-    if shown("depth"):
-        out["depth"] = str(h.depth) if h.depth in DEPTH_REPEATS else "[" + ", ".join(map(str, h.depth)) + "]"
-    for name in ("pool", "edges", "flow"):
-        if shown(name):
-            out[name] = str(getattr(h, name))
-    clip = [f"{name}={getattr(h, name)}" for name in ("frames", "size") if shown(name)]
-    if clip:
-        out["clip"] = " ".join(clip)
-    if shown("width"):
-        out["width"] = repr(float(h.width))
-    if h.budget is not None:
-        out["budget"] = " ".join(
-            f"{key}={value}"
-            for key in ("stems", "l1", "l2", "l3", "l4")
-            if (value := getattr(h.budget, key)) is not None
-        )
-    if h.parent is not None:
-        out["parent"] = f'"{h.parent}"'
-    if h.round is not None:
-        out["round"] = str(h.round)
-    if h.fitness is not None:
-        out["fitness"] = repr(float(h.fitness))
-    if h.mutations is not None:
-        out["mutations"] = "[" + ", ".join(f"{m.kind}({', '.join(m.args)})" for m in h.mutations) + "]"
-    if h.hash is not None:
-        out["hash"] = h.hash
-    return out
-
-
 def _with_trivia(lines: list[str], text: str, trivia: Trivia | None, indent: str = "") -> None:
     if trivia is not None:
         lines.extend(indent + c if c else "" for c in trivia.before)
@@ -86,10 +48,10 @@ def format_network(network: Network) -> str:
     h = network.header
     lines: list[str] = []
     _with_trivia(lines, f"network {h.name}", h.trivia.get("network"))
-    values = _header_values(h)
-    for key in HEADER_ORDER:
-        if key in values:
-            _with_trivia(lines, f"{key} {values[key]}", h.trivia.get(key), INDENT)
+    for field in HEADER_FIELDS:
+        value = field.show(h)
+        if value is not None:
+            _with_trivia(lines, f"{field.keyword} {value}", h.trivia.get(field.keyword), INDENT)
     lines.append("")
     for node in network.nodes:
         _with_trivia(lines, format_node(node), node.trivia)

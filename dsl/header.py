@@ -1,0 +1,169 @@
+"""The header of an .anet file: the `Header` model and `HEADER_FIELDS`, the table of its settings.
+
+Each row of the table is one header keyword: how the parser reads its value, and how the printer
+writes it back (or leaves it out); the table's order is the canonical order of the header. The
+transformer (`grammar.py`), the builder and the printer all follow the table, so a new setting is a
+rule in `grammars/anet.lark` plus, here, a `Header` field and a row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, Field, FiniteFloat
+
+from anet.dsl.constants import MAX_REPEATS
+from anet.dsl.values import AstNode, ChannelSum, Classes, Frames, Identifier, MutationKind, Size, Trivia, Width
+from anet.paper import DEPTH_REPEATS, default_budget
+
+BUDGET_KEYS = ("stems", "l1", "l2", "l3", "l4")
+
+
+class Budget(AstNode):
+    """Per-level channel budgets; a level left out uses the default of the network's depth."""
+
+    stems: ChannelSum | None = None
+    l1: ChannelSum | None = None
+    l2: ChannelSum | None = None
+    l3: ChannelSum | None = None
+    l4: ChannelSum | None = None
+
+
+def _drop_empty_budget(budget: Budget | None) -> Budget | None:
+    """`budget` with nothing in it means the defaults, and prints as nothing."""
+    if budget is None or all(getattr(budget, k) is None for k in BUDGET_KEYS):
+        return None
+    return budget
+
+
+class Mutation(AstNode):
+    """One operator the evolution applied to the parent to get this file, e.g. `split(8)`."""
+
+    kind: MutationKind
+    args: tuple[str, ...] = ()
+
+
+def _normalise_depth(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        for name, repeats in DEPTH_REPEATS.items():
+            if tuple(value) == repeats:
+                return name
+        if len(value) != 4 or any(not isinstance(v, int) or v < 1 for v in value):
+            raise ValueError(f"depth {list(value)} must list 4 positive module repeats, one per level")
+        if max(value) > MAX_REPEATS:
+            raise ValueError(
+                f"depth {list(value)}: {max(value)} module repeats is more than {MAX_REPEATS}, the largest anet accepts"
+            )
+        return tuple(value)
+    if value not in DEPTH_REPEATS:
+        raise ValueError(f"depth {value} is not 50 or 101; give module repeats per level, e.g. [3, 4, 6, 3]")
+    return value
+
+
+Depth = Annotated[int | tuple[int, int, int, int], AfterValidator(_normalise_depth)]
+
+
+class Header(AstNode):
+    """The `network` line and the settings under it. Fields a file leaves out keep their defaults;
+    `model_fields_set` remembers which were written, so the printer keeps explicit defaults."""
+
+    name: Identifier
+    classes: Classes
+    depth: Depth = 50
+    pool: Literal["avg", "max"] = "avg"
+    edges: Literal["learned", "fixed"] = "learned"
+    flow: Literal["computed", "input"] = "computed"
+    frames: Frames = 32
+    size: Size = 224
+    width: Width = 1.0
+    budget: Annotated[Budget | None, AfterValidator(_drop_empty_budget)] = None
+    # Descendant metadata, written by `anet evolve`.
+    parent: Annotated[str, Field(pattern=r'^[^"\n\\]*$')] | None = None
+    round: Annotated[int, Field(ge=0)] | None = None
+    fitness: FiniteFloat | None = None  # `fitness 1e999` would print as `inf`, which does not parse
+    mutations: tuple[Mutation, ...] | None = None
+    hash: Annotated[str, Field(pattern=r"^[0-9a-f]{1,64}$")] | None = None
+    trivia: Mapping[str, Trivia] = Field(default_factory=dict)
+
+    @property
+    def repeats(self) -> tuple[int, int, int, int]:
+        """Modules per block at levels 1-4 (m = repeats / 2 in the paper's terms)."""
+        return self.depth if isinstance(self.depth, tuple) else DEPTH_REPEATS[self.depth]
+
+    def channel_budget(self, level: int) -> int:
+        """The largest sum of C allowed at `level` (0 = stems)."""
+        key = "stems" if level == 0 else f"l{level}"
+        given = getattr(self.budget, key) if self.budget else None
+        return given if given is not None else default_budget(self.depth)[level]
+
+
+# --- the table of settings ---------------------------------------------------------------------
+
+Form = Literal["value", "settings", "items"]
+
+
+@dataclass(frozen=True)
+class HeaderField:
+    """One header keyword. `form`: one value (`classes 157`; read by `read` from its token),
+    `key=value` settings (`clip frames=32 size=224`; each its own `Header` field, or all in the
+    field named by `nested`: `budget`), or a bracketed list of items (`mutations [...]`).
+    `show` is the text the printer writes after the keyword, None to leave the line out."""
+
+    keyword: str
+    show: Callable[[Header], str | None]
+    read: Callable[[str], Any] = str
+    form: Form = "value"
+    nested: str | None = None
+
+
+def _shown(h: Header, name: str) -> bool:
+    """Written in the file, or different from the default: the printer keeps explicit defaults."""
+    return name in h.model_fields_set or getattr(h, name) != Header.model_fields[name].default
+
+
+def _setting(name: str, text: Callable[[Any], str] = str) -> Callable[[Header], str | None]:
+    return lambda h: text(getattr(h, name)) if _shown(h, name) else None
+
+
+def _metadata(name: str, text: Callable[[Any], str] = str) -> Callable[[Header], str | None]:
+    return lambda h: None if getattr(h, name) is None else text(getattr(h, name))
+
+
+def _depth(depth: int | tuple[int, ...]) -> str:
+    return str(depth) if isinstance(depth, int) else "[" + ", ".join(map(str, depth)) + "]"
+
+
+def _clip(h: Header) -> str | None:
+    return " ".join(f"{name}={getattr(h, name)}" for name in ("frames", "size") if _shown(h, name)) or None
+
+
+def _budget(budget: Budget) -> str:
+    return " ".join(f"{key}={value}" for key in BUDGET_KEYS if (value := getattr(budget, key)) is not None)
+
+
+def _mutations(mutations: tuple[Mutation, ...]) -> str:
+    return "[" + ", ".join(f"{m.kind}({', '.join(m.args)})" for m in mutations) + "]"
+
+
+def _unquote(text: str) -> str:
+    return text[1:-1]
+
+
+HEADER_FIELDS: tuple[HeaderField, ...] = (
+    HeaderField("classes", lambda h: str(h.classes), read=int),
+    HeaderField("depth", _setting("depth", _depth), read=int),
+    HeaderField("pool", _setting("pool")),
+    HeaderField("edges", _setting("edges")),
+    HeaderField("flow", _setting("flow")),
+    HeaderField("clip", _clip, read=int, form="settings"),
+    HeaderField("width", _setting("width", lambda w: repr(float(w))), read=float),
+    HeaderField("budget", _metadata("budget", _budget), read=int, form="settings", nested="budget"),
+    HeaderField("parent", _metadata("parent", lambda p: f'"{p}"'), read=_unquote),
+    HeaderField("round", _metadata("round"), read=int),
+    HeaderField("fitness", _metadata("fitness", lambda f: repr(float(f))), read=float),
+    HeaderField("mutations", _metadata("mutations", _mutations), form="items"),
+    HeaderField("hash", _metadata("hash")),
+)
+HEADER_KEYWORDS: dict[str, HeaderField] = {f.keyword: f for f in HEADER_FIELDS}
