@@ -32,6 +32,8 @@ RAW_INPUTS: tuple[str, ...] = ("rgb", "flow", "object")
 # Channels of each raw input as the network reads it: RGB frames, flow (dx, dy) in pixels. An
 # object stem reads a segmentation map with one channel per class, so its count is the stem's C.
 INPUT_CHANNELS: dict[str, int] = {"rgb": 3, "flow": 2}
+# The input each kind of stem reads (the name of the model's keyword argument).
+STEM_INPUTS: dict[str, str] = {"rgb": "rgb", "flow": "flow", "object": "segmentation"}
 
 
 class Input(NamedTuple):

@@ -17,7 +17,7 @@ from anet.compiler.names import class_name, fusion_attribute, node_attribute, no
 from anet.compiler.pyformat import Call, Code, DictOf, Expr, ListOf, Text, wrap
 from anet.dsl import Block, Network, Stem, architecture_hash
 from anet.dsl.printer import format_node, format_weight
-from anet.paper import Input
+from anet.paper import STEM_INPUTS, Input
 
 # The runtime version this compiler's output needs (checked when the generated module loads).
 RUNTIME_VERSION = 2
@@ -28,7 +28,6 @@ _INPUT_DOCS = {
     "flow": "flow [B, 2, T, H, W] in pixels",
     "segmentation": "segmentation [B, classes, T, H, W], one channel per segmentation class",
 }
-_STEM_INPUTS = {"rgb": "rgb", "flow": "flow", "object": "segmentation"}
 
 
 @dataclass(frozen=True)
@@ -208,7 +207,7 @@ def lower(network: Network, source_text: str, source_path: str | None = None) ->
             variable=node_variable(node.id),
             constructor=_constructor(network, node),
             fusion=_fusion(network, node),
-            inputs=(_STEM_INPUTS[node.modality],)
+            inputs=(STEM_INPUTS[node.modality],)
             if isinstance(node, Stem)
             else tuple(node_variable(e.source) for e in node.inputs),
             released=released.get(node.id, ()),

@@ -31,7 +31,7 @@ from anet.dsl.values import (
     Stride,
     Trivia,
 )
-from anet.paper import INPUT_CHANNELS, RAW_INPUTS, Input, allowed_edges, counts_toward_budget
+from anet.paper import INPUT_CHANNELS, RAW_INPUTS, STEM_INPUTS, Input, allowed_edges, counts_toward_budget
 
 __all__ = [
     "MUTATION_KINDS",
@@ -167,7 +167,7 @@ class Network(AstNode):
             out.append(Input("flow", INPUT_CHANNELS["flow"], required=not computed))
         objects = [s.channels for s in self.stems if s.modality == "object"]
         if objects:
-            out.append(Input("segmentation", objects[-1], required=True))
+            out.append(Input(STEM_INPUTS["object"], objects[-1], required=True))
         return tuple(out)
 
     def budget_nodes(self, level: int) -> tuple[Stem | Block, ...]:

@@ -8,6 +8,7 @@ import networkx as nx
 import numpy as np
 
 from anet.evolution.arch import Arch
+from anet.paper import edge_allowed
 
 
 def repair(arch: Arch, rng: np.random.Generator) -> int:
@@ -15,7 +16,7 @@ def repair(arch: Arch, rng: np.random.Generator) -> int:
     added = 0
     for block in arch.blocks():
         if not arch.inputs(block.id):
-            sources = [n.id for n in arch.nodes.values() if n.level < block.level]
+            sources = [n.id for n in arch.nodes.values() if edge_allowed(n.level, block.level)]
             arch.edges[(sources[int(rng.integers(len(sources)))], block.id)] = None
             added += 1
     top = {n.id for n in arch.nodes.values() if n.level == 4}
@@ -25,7 +26,8 @@ def repair(arch: Arch, rng: np.random.Generator) -> int:
         for t in top:
             alive |= nx.ancestors(g, t)
         targets = sorted(
-            (n.id for n in arch.nodes.values() if n.level > level and n.id in alive), key=list(arch.nodes).index
+            (n.id for n in arch.nodes.values() if edge_allowed(level, n.level) and n.id in alive),
+            key=list(arch.nodes).index,
         )
         for node in [n for n in arch.nodes.values() if n.level == level and n.id not in alive]:
             arch.edges[(node.id, targets[int(rng.integers(len(targets)))])] = None
