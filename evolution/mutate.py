@@ -4,17 +4,14 @@ then repair. Returns the child and the mutations, as recorded in the child's fil
 
 from __future__ import annotations
 
-from typing import Literal
-
 import numpy as np
 
 from anet.dsl import Header, Mutation, Network, is_valid
 from anet.evolution.arch import Arch
+from anet.evolution.config import Strategy
 from anet.evolution.edges import clear_weights, guided_edges, random_edges
 from anet.evolution.nodes import change_dilation, dilatable, merge, mergeable, split, splittable
 from anet.evolution.repair import repair
-
-Strategy = Literal["guided", "standard", "random"]
 
 
 class ChildError(RuntimeError):
