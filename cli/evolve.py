@@ -16,6 +16,7 @@ from anet.cli.options import config_option
 from anet.cli.train import signal_options
 from anet.dsl import format_network
 from anet.evolution.config import EvolutionConfig, proxy_training
+from anet.evolution.store import BEST, PLOT
 
 if TYPE_CHECKING:  # the search's modules are imported when a command needs them: a fast `anet --help`
     from anet.evolution import Candidate, SearchState
@@ -170,7 +171,7 @@ def evolve(
             _check_new(run)  # again, now that it is ours: another process may have started it meanwhile
         try:
             state = _search(run, config, seeds, retry_failed)
-            plot(state, run / "fitness.png")
+            plot(state, run / PLOT)
         except SearchError as exc:
             raise CommandFailed(str(exc)) from None
         except OSError as exc:  # a full disk, a file system gone read-only: the journal is intact
@@ -186,7 +187,7 @@ def evolve(
         show(state, Console())
     if state.best() is None:
         raise CommandFailed(f"no candidate of {run} was trained; see the reasons above (anet runs show {run})")
-    click.echo(f"best architecture: {run / 'best.anet'}; fitness plot: {run / 'fitness.png'}")
+    click.echo(f"best architecture: {run / BEST}; fitness plot: {run / PLOT}")
 
 
 def _check_new(run: Path) -> None:
@@ -270,7 +271,7 @@ def runs() -> None:
 
 @runs.command(name="show")
 @click.argument("run", type=click.Path(exists=True, file_okay=False))
-@click.option("--plot/--no-plot", default=True, help="Also (re)write RUN/fitness.png.")
+@click.option("--plot/--no-plot", default=True, help=f"Also (re)write RUN/{PLOT}.")
 def runs_show(run: str, plot: bool) -> None:
     """The population, the best per round, failures; writes the fitness-over-rounds plot."""
     from anet.evolution.journal import JournalError
@@ -283,4 +284,4 @@ def runs_show(run: str, plot: bool) -> None:
         raise CommandFailed(str(exc)) from None
     show(state, Console())
     if plot and state.history:
-        click.echo(f"wrote {draw(state, Path(run) / 'fitness.png')}")
+        click.echo(f"wrote {draw(state, Path(run) / PLOT)}")

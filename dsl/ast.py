@@ -322,9 +322,5 @@ class Network(AstNode):
         """The nodes the head reads: every level-4 block."""
         return tuple(b for b in self.blocks if b.level == 4)
 
-    def replace(self, **changes: Any) -> Network:
-        """A validated copy with `changes` applied (models are immutable)."""
-        return Network.model_validate(self.model_dump(round_trip=True) | changes)
-
 
 RESERVED_IDS = frozenset(RAW_INPUTS)

@@ -18,7 +18,7 @@ class ChildError(RuntimeError):
     """No valid child could be made (should not happen: repair only adds edges)."""
 
 
-def _node_mutation(arch: Arch, rng: np.random.Generator) -> Mutation | None:
+def _node_mutation(arch: Arch, rng: np.random.Generator) -> Mutation:
     kinds = []
     if splittable(arch):
         kinds.append("split")
@@ -79,9 +79,7 @@ def make_child(
         raise ValueError(f"make_child does not do strategy {strategy!r} (random search draws fresh architectures)")
     clear_weights(arch)
     for _ in range(int(rng.integers(0, max_node_mutations + 1))):
-        mutation = _node_mutation(arch, rng)
-        if mutation is not None:
-            mutations.append(mutation)
+        mutations.append(_node_mutation(arch, rng))
     repaired = repair(arch, rng)
     if repaired:
         mutations.append(Mutation(kind="repair", args=(str(repaired),)))

@@ -11,8 +11,6 @@ from rich.table import Table
 from anet.evolution.journal import JOURNAL
 from anet.evolution.state import SearchState
 
-PLOT = "fitness.png"
-
 
 def load_state(run: Path) -> SearchState:
     path = run / JOURNAL

@@ -28,6 +28,7 @@ from anet.files import write_atomic
 
 CANDIDATES = "candidates"
 BEST = "best.anet"
+PLOT = "fitness.png"  # written by `anet evolve` and `anet runs show` (anet.evolution.report.plot)
 
 
 def candidate_path(run: Path, candidate_id: str) -> Path:
