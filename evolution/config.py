@@ -13,6 +13,11 @@ Strategy = Literal["guided", "standard", "random"]
 changed; random: fresh random architectures, the baseline search."""
 
 
+Fitness = Literal["proxy", "synthetic"]
+"""proxy: a short training on the data spec; synthetic: a free deterministic stand-in that
+exercises the engine, not a measure."""
+
+
 def proxy_training() -> TrainConfig:
     """The default proxy training of a candidate: 1/8 of the published widths, 8 frames of 48 px,
     a few hundred iterations (about a minute per candidate on 2 CPU cores), connection logits at
@@ -44,7 +49,7 @@ class EvolutionConfig(BaseModel):
     workers: PositiveInt = 1
     backend: Literal["local", "ray"] = "local"
     address: str | None = None
-    fitness: Literal["proxy", "synthetic"] = "proxy"
+    fitness: Fitness = "proxy"
     data: str = "proxy"
     classes: PositiveInt | None = None
     train: TrainConfig = Field(default_factory=proxy_training)

@@ -19,7 +19,7 @@ import numpy as np
 from anet.dsl import Header, Mutation, Network, architecture_hash, format_network, parse
 from anet.evolution.config import EvolutionConfig
 from anet.evolution.dedupe import transfer_weights
-from anet.evolution.events import Created, Evaluated, Event, Failed, Population, Start
+from anet.evolution.events import Created, Evaluated, Event, EventKind, Failed, Population, Start
 from anet.evolution.fitness import FitnessResult, FitnessTask, evaluate
 from anet.evolution.journal import JOURNAL, Journal
 from anet.evolution.mutate import as_candidate, child_header, make_child
@@ -30,7 +30,7 @@ from anet.evolution.workers import Workers, make_workers
 
 # What the listener hears: an event that changed a candidate or the population, the run's start
 # (before anything), or a candidate file a user edited (kept aside, see store.sync_file).
-Heard = Literal["start", "created", "evaluated", "failed", "population", "edited"]
+Heard = Literal[EventKind, "edited"]
 Listener = Callable[[Heard, SearchState, Candidate | None], None]
 
 
