@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -119,8 +119,8 @@ class Values(Mapping[str, Any]):
     later, in its dataset factory), else the declaration promises an option that does nothing;
     `parse_data_spec` checks that."""
 
-    def __init__(self, values: dict[str, Any], given: set[str]) -> None:
-        self._values, self.given, self.read = values, given, set[str]()
+    def __init__(self, values: dict[str, Any]) -> None:
+        self._values, self.read = values, set[str]()
 
     def __getitem__(self, key: str) -> Any:
         self.read.add(key)
@@ -137,7 +137,7 @@ class Values(Mapping[str, Any]):
         return {key: self[key] for key in CLIP_OPTIONS}
 
 
-Build = Callable[[str, "Path | None", Values], "DataSpec"]
+Build = Callable[[str, str | None, Values], "DataSpec"]
 
 
 @dataclass(frozen=True)
@@ -153,7 +153,7 @@ class Layout:
     options: Mapping[str, Option]
     build: Build
     note: str = ""
-    required: tuple[str, ...] = field(default=())  # options shown without brackets
+    required: tuple[str, ...] = ()  # options a spec must give
 
     def syntax(self) -> str:
         ordered = sorted(self.options, key=lambda key: key not in self.required)  # required ones first
@@ -167,7 +167,11 @@ class Layout:
         return f"{text}  ({self.note})" if self.note else text
 
     def values(self, spec: str, raw: Mapping[str, str]) -> Values:
+        for key in self.required:
+            if key not in raw:
+                shown = f"{key}={self.options[key].shown()}"
+                raise DataSpecError(f"{self.kind} needs {shown} in {spec!r}. Syntax: {self.syntax()}")
         converted = {key: option.default for key, option in self.options.items()}
         for key, value in raw.items():
             converted[key] = self.options[key].convert(key, value, spec)
-        return Values(converted, set(raw))
+        return Values(converted)

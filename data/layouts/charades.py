@@ -117,8 +117,6 @@ class CharadesDataset(VideoDataset):
 def build(text: str, path: str | None, options: Values) -> DataSpec:
     train_csv = existing(Path(str(path)).expanduser(), text, "annotation file")
     classes_file = options["classes"]
-    if classes_file is None:
-        raise DataSpecError(f"charades needs classes=FILE (Charades_v1_classes.txt). Syntax: {LAYOUT.syntax()}")
     val_csv = options["val"] or sibling(train_csv, "train", "test")
     if val_csv is None:
         raise DataSpecError(f"no validation file for {train_csv}: pass val=Charades_v1_test.csv")
@@ -150,4 +148,5 @@ LAYOUT = Layout(
     | CLIP_OPTIONS,
     build=build,
     required=("classes",),
+    note="classes: Charades_v1_classes.txt of the Charades download",
 )
