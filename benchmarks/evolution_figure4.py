@@ -25,14 +25,16 @@ import math
 import statistics
 import time
 from pathlib import Path
+from typing import get_args
 
 import torch
 
 from anet.evolution import EvolutionConfig, Search
+from anet.evolution.config import Strategy
 from anet.evolution.report import curve
 from anet.training.config import BN_BATCHES, PROXY_EDGE_LR, TrainConfig
 
-STRATEGIES = ("guided", "standard", "random")
+STRATEGIES: tuple[str, ...] = get_args(Strategy)
 LABELS = {"guided": "connection-learning-guided", "standard": "standard evolution", "random": "random search"}
 
 

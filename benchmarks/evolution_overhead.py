@@ -27,12 +27,14 @@ import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
+from typing import get_args
 
 from anet.compiler import compile_to_module
 from anet.evolution import EvolutionConfig, Search
 from anet.evolution import journal as journal_module
 from anet.evolution import search as search_module
 from anet.evolution import store as store_module
+from anet.evolution.config import Strategy
 from anet.evolution.fitness import FitnessResult, FitnessTask, evaluate
 
 try:
@@ -108,7 +110,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--population", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=200)
-    parser.add_argument("--strategy", default="guided", choices=["guided", "standard", "random"])
+    parser.add_argument("--strategy", default="guided", choices=get_args(Strategy))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-compile", action="store_true", help="leave out compiling each candidate")
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="also print cProfile's top N")

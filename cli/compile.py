@@ -9,7 +9,7 @@ import click
 from anet.cli.app import AnetGroup, anet
 from anet.cli.language import FILE_ARG, read_network
 from anet.compiler import compile_network
-from anet.dsl.files import write_atomic
+from anet.files import write_atomic
 
 
 @click.group(cls=AnetGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -12,12 +12,18 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from anet.cli.app import CommandFailed, anet, stops_cleanly
 from anet.cli.language import read_network
 from anet.cli.lock import LOCK, run_lock
+from anet.cli.options import config_option
 from anet.cli.train import signal_options
 from anet.dsl import format_network
-from anet.training.config import PROXY_EDGE_LR
+from anet.evolution.config import EvolutionConfig, proxy_training
+from anet.evolution.store import BEST, PLOT
 
 if TYPE_CHECKING:  # the search's modules are imported when a command needs them: a fast `anet --help`
-    from anet.evolution import Candidate, EvolutionConfig, SearchState
+    from anet.evolution import Candidate, SearchState
+    from anet.evolution.search import Heard
+
+
+PROXY_TRAINING = proxy_training()
 
 
 @anet.command()
@@ -37,40 +43,41 @@ if TYPE_CHECKING:  # the search's modules are imported when a command needs them
     type=click.Path(exists=True, file_okay=False),
     help="Continue the run in this directory after a crash or a stop.",
 )
-@click.option(
+@config_option(
     "--strategy",
-    type=click.Choice(["guided", "standard", "random"]),
-    default="guided",
-    show_default=True,
+    defaults=EvolutionConfig,
     help="guided: connection-learning-guided (eq. 2); standard: random third of edges; random: search.",
 )
-@click.option("--population", default=20, show_default=True, type=click.IntRange(min=2))
-@click.option("--tournament", default=5, show_default=True, type=click.IntRange(min=1))
-@click.option("--rounds", default=40, show_default=True, type=click.IntRange(min=0), help="Children to evolve.")
-@click.option("--threshold", type=click.FloatRange(0, 1), help="B of eq. 2 (default: B ~ U(0, 1) per edge).")
-@click.option("--random-seed", default=0, show_default=True, type=int, help="Seed of every random draw.")
-@click.option(
+@config_option("--population", defaults=EvolutionConfig, help="Candidates kept (a tournament draws from them).")
+@config_option("--tournament", defaults=EvolutionConfig)
+@config_option("--rounds", defaults=EvolutionConfig, help="Children to evolve.")
+@config_option("--threshold", defaults=EvolutionConfig, help="B of eq. 2 (default: B ~ U(0, 1) per edge).")
+@config_option("--random-seed", defaults=EvolutionConfig, field="seed", help="Seed of every random draw.")
+@config_option(
     "--workers",
-    type=click.IntRange(min=1),
-    help="Candidates trained at once (default 1; on --resume, the run's own). N consecutive rounds are "
-    "made from the same population, so the outcome depends on N.",
+    defaults=EvolutionConfig,
+    default=None,
+    help=f"Candidates trained at once (default {EvolutionConfig.model_fields['workers'].default}; on --resume, the "
+    "run's own). N consecutive rounds are made from the same population, so the outcome depends on N.",
 )
-@click.option("--backend", type=click.Choice(["local", "ray"]), default="local", show_default=True)
-@click.option("--address", help="Ray cluster address (with --backend ray; default: a local Ray instance).")
-@click.option("--data", default="proxy", show_default=True, help="Data spec of the fitness task.")
-@click.option(
+@config_option("--backend", defaults=EvolutionConfig)
+@config_option(
+    "--address",
+    defaults=EvolutionConfig,
+    help="Ray cluster address (with --backend ray; default: a local Ray instance).",
+)
+@config_option("--data", defaults=EvolutionConfig, help="Data spec of the fitness task.")
+@config_option(
     "--fitness",
-    type=click.Choice(["proxy", "synthetic"]),
-    default="proxy",
-    show_default=True,
+    defaults=EvolutionConfig,
     help="synthetic: a free deterministic stand-in that exercises the engine, not a measure.",
 )
-@click.option("--iterations", default=200, show_default=True, type=click.IntRange(min=1), help="Proxy training.")
-@click.option("--batch-size", default=8, show_default=True, type=click.IntRange(min=1))
-@click.option("--width", default=0.125, show_default=True, type=click.FloatRange(min=0, min_open=True))
-@click.option("--frames", default=8, show_default=True, type=click.IntRange(min=1))
-@click.option("--size", default=48, show_default=True, type=click.IntRange(min=8))
-@signal_options(edge_lr=PROXY_EDGE_LR, where="in proxy training; 1: the paper's recipe")
+@config_option("--iterations", defaults=PROXY_TRAINING, help="Proxy training.")
+@config_option("--batch-size", defaults=PROXY_TRAINING)
+@config_option("--width", defaults=PROXY_TRAINING)
+@config_option("--frames", defaults=PROXY_TRAINING)
+@config_option("--size", defaults=PROXY_TRAINING)
+@signal_options(PROXY_TRAINING, where="in proxy training; 1: the paper's recipe")
 @click.option("--retry-failed", is_flag=True, help="On --resume, train the failed candidates again.")
 @click.option(
     "--repair",
@@ -106,7 +113,6 @@ def evolve(
     """Evolve architectures; every candidate is written to RUN/candidates/*.anet as it is made.
 
     Resumable after any crash with --resume RUN. The best architecture is RUN/best.anet."""
-    from anet.evolution import EvolutionConfig
     from anet.evolution.report import plot, show
     from anet.evolution.search import SearchError
     from anet.training.config import TrainConfig
@@ -129,15 +135,11 @@ def evolve(
             from anet.data.spec import parse_data_spec
 
             parse_data_spec(data)
-        train = TrainConfig(
-            iterations=iterations,
-            batch_size=batch_size,
-            width=width,
-            frames=frames,
-            size=size,
-            edge_lr=edge_lr,
-            bn_batches=bn_batches,
-            progress=False,
+        chosen = dict(
+            iterations=iterations, batch_size=batch_size, width=width, frames=frames, size=size, edge_lr=edge_lr
+        )
+        train = TrainConfig.model_validate(
+            PROXY_TRAINING.model_dump(exclude_unset=True) | chosen | {"bn_batches": bn_batches}
         )
         config = EvolutionConfig(
             strategy=strategy,
@@ -169,7 +171,7 @@ def evolve(
             _check_new(run)  # again, now that it is ours: another process may have started it meanwhile
         try:
             state = _search(run, config, seeds, retry_failed)
-            plot(state, run / "fitness.png")
+            plot(state, run / PLOT)
         except SearchError as exc:
             raise CommandFailed(str(exc)) from None
         except OSError as exc:  # a full disk, a file system gone read-only: the journal is intact
@@ -185,7 +187,7 @@ def evolve(
         show(state, Console())
     if state.best() is None:
         raise CommandFailed(f"no candidate of {run} was trained; see the reasons above (anet runs show {run})")
-    click.echo(f"best architecture: {run / 'best.anet'}; fitness plot: {run / 'fitness.png'}")
+    click.echo(f"best architecture: {run / BEST}; fitness plot: {run / PLOT}")
 
 
 def _check_new(run: Path) -> None:
@@ -243,7 +245,7 @@ def _search(run: Path, config: EvolutionConfig, seeds: list[str], retry_failed: 
     ) as progress:
         task = progress.add_task(f"{config.strategy} evolution", total=total, best="-")
 
-        def listener(event: str, state: SearchState, candidate: Candidate | None) -> None:
+        def listener(event: Heard, state: SearchState, candidate: Candidate | None) -> None:
             done = sum(c.status != "pending" for c in state.candidates.values())
             best = state.best()
             progress.update(task, completed=min(done, total), best=f"{best.fitness:.4f} ({best.id})" if best else "-")
@@ -269,7 +271,7 @@ def runs() -> None:
 
 @runs.command(name="show")
 @click.argument("run", type=click.Path(exists=True, file_okay=False))
-@click.option("--plot/--no-plot", default=True, help="Also (re)write RUN/fitness.png.")
+@click.option("--plot/--no-plot", default=True, help=f"Also (re)write RUN/{PLOT}.")
 def runs_show(run: str, plot: bool) -> None:
     """The population, the best per round, failures; writes the fitness-over-rounds plot."""
     from anet.evolution.journal import JournalError
@@ -282,4 +284,4 @@ def runs_show(run: str, plot: bool) -> None:
         raise CommandFailed(str(exc)) from None
     show(state, Console())
     if plot and state.history:
-        click.echo(f"wrote {draw(state, Path(run) / 'fitness.png')}")
+        click.echo(f"wrote {draw(state, Path(run) / PLOT)}")

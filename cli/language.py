@@ -5,7 +5,6 @@ from __future__ import annotations
 import difflib
 import json
 import os
-import stat
 import sys
 from pathlib import Path
 
@@ -25,7 +24,7 @@ from anet.dsl import (
     render_text,
     to_published,
 )
-from anet.dsl.files import write_atomic
+from anet.files import write_atomic
 
 FILE_ARG = click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 FILES = click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, allow_dash=True))
@@ -125,7 +124,7 @@ def fmt(files: tuple[str, ...], check_only: bool, show_diff: bool, rehash: bool)
             failed = True
         else:
             target = Path(os.path.realpath(name))  # through symbolic links: rewrite the file they name
-            write_atomic(target, canonical, mode=stat.S_IMODE(target.stat().st_mode))
+            write_atomic(target, canonical)  # keeps the file's permissions
             click.echo(f"reformatted {label}", err=True)
     raise SystemExit(3 if broken else 1 if failed else 0)
 

@@ -13,13 +13,12 @@ import click
 from anet.cli.app import CommandFailed, anet
 from anet.cli.language import FILE_ARG, read_network
 from anet.cli.lock import run_lock
-from anet.training.config import BN_BATCHES, MAX_BAD_VIDEOS, PROXY_EDGE_LR
+from anet.cli.options import config_option
+from anet.training.config import PROXY_EDGE_LR, TrainConfig
 
-MAX_BAD_VIDEOS_OPTION = click.option(
+MAX_BAD_VIDEOS_OPTION = config_option(
     "--max-bad-videos",
-    type=click.FloatRange(0, 1),
-    default=MAX_BAD_VIDEOS,
-    show_default=True,
+    defaults=TrainConfig,
     help="Largest share of a split's videos that may be unreadable (skipped with a warning) before the run stops.",
 )
 DATA_HELP = (
@@ -28,23 +27,15 @@ DATA_HELP = (
 )
 
 
-def signal_options(*, edge_lr: float, where: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def signal_options(defaults: TrainConfig, *, where: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """`--edge-lr` and `--bn-batches`, the two settings that give the search its signal, for `anet train`
-    and `anet evolve` alike (their `--edge-lr` defaults differ)."""
+    and `anet evolve` alike (their defaults, `TrainConfig()` and `proxy_training()`, differ)."""
 
     def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
-        command = click.option(
-            "--bn-batches",
-            default=BN_BATCHES,
-            show_default=True,
-            type=click.IntRange(min=0),
-            help="Training batches over which BN statistics are re-estimated before validation (0: never).",
-        )(command)
-        return click.option(
+        command = config_option("--bn-batches", defaults=defaults)(command)
+        return config_option(
             "--edge-lr",
-            default=edge_lr,
-            show_default=True,
-            type=click.FloatRange(0, 1000, min_open=True),
+            defaults=defaults,
             help=f"Learning-rate multiplier of the connection-weight logits ({where}).",
         )(command)
 
@@ -62,31 +53,25 @@ def _data(spec: str):  # noqa: ANN202 - DataSpec, imported lazily
 @click.option("--data", default="proxy", show_default=True, help=DATA_HELP)
 @click.option("--out", type=click.Path(file_okay=False), required=True, help="Checkpoints, CSV and TensorBoard logs.")
 @click.option("--resume", is_flag=True, help="Continue from OUT/checkpoint.pt.")
-@click.option("--iterations", default=1000, show_default=True, type=click.IntRange(min=1))
-@click.option("--batch-size", default=8, show_default=True, type=click.IntRange(min=1))
-@click.option(
-    "--lr", type=click.FloatRange(min=0, min_open=True), help="Peak learning rate (default 3.2 * batch / 512)."
-)
-@click.option(
-    "--warmup",
-    default=0.1,
-    show_default=True,
-    type=click.FloatRange(0, 1, max_open=True),
-    help="Share of iterations with linear warm-up, then cosine decay.",
-)
-@click.option("--weight-decay", default=1e-4, show_default=True, type=click.FloatRange(min=0))
-@click.option("--label-smoothing", default=0.2, show_default=True, type=click.FloatRange(0, 1, max_open=True))
-@click.option("--frames", type=click.IntRange(min=1), help="Clip length (default: data spec, then the file).")
-@click.option("--size", type=click.IntRange(min=8), help="Clip size (default: data spec, then the file).")
-@click.option("--width", type=click.FloatRange(min=0, min_open=True), help="Channel multiplier (default: file's).")
-@signal_options(edge_lr=1.0, where=f"the paper's recipe is 1; the search uses {PROXY_EDGE_LR:g}")
-@click.option("--precision", type=click.Choice(["auto", "fp32", "bf16"]), default="auto", show_default=True)
-@click.option("--compile", "compile_", is_flag=True, help="torch.compile the model.")
-@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda, cuda:1, ...")
-@click.option("--workers", default=0, show_default=True, type=click.IntRange(min=0), help="DataLoader processes.")
-@click.option("--seed", default=0, show_default=True, type=int)
-@click.option("--eval-every", default=0, show_default=True, type=click.IntRange(min=0))
-@click.option("--checkpoint-every", default=100, show_default=True, type=click.IntRange(min=0))
+@config_option("--iterations", defaults=TrainConfig)
+@config_option("--batch-size", defaults=TrainConfig)
+@config_option("--lr", defaults=TrainConfig, help="Peak learning rate (default 3.2 * batch / 512).")
+@config_option("--warmup", defaults=TrainConfig, help="Share of iterations with linear warm-up, then cosine decay.")
+@config_option("--weight-decay", defaults=TrainConfig)
+@config_option("--label-smoothing", defaults=TrainConfig)
+@config_option("--frames", defaults=TrainConfig, help="Clip length (default: data spec, then the file).")
+@config_option("--size", defaults=TrainConfig, help="Clip size (default: data spec, then the file).")
+@config_option("--width", defaults=TrainConfig, help="Channel multiplier (default: file's).")
+@signal_options(TrainConfig(), where=f"the paper's recipe is 1; the search uses {PROXY_EDGE_LR:g}")
+@config_option("--precision", defaults=TrainConfig)
+@config_option("--compile", "compile_", defaults=TrainConfig, field="compile", help="torch.compile the model.")
+@config_option("--device", defaults=TrainConfig, help="auto, cpu, cuda, cuda:1, ...")
+@config_option("--workers", defaults=TrainConfig, help="DataLoader processes.")
+@config_option("--seed", defaults=TrainConfig)
+@config_option("--eval-every", defaults=TrainConfig)
+# The command line checkpoints every 100 iterations, so that a stopped long run loses little; the
+# Python API (the search's short proxy trainings) only at the end.
+@config_option("--checkpoint-every", defaults=TrainConfig, default=100)
 @MAX_BAD_VIDEOS_OPTION
 def train(
     file: str,
@@ -114,7 +99,6 @@ def train(
     max_bad_videos: float,
 ) -> None:
     """Train FILE on data with the paper's recipe; multi-GPU / multi-node through `torchrun`."""
-    from anet.training import TrainConfig
     from anet.training import train as run_training
     from anet.training.checkpoint import CHECKPOINT, remove_temporaries
 
@@ -201,7 +185,6 @@ def evaluate(
 ) -> None:
     """Top-1 / top-5 (single-label) or mAP (multi-label) of a trained checkpoint on the validation split."""
     from anet.dsl import architecture_hash
-    from anet.training import TrainConfig
     from anet.training.batchnorm import fixed_batches, recalibrate_batchnorm
     from anet.training.checkpoint import CheckpointError, load_checkpoint, load_model_state
     from anet.training.device import placement

@@ -12,11 +12,14 @@ code depend on data, never the other way round.
     sampling.py      which instants a clip shows (target fps, random or centred start, padding)
     transforms.py    crop / flip / resize of rgb and flow together
     clip.py          ClipConfig and the decode -> sample -> transform pipeline
-    layouts.py       class folders, CSV, Charades datasets
+    layouts/         one module per data-spec kind (class folders, CSV, Charades, frame lists, the
+                     proxy): its datasets and its declared options; common.py what they share
     frames.py        mmaction2 rawframe folders with 8-bit flow images
     flow_extract.py  offline OpenCV TV-L1 into rawframe folders
     proxy.py         synthetic task defined by motion
-    spec.py          "proxy:classes=8", "folder:/data/mit", ... -> datasets
+    layout.py        what a layout declares: kind, path, typed options with defaults and bounds
+    dataspec.py      the parsed spec (DataSpec): classes, labels, flow, clip shape, datasets
+    spec.py          "proxy:classes=8", "folder:/data/mit", ... -> DataSpec
     encode.py        writing videos (tests, benchmarks, exports)
 """
 

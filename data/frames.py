@@ -32,7 +32,7 @@ from torch.utils.data import Dataset
 
 from anet.data.clip import ClipConfig, Transform
 from anet.data.decode import VideoDecodeError
-from anet.data.layouts import LabelSpace, LayoutError, label_tensor, select_split
+from anet.data.layouts.common import LabelSpace, LayoutError, label_tensor, select_split
 from anet.data.sampling import nearest_frame_indices
 from anet.data.text import read_annotation_text
 from anet.data.transforms import frames_to_tensor, resize_flow

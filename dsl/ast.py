@@ -11,7 +11,7 @@ the header and its table of settings in `header.py`.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SkipValidation
 
@@ -181,10 +181,6 @@ class Network(AstNode):
     def allowed_edges(self) -> list[tuple[str, str]]:
         """Every edge the search space allows between these nodes (see `anet.paper.allowed_edges`)."""
         return allowed_edges((n.id, n.level) for n in self.nodes)
-
-    def replace(self, **changes: Any) -> Network:
-        """A validated copy with `changes` applied (models are immutable)."""
-        return Network.model_validate(self.model_dump(round_trip=True) | changes)
 
 
 RESERVED_IDS = frozenset(RAW_INPUTS)

@@ -6,8 +6,25 @@ from a parent), `search.py` (the loop), `state.py` + `journal.py` (durable state
 (the run directory), `fitness.py`, `workers.py` (local processes, Ray), `report.py`.
 """
 
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from anet.evolution.config import EvolutionConfig
-from anet.evolution.search import Search, best_network
-from anet.evolution.state import Candidate, SearchState
+
+if TYPE_CHECKING:
+    from anet.evolution.search import Search, best_network
+    from anet.evolution.state import Candidate, SearchState
 
 __all__ = ["Candidate", "EvolutionConfig", "Search", "SearchState", "best_network"]
+
+# The search is imported on first use: the command line's option declarations need only the
+# settings, and `anet --help` should not wait for the search engine.
+_LAZY = {"Search": "search", "best_network": "search", "Candidate": "state", "SearchState": "state"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(f"anet.evolution.{_LAZY[name]}"), name)
+    raise AttributeError(f"module 'anet.evolution' has no attribute {name!r}")

@@ -8,6 +8,15 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 
 from anet.training.config import PROXY_EDGE_LR, TrainConfig
 
+Strategy = Literal["guided", "standard", "random"]
+"""guided: connection-learning-guided mutation (eq. 2); standard: a random third of the edges
+changed; random: fresh random architectures, the baseline search."""
+
+
+Fitness = Literal["proxy", "synthetic"]
+"""proxy: a short training on the data spec; synthetic: a free deterministic stand-in that
+exercises the engine, not a measure."""
+
 
 def proxy_training() -> TrainConfig:
     """The default proxy training of a candidate: 1/8 of the published widths, 8 frames of 48 px,
@@ -28,8 +37,8 @@ _FORMER_PROXY_VAL = "val=128"
 class EvolutionConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    strategy: Literal["guided", "standard", "random"] = "guided"
-    population: PositiveInt = 20
+    strategy: Strategy = "guided"
+    population: int = Field(default=20, ge=2)  # a tournament needs two members to choose from
     tournament: PositiveInt = 5
     rounds: int = Field(default=40, ge=0, description="children after the initial population")
     threshold: float | None = Field(default=None, ge=0, le=1, description="B in eq. 2; None: B ~ U(0, 1)")
@@ -40,7 +49,7 @@ class EvolutionConfig(BaseModel):
     workers: PositiveInt = 1
     backend: Literal["local", "ray"] = "local"
     address: str | None = None
-    fitness: Literal["proxy", "synthetic"] = "proxy"
+    fitness: Fitness = "proxy"
     data: str = "proxy"
     classes: PositiveInt | None = None
     train: TrainConfig = Field(default_factory=proxy_training)

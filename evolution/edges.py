@@ -22,10 +22,10 @@ UNTRAINED_WEIGHT = 0.5
 
 
 def edge_weight(arch: Arch, edge: EdgeKey) -> float:
+    """The learned weight of an input of a multi-input block (a single input has none: equation
+    (2) keeps it outright), or the untrained one."""
     weight = arch.edges[edge]
-    if weight is not None:
-        return weight
-    return 1.0 if len(arch.inputs(edge[1])) == 1 else UNTRAINED_WEIGHT
+    return UNTRAINED_WEIGHT if weight is None else weight
 
 
 def guided_edges(arch: Arch, rng: np.random.Generator, *, threshold: float | None = None) -> tuple[int, int, int]:
@@ -39,7 +39,7 @@ def guided_edges(arch: Arch, rng: np.random.Generator, *, threshold: float | Non
     kept = [
         e
         for e, x in zip(parent, draws, strict=True)
-        # a single input is kept outright: its weight 1.0 is not above a threshold b = 1
+        # a single input is kept outright (ungated, it has no weight; without it the block has no input)
         if fan_in[e[1]] == 1 or edge_weight(arch, e) > (threshold if threshold is not None else x)
     ]
     dropped = len(parent) - len(kept)

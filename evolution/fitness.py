@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from anet.dsl import parse
+from anet.evolution.config import Fitness
 
 
 @dataclass(frozen=True)
 class FitnessTask:
     candidate: str
     text: str
-    kind: str  # "proxy" | "synthetic"
+    kind: Fitness
     data: str
     train: dict[str, Any]
     out_dir: str | None = None

@@ -16,7 +16,10 @@ import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+
+from pydantic import ValidationError
+
+from anet.evolution.events import Event, as_event, event_line
 
 JOURNAL = "journal.jsonl"
 
@@ -34,7 +37,7 @@ class JournalError(ValueError):
         )
 
 
-def read(path: Path) -> Iterator[dict[str, Any]]:
+def read(path: Path) -> Iterator[Event]:
     """Every complete event, in order; a torn last line (crash mid-write) is skipped, a damaged
     complete line raises JournalError."""
     if not path.exists():
@@ -46,15 +49,19 @@ def read(path: Path) -> Iterator[dict[str, Any]]:
             yield parse_line(path, number, raw)
 
 
-def parse_line(path: Path, number: int, raw: bytes) -> dict[str, Any]:
+def parse_line(path: Path, number: int, raw: bytes) -> Event:
     try:
-        event = json.loads(raw)
+        data = json.loads(raw)
     except ValueError as exc:  # also undecodable bytes (UnicodeDecodeError), NUL bytes
         shown = raw[:40].decode("utf-8", "backslashreplace").rstrip("\n")
         raise JournalError(path, number, f"not a JSON event ({exc}): {shown!r}") from None
-    if not isinstance(event, dict) or not isinstance(event.get("event"), str):
+    if not isinstance(data, dict) or not isinstance(data.get("event"), str):
         raise JournalError(path, number, "not a journal event (a JSON object with an 'event' name)")
-    return event
+    try:
+        return as_event(data)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'event'}: {e['msg']}" for e in exc.errors())
+        raise JournalError(path, number, f"an event that does not follow the ones before ({problems})") from None
 
 
 def repair(path: Path, line: int) -> Path:
@@ -101,12 +108,12 @@ class Journal:
         self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         _fsync_dir(self.path.parent)
 
-    def append(self, event: dict[str, Any]) -> None:
+    def append(self, event: Event) -> None:
         """Write the line and fsync it. If that fails (a full disk), the part of the line that
         made it is cut off again, and the journal refuses further events: the caller must stop,
         and a resume (once the cause is fixed) continues from the last complete event."""
         assert self._fd is not None, "journal is not open"
-        line = json.dumps(event, sort_keys=True, separators=(",", ":")).encode() + b"\n"
+        line = event_line(event)
         size = os.fstat(self._fd).st_size
         try:
             written = 0

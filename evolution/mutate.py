@@ -4,24 +4,21 @@ then repair. Returns the child and the mutations, as recorded in the child's fil
 
 from __future__ import annotations
 
-from typing import Literal
-
 import numpy as np
 
 from anet.dsl import Header, Mutation, Network, is_valid
 from anet.evolution.arch import Arch
+from anet.evolution.config import Strategy
 from anet.evolution.edges import clear_weights, guided_edges, random_edges
 from anet.evolution.nodes import change_dilation, dilatable, merge, mergeable, split, splittable
 from anet.evolution.repair import repair
-
-Strategy = Literal["guided", "standard", "random"]
 
 
 class ChildError(RuntimeError):
     """No valid child could be made (should not happen: repair only adds edges)."""
 
 
-def _node_mutation(arch: Arch, rng: np.random.Generator) -> Mutation | None:
+def _node_mutation(arch: Arch, rng: np.random.Generator) -> Mutation:
     kinds = []
     if splittable(arch):
         kinds.append("split")
@@ -82,9 +79,7 @@ def make_child(
         raise ValueError(f"make_child does not do strategy {strategy!r} (random search draws fresh architectures)")
     clear_weights(arch)
     for _ in range(int(rng.integers(0, max_node_mutations + 1))):
-        mutation = _node_mutation(arch, rng)
-        if mutation is not None:
-            mutations.append(mutation)
+        mutations.append(_node_mutation(arch, rng))
     repaired = repair(arch, rng)
     if repaired:
         mutations.append(Mutation(kind="repair", args=(str(repaired),)))

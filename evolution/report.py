@@ -11,8 +11,6 @@ from rich.table import Table
 from anet.evolution.journal import JOURNAL
 from anet.evolution.state import SearchState
 
-PLOT = "fitness.png"
-
 
 def load_state(run: Path) -> SearchState:
     path = run / JOURNAL
@@ -75,7 +73,7 @@ def show(state: SearchState, console: Console | None = None) -> None:
             str(c.round),
             c.parent or "-",
             f"{c.fitness:.4f}" if c.fitness is not None else "-",
-            ", ".join(f"{m[0]}({', '.join(m[1:])})" for m in c.mutations),
+            ", ".join(f"{m.kind}({', '.join(m.args)})" for m in c.mutations),
         )
     console.print(table)
     rounds = Table(title="best per round")

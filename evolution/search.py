@@ -12,12 +12,14 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
 from anet.dsl import Header, Mutation, Network, architecture_hash, format_network, parse
 from anet.evolution.config import EvolutionConfig
 from anet.evolution.dedupe import transfer_weights
+from anet.evolution.events import Created, Evaluated, Event, EventKind, Failed, Population, Start
 from anet.evolution.fitness import FitnessResult, FitnessTask, evaluate
 from anet.evolution.journal import JOURNAL, Journal
 from anet.evolution.mutate import as_candidate, child_header, make_child
@@ -26,7 +28,10 @@ from anet.evolution.state import Candidate, SearchState
 from anet.evolution.store import candidate_text, parse_text, remember, remove_temporaries, sync_best, sync_file
 from anet.evolution.workers import Workers, make_workers
 
-Listener = Callable[[str, SearchState, Candidate | None], None]
+# What the listener hears: an event that changed a candidate or the population, the run's start
+# (before anything), or a candidate file a user edited (kept aside, see store.sync_file).
+Heard = Literal[EventKind, "edited"]
+Listener = Callable[[Heard, SearchState, Candidate | None], None]
 
 
 class SearchError(RuntimeError):
@@ -69,13 +74,7 @@ class Search:
         cfg = self.config
         with self.journal:
             if self.state.config is None:
-                self.record(
-                    {
-                        "event": "start",
-                        "config": cfg.model_dump(mode="json"),
-                        "seeds": [format_network(s) for s in self.seeds],
-                    }
-                )
+                self.record(Start(config=cfg.model_dump(mode="json"), seeds=[format_network(s) for s in self.seeds]))
             remove_temporaries(self.run_dir)
             for candidate in self.state.candidates.values():
                 self.sync(candidate)
@@ -91,7 +90,7 @@ class Search:
                 self.train([c for c in self.state.in_round(0) if c.status == "pending"], workers)
                 if self.state.applied < 0:
                     members = [c.id for c in self.state.in_round(0) if c.status == "evaluated"]
-                    self.record({"event": "population", "round": 0, "members": members})
+                    self.record(Population(round=0, members=members))
                 while self.state.applied < cfg.rounds:
                     # Batches are fixed blocks of rounds (1..W, W+1..2W, ...), so that a resume
                     # after a crash inside a batch finishes that batch rather than starting a new
@@ -113,17 +112,20 @@ class Search:
             sync_best(self.run_dir, self.state.best())
         return self.state
 
-    def record(self, event: dict) -> None:
+    def record(self, event: Event) -> None:
         """Journal first (durable), then the in-memory state, then the files it implies."""
         self.journal.append(event)
         self.state.apply(event)
-        if event["event"] in ("created", "evaluated", "failed"):
-            candidate = self.state.candidates[event["id"]]
-            self.sync(candidate)
-            self.listener(event["event"], self.state, candidate)
-        elif event["event"] == "population":
-            sync_best(self.run_dir, self.state.best())
-            self.listener("population", self.state, None)
+        match event:
+            case Created() | Evaluated() | Failed():
+                candidate = self.state.candidates[event.id]
+                self.sync(candidate)
+                self.listener(event.event, self.state, candidate)
+            case Population():
+                sync_best(self.run_dir, self.state.best())
+                self.listener("population", self.state, None)
+            case Start():
+                pass
 
     def sync(self, candidate: Candidate) -> None:
         kept = sync_file(self.run_dir, candidate)
@@ -178,15 +180,14 @@ class Search:
         text = format_network(child)
         remember(text, child)
         self.record(
-            {
-                "event": "created",
-                "id": cid,
-                "round": round_,
-                "parent": parent_id,
-                "hash": architecture_hash(child),
-                "text": text,
-                "mutations": [[m.kind, *m.args] for m in mutations],
-            }
+            Created(
+                id=cid,
+                round=round_,
+                parent=parent_id,
+                hash=architecture_hash(child),
+                text=text,
+                mutations=mutations,
+            )
         )
 
     def parent_text(self, parent_id: str) -> str:
@@ -241,40 +242,34 @@ class Search:
                 else:  # its twin failed: so does it
                     twin = first_of_hash[candidate.hash]
                     self.record(
-                        {
-                            "event": "failed",
-                            "id": candidate.id,
-                            "reason": f"same architecture as {twin.id}, which failed: {twin.reason}",
-                        }
+                        Failed(id=candidate.id, reason=f"same architecture as {twin.id}, which failed: {twin.reason}")
                     )
 
     def report(self, result: FitnessResult) -> None:
         if result.error is None:
             self.record(
-                {
-                    "event": "evaluated",
-                    "id": result.candidate,
-                    "fitness": result.fitness,
-                    "metrics": result.metrics,
-                    "weights": result.weights,
-                    "seconds": result.seconds,
-                }
+                Evaluated(
+                    id=result.candidate,
+                    fitness=result.fitness,
+                    metrics=result.metrics,
+                    weights=result.weights,
+                    seconds=result.seconds,
+                )
             )
         else:
-            self.record({"event": "failed", "id": result.candidate, "reason": result.error, "seconds": result.seconds})
+            self.record(Failed(id=result.candidate, reason=result.error, seconds=result.seconds))
 
     def reuse(self, candidate: Candidate, known: Candidate) -> None:
         weights = transfer_weights(parse(known.text), known.weights, parse(candidate.text))
         self.record(
-            {
-                "event": "evaluated",
-                "id": candidate.id,
-                "fitness": known.fitness,
-                "metrics": known.metrics,
-                "weights": weights,
-                "reused_from": known.id,
-                "seconds": 0.0,
-            }
+            Evaluated(
+                id=candidate.id,
+                fitness=known.fitness,
+                metrics=known.metrics,
+                weights=weights,
+                reused_from=known.id,
+                seconds=0.0,
+            )
         )
 
     def insert(self, candidates: list[Candidate], round_: int) -> None:
@@ -285,7 +280,7 @@ class Search:
                 if len(members) > self.config.population:
                     # the least fit leaves; among equals, the oldest
                     members.remove(min(members, key=lambda m: (self.state.fitness(m), int(m[1:]))))
-        self.record({"event": "population", "round": round_, "members": members})
+        self.record(Population(round=round_, members=members))
 
     def retry(self, workers: Workers) -> None:
         failed = [c for c in self.state.candidates.values() if c.status == "failed"]

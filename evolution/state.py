@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from anet.dsl import Mutation
+from anet.evolution.events import Created, Evaluated, Event, Failed, Population, Start, Status
 from anet.evolution.journal import JournalError, read
 
 
@@ -18,8 +20,8 @@ class Candidate:
     parent: str | None
     hash: str
     text: str  # the architecture as created (no fitness, no weights)
-    mutations: list[list[str]]
-    status: str = "pending"  # pending | evaluated | failed
+    mutations: tuple[Mutation, ...]
+    status: Status = "pending"
     fitness: float | None = None
     metrics: dict[str, float] = field(default_factory=dict)
     weights: dict[str, list[float]] = field(default_factory=dict)
@@ -38,7 +40,7 @@ class SearchState:
     history: list[dict[str, Any]] = field(default_factory=list)  # one row per applied round
 
     @classmethod
-    def replay(cls, events: Iterable[dict[str, Any]]) -> SearchState:
+    def replay(cls, events: Iterable[Event]) -> SearchState:
         state = cls()
         for event in events:
             state.apply(event)
@@ -46,8 +48,8 @@ class SearchState:
 
     @classmethod
     def load(cls, path: Path) -> SearchState:
-        """Replay a journal file; an event that does not fit the ones before it (an unknown kind,
-        a missing field, a candidate never created) is a JournalError naming its line."""
+        """Replay a journal file; an event that does not fit the ones before it (an unknown kind or
+        a missing field: `read` says so; a candidate never created) is a JournalError naming its line."""
         state = cls()
         for number, event in enumerate(read(path), start=1):
             try:
@@ -56,36 +58,29 @@ class SearchState:
                 raise JournalError(path, number, f"an event that does not follow the ones before ({exc!r})") from None
         return state
 
-    def apply(self, event: dict[str, Any]) -> None:
-        kind = event["event"]
-        if kind == "start":
-            self.config = event["config"]
-            self.seeds = list(event.get("seeds", []))
-        elif kind == "created":
-            self.candidates[event["id"]] = Candidate(
-                event["id"], event["round"], event["parent"], event["hash"], event["text"], event["mutations"]
-            )
-        elif kind == "evaluated":
-            c = self.candidates[event["id"]]
-            c.status, c.fitness, c.metrics, c.weights = (
-                "evaluated",
-                event["fitness"],
-                event["metrics"],
-                event["weights"],
-            )
-            c.reused_from, c.seconds, c.reason = event.get("reused_from"), event.get("seconds", 0.0), None
-        elif kind == "failed":
-            c = self.candidates[event["id"]]
-            c.status, c.reason, c.seconds = "failed", event["reason"], event.get("seconds", 0.0)
-        elif kind == "population":
-            self.population, self.applied = list(event["members"]), event["round"]
-            entry = {"round": event["round"], "members": list(event["members"])}
-            if self.history and self.history[-1]["round"] == event["round"]:
-                self.history[-1] = entry  # retried candidates joined the population of that round
-            else:
-                self.history.append(entry)
-        else:
-            raise ValueError(f"unknown journal event {kind!r}")
+    def apply(self, event: Event) -> None:
+        match event:
+            case Start():
+                self.config = event.config
+                self.seeds = list(event.seeds)
+            case Created():
+                self.candidates[event.id] = Candidate(
+                    event.id, event.round, event.parent, event.hash, event.text, event.mutations
+                )
+            case Evaluated():
+                c = self.candidates[event.id]
+                c.status, c.fitness, c.metrics, c.weights = "evaluated", event.fitness, event.metrics, event.weights
+                c.reused_from, c.seconds, c.reason = event.reused_from, event.seconds, None
+            case Failed():
+                c = self.candidates[event.id]
+                c.status, c.reason, c.seconds = "failed", event.reason, event.seconds
+            case Population():
+                self.population, self.applied = list(event.members), event.round
+                entry = {"round": event.round, "members": list(event.members)}
+                if self.history and self.history[-1]["round"] == event.round:
+                    self.history[-1] = entry  # retried candidates joined the population of that round
+                else:
+                    self.history.append(entry)
 
     # -- queries ------------------------------------------------------------------------------
 
@@ -105,8 +100,3 @@ class SearchState:
     def best(self) -> Candidate | None:
         evaluated = [c for c in self.candidates.values() if c.status == "evaluated"]
         return max(evaluated, key=lambda c: (c.fitness, -c.round, c.id), default=None) if evaluated else None
-
-    def top_mean(self, k: int = 3) -> float:
-        """Mean fitness of the k best population members (the paper's Figure 4 curve)."""
-        values = sorted((self.fitness(i) for i in self.population), reverse=True)[:k]
-        return sum(values) / len(values) if values else float("nan")

@@ -22,12 +22,13 @@ from pathlib import Path
 
 import numpy as np
 
-from anet.dsl import AnetError, Mutation, Network, format_network, parse, validate
-from anet.dsl.files import write_atomic
+from anet.dsl import AnetError, Network, format_network, parse, validate
 from anet.evolution.state import Candidate
+from anet.files import write_atomic
 
 CANDIDATES = "candidates"
 BEST = "best.anet"
+PLOT = "fitness.png"  # written by `anet evolve` and `anet runs show` (anet.evolution.report.plot)
 
 
 def candidate_path(run: Path, candidate_id: str) -> Path:
@@ -77,7 +78,7 @@ def candidate_text(candidate: Candidate, *, parent_dir: str = "") -> str:
     header = {
         "parent": f"{parent_dir}{candidate.parent}.anet" if candidate.parent else None,
         "round": candidate.round,
-        "mutations": tuple(Mutation(kind=m[0], args=tuple(m[1:])) for m in candidate.mutations),
+        "mutations": candidate.mutations,
         "hash": candidate.hash,
     }
     if candidate.status == "evaluated":

@@ -1,15 +1,20 @@
 """Regenerate the README's figures in docs/figures/:
 
-    python -m anet.render.figures [OUT_DIR]       # default: docs/figures next to examples/
+    python -m anet.render.figures [OUT_DIR] [--examples DIR]   # defaults: docs/figures, examples
 
 writes assemblenet50.svg/.png (the model, Figure 1 style), assemblenet50_supergraph.svg/.png (its
 search space, Figure 5 style) and lineage_example.svg/.png (the tree of a small synthetic run, Figure 2
 style). The run is synthetic because a figure of the drawing must not depend on a search having
 been run: `example_run` writes it with the same header fields the evolution writes.
+
+The architectures drawn are the repository's examples; both folders are taken relative to the
+current directory (an installed anet has no checkout to find them in), so run it from the
+repository root or pass them.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import tempfile
@@ -20,9 +25,6 @@ from anet.render.lineage import lineage_graph, read_run
 from anet.render.model import model_graph
 from anet.render.output import write_figure
 from anet.render.supergraph import supergraph_figure
-
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = ROOT / "examples"
 
 # (file, round, fitness or None, parent file or None, mutations, example architecture)
 EXAMPLE_RUN: tuple[tuple[str, int, float | None, str | None, str, str], ...] = (
@@ -73,8 +75,9 @@ def with_metadata(
     return network.model_copy(update={"header": header})
 
 
-def example_run(directory: Path) -> Path:
-    """Write EXAMPLE_RUN's .anet files under `directory`; return it."""
+def example_run(directory: Path, examples: Path) -> Path:
+    """Write EXAMPLE_RUN's .anet files under `directory`, made from the architectures in
+    `examples`; return it."""
     for name, rnd, fitness, parent, mutations, example in EXAMPLE_RUN:
         path = directory / f"{name}.anet"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -82,7 +85,7 @@ def example_run(directory: Path) -> Path:
         if parent is not None:
             rel_parent = Path(os.path.relpath(directory / f"{parent}.anet", path.parent)).as_posix()
         network = with_metadata(
-            load(EXAMPLES / f"{example}.anet"),
+            load(examples / f"{example}.anet"),
             round=rnd,
             fitness=fitness,
             parent=rel_parent,
@@ -93,16 +96,23 @@ def example_run(directory: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    out = Path(args[0]) if args else ROOT / "docs" / "figures"
+    parser = argparse.ArgumentParser(prog="python -m anet.render.figures", description=__doc__.splitlines()[0])
+    parser.add_argument("out", nargs="?", type=Path, default=Path("docs/figures"), help="default: docs/figures")
+    parser.add_argument("--examples", type=Path, default=Path("examples"), help="the repository's examples folder")
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    needed = {args.examples / f"{name}.anet" for *_, name in EXAMPLE_RUN} | {args.examples / "assemblenet50.anet"}
+    missing = sorted(str(path) for path in needed if not path.is_file())
+    if missing:
+        parser.error(f"{', '.join(missing)} not found: run from the repository root, or pass --examples DIR")
+    out = args.out
     out.mkdir(parents=True, exist_ok=True)
-    a50 = load(EXAMPLES / "assemblenet50.anet")
+    a50 = load(args.examples / "assemblenet50.anet")
     figures = {
         "assemblenet50": model_graph(a50),
         "assemblenet50_supergraph": supergraph_figure(a50),
     }
     with tempfile.TemporaryDirectory() as tmp:
-        run = example_run(Path(tmp) / "example_run")
+        run = example_run(Path(tmp) / "example_run", args.examples)
         figures["lineage_example"] = lineage_graph(read_run(run), title="evolution of an example run")
     for name, graph in figures.items():
         for fmt in ("svg", "png"):

@@ -18,7 +18,7 @@ import graphviz
 
 from anet.dsl import Network, check_text, decode
 from anet.dsl.diagnostics import AnetError
-from anet.render.style import FONT, esc, legend_table, title_label
+from anet.render.style import CAPTION_STYLE, esc, legend_table, new_graph, title_label
 
 MAX_MUTATION_CHARS = 34
 """Longest mutation text in a node label; the full list is in the node's tooltip."""
@@ -295,21 +295,8 @@ def node_id(c: Candidate) -> str:
 def lineage_graph(lineage: Lineage, *, rankdir: str = "LR", title: str | None = None) -> graphviz.Digraph:
     """The tree: candidates by round (one `rank=same` column per round), edges parent -> child,
     the path from the root to the best candidate highlighted, candidates without fitness greyed."""
-    graph = graphviz.Digraph(name="lineage")
-    graph.attr(
-        "graph",
-        rankdir=rankdir,
-        newrank="true",
-        nodesep="0.18",
-        ranksep="0.4",
-        fontname=FONT,
-        labelloc="t",
-        bgcolor="white",
-        pad="0.3",
-        outputorder="edgesfirst",
-    )
-    graph.attr("node", fontname=FONT, fontsize="11", shape="box", style="rounded,filled", penwidth="1.2")
-    graph.attr("edge", color="#7f7f7f", penwidth="1.1", arrowsize="0.6")
+    graph = new_graph("lineage", rankdir, nodesep="0.18", ranksep="0.4", fontsize="11", penwidth="1.2")
+    graph.attr("edge", color="#7f7f7f", penwidth="1.1")
     best = lineage.best
     on_path = {c.key for c in lineage.ancestry(best)} if best else set()
     scores = [c.fitness for c in lineage.candidates if c.fitness is not None]
@@ -321,7 +308,7 @@ def lineage_graph(lineage: Lineage, *, rankdir: str = "LR", title: str | None = 
         with graph.subgraph(name=f"round{rnd}") as rank:
             rank.attr(rank="same")
             caption = f"__round{rnd}__"
-            rank.node(caption, label=f"round {rnd}", shape="plaintext", style="", fontcolor="#555555")
+            rank.node(caption, label=f"round {rnd}", **CAPTION_STYLE)
             for c in lineage.candidates:
                 if c.round == rnd:
                     _add_candidate(rank, c, c.key in on_path, c is best, low, high)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import graphviz
 
 from anet.dsl import Block, Network
-from anet.render.nodes import RankDir, add_head, add_levels, new_graph
+from anet.render.nodes import RankDir, add_head, add_levels
 from anet.render.style import (
     FEED_COLOURS,
     HEAD_COLOURS,
@@ -20,6 +20,7 @@ from anet.render.style import (
     format_weight,
     key_label,
     line_key,
+    new_graph,
     swatch_key,
     title_label,
     weight_key,

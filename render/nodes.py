@@ -13,7 +13,15 @@ import graphviz
 
 from anet.dsl import Block, Network, Stem
 from anet.render.layout import Positions, pin_attrs
-from anet.render.style import FEED_COLOURS, FONT, HEAD_COLOURS, HEAD_EDGE, MODALITY_NAMES, esc, feed_class
+from anet.render.style import (
+    CAPTION_STYLE,
+    FEED_COLOURS,
+    HEAD_COLOURS,
+    HEAD_EDGE,
+    MODALITY_NAMES,
+    esc,
+    feed_class,
+)
 
 RankDir = Literal["LR", "BT", "TB", "RL"]
 HEAD_ID = "__head__"
@@ -75,27 +83,6 @@ def levels(network: Network) -> dict[int, list[Stem | Block]]:
     return dict(sorted(by_level.items()))
 
 
-def new_graph(name: str, rankdir: RankDir) -> graphviz.Digraph:
-    """A Digraph with the house style; `newrank` keeps rank=same groups exact."""
-    graph = graphviz.Digraph(name=name)
-    graph.attr(
-        "graph",
-        rankdir=rankdir,
-        newrank="true",
-        nodesep="0.22",
-        ranksep="0.9",
-        fontname=FONT,
-        labelloc="t",
-        labeljust="c",
-        bgcolor="white",
-        pad="0.3",
-        outputorder="edgesfirst",
-    )
-    graph.attr("node", fontname=FONT, fontsize="12", shape="box", style="rounded,filled", penwidth="1.4")
-    graph.attr("edge", fontname=FONT, fontsize="9", arrowsize="0.6")
-    return graph
-
-
 def _pinned(positions: Positions | None, node_id: str) -> dict[str, str]:
     return pin_attrs(positions[node_id]) if positions and node_id in positions else {}
 
@@ -124,10 +111,8 @@ def add_levels(
                 rank.node(
                     caption,
                     label=f"<<B>{level_name(level)}</B>>",
-                    shape="plaintext",
-                    style="",
                     fontsize="13",
-                    fontcolor="#555555",
+                    **CAPTION_STYLE,
                     **_pinned(positions, caption),
                 )
             for node in nodes:
@@ -171,10 +156,8 @@ def add_head(
             rank.node(
                 "__level_head__",
                 label="<<B>head</B>>",
-                shape="plaintext",
-                style="",
                 fontsize="13",
-                fontcolor="#555555",
+                **CAPTION_STYLE,
                 **_pinned(positions, "__level_head__"),
             )
         rank.node(

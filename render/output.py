@@ -7,14 +7,14 @@ replaced atomically so that a crash or a failing `dot` never leaves half an imag
 
 from __future__ import annotations
 
-import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
 import graphviz
+
+from anet.files import write_atomic
 
 IMAGE_FORMATS: Final = ("svg", "png", "pdf")
 DOT_FORMATS: Final = ("dot", "gv")
@@ -51,31 +51,6 @@ def dot_available() -> bool:
     return shutil.which("dot") is not None
 
 
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Replace `path` only once the new content is fully on disk.
-
-    The temporary file is private (0600); the figure gets the mode an ordinary write would give it
-    (the old file's, else 0666 less the umask), since figures are meant to be shared and served.
-    """
-    try:
-        mode = path.stat().st_mode & 0o777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        Path(tmp).chmod(mode)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def missing_dot_message(dot_path: Path, wanted: Path) -> str:
     return (
         f"Graphviz's dot program was not found; wrote {dot_path} — install graphviz "
@@ -94,7 +69,7 @@ def write_figure(graph: graphviz.Digraph, output: Path | str, fmt: str | None = 
     chosen = format_for(output, fmt)
     source = dot_source(graph)
     if chosen in DOT_FORMATS:
-        write_bytes_atomic(output, source.encode("utf-8"))
+        write_atomic(output, source.encode("utf-8"))
         return Written(output, chosen)
     if dot_available():
         try:
@@ -105,8 +80,8 @@ def write_figure(graph: graphviz.Digraph, output: Path | str, fmt: str | None = 
             detail = (exc.stderr or b"").decode("utf-8", "replace").strip()
             raise RenderError(f"Graphviz's dot failed to render {output}: {detail or exc}") from None
         else:
-            write_bytes_atomic(output, image)
+            write_atomic(output, image)
             return Written(output, chosen)
     dot_path = output.with_suffix(".dot")
-    write_bytes_atomic(dot_path, source.encode("utf-8"))
+    write_atomic(dot_path, source.encode("utf-8"))
     return Written(dot_path, "dot", missing_dot_message(dot_path, output))

@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final, Literal
 
+import graphviz
+
 FeedClass = Literal["rgb", "flow", "object", "mixed", "none"]
 
 FONT: Final = "Helvetica"
@@ -157,3 +159,37 @@ def title_label(title: str, lines: list[str], legend: str | None = None) -> str:
     if legend:
         rows += f"<TR><TD>{legend}</TD></TR>"
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">{rows}</TABLE>>'
+
+
+# The house style of every figure: a graph of rounded, filled boxes in ranks, the label on top.
+# The lineage (many small candidates) is denser than a network (few large nodes).
+CAPTION_STYLE: Final = {"shape": "plaintext", "style": "", "fontcolor": "#555555"}  # "level 1", "round 3"
+
+
+def new_graph(
+    name: str,
+    rankdir: str,
+    *,
+    nodesep: str = "0.22",
+    ranksep: str = "0.9",
+    fontsize: str = "12",
+    penwidth: str = "1.4",
+) -> graphviz.Digraph:
+    """A Digraph with the house style; `newrank` keeps rank=same groups exact."""
+    graph = graphviz.Digraph(name=name)
+    graph.attr(
+        "graph",
+        rankdir=rankdir,
+        newrank="true",
+        nodesep=nodesep,
+        ranksep=ranksep,
+        fontname=FONT,
+        labelloc="t",
+        labeljust="c",
+        bgcolor="white",
+        pad="0.3",
+        outputorder="edgesfirst",
+    )
+    graph.attr("node", fontname=FONT, fontsize=fontsize, shape="box", style="rounded,filled", penwidth=penwidth)
+    graph.attr("edge", fontname=FONT, fontsize="9", arrowsize="0.6")
+    return graph

@@ -13,8 +13,8 @@ import graphviz
 from anet.dsl import Network
 from anet.render.layout import PINNED_GRAPH_ATTRS, Positions, dot_positions
 from anet.render.model import edge_count, has_sole_inputs, has_weights, key
-from anet.render.nodes import RankDir, add_head, add_levels, new_graph
-from anet.render.style import UNUSED_EDGE, UNWEIGHTED_EDGE, esc, line_key, title_label, weighted_edge
+from anet.render.nodes import RankDir, add_head, add_levels
+from anet.render.style import UNUSED_EDGE, UNWEIGHTED_EDGE, esc, line_key, new_graph, title_label, weighted_edge
 
 EXACT_DIGITS = 15
 """Connectivity-space sizes up to this many digits are printed exactly, larger ones as a power of ten."""

@@ -21,8 +21,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from anet.dsl.files import write_atomic
 from anet.errors import UserError
+from anet.files import write_atomic
 
 CHECKPOINT = "checkpoint.pt"
 CHECKSUM_KEY = "sha256"

@@ -33,7 +33,7 @@ class TrainConfig(BaseModel):
     label_smoothing: float = Field(default=0.2, ge=0, lt=1)
     warmup: float = Field(default=0.1, ge=0, lt=1, description="share of iterations with linear warm-up")
     frames: PositiveInt | None = None
-    size: PositiveInt | None = None
+    size: int | None = Field(default=None, ge=8, description="clip height and width (8 or more)")
     width: float | None = Field(default=None, gt=0)
     edge_lr: float = Field(
         default=1.0, gt=0, le=1000, description="learning-rate multiplier of the connection-weight logits (1: paper)"

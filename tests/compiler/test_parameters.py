@@ -1,7 +1,7 @@
 """Parameter counts of the generated AssembleNet-50 and -101, node by node, against the layer definitions.
 
 The expected counts are worked out here from the facts about the authors' implementation
-(docs: /work/shared/reference/official-implementation.md), reading the .anet file with a regex of
+(the AssembleNet code of the TensorFlow Model Garden), reading the .anet file with a regex of
 its own: neither the runtime nor the compiler nor the DSL computes any expected number.
 
     RGB stem     7x7 conv 3->C, BN; temporal conv (kernel 5) C->C, BN

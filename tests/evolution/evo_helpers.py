@@ -16,6 +16,7 @@ from anet.compiler import compile_to_module
 from anet.dsl import Header, architecture_hash, check_file, format_network
 from anet.evolution import EvolutionConfig, Search
 from anet.evolution.arch import Arch
+from anet.evolution.events import event_data
 from anet.evolution.fitness import FitnessResult, FitnessTask, evaluate
 from anet.evolution.journal import JOURNAL, read
 from anet.evolution.random_arch import random_architecture
@@ -66,11 +67,19 @@ def dying(task: FitnessTask, *, markers: str, once: frozenset[str], always: froz
     return die_once(task, markers=markers, victims=once)
 
 
+def fails_c00002(task: FitnessTask) -> FitnessResult:
+    """The synthetic fitness, except that candidate c00002 fails (a failed event in the journal)."""
+    if task.candidate == "c00002":
+        return FitnessResult(task.candidate, seconds=0.25, error="RuntimeError: made to fail")
+    return evaluate(task)
+
+
 # -- reading a run ------------------------------------------------------------------------------
 
 
 def events(run: Path) -> list[dict[str, Any]]:
-    return list(read(run / JOURNAL))
+    """The journal's events as the JSON objects of its lines (read through the typed events)."""
+    return [event_data(e) for e in read(run / JOURNAL)]
 
 
 def comparable(state: SearchState) -> dict[str, Any]:
@@ -150,7 +159,7 @@ def assert_consistent(run: Path, state: SearchState, *, compile_files: bool = Tr
         assert header.name == cid
         assert header.round == c.round
         assert header.hash == c.hash == architecture_hash(network)
-        assert [[m.kind, *m.args] for m in header.mutations] == c.mutations
+        assert header.mutations == c.mutations
         if c.status == "evaluated":
             assert header.fitness == c.fitness
             assert math.isfinite(c.fitness)

@@ -9,7 +9,6 @@ run's files byte for byte. Random kill -9 points over whole runs are in test_cra
 from __future__ import annotations
 
 import errno
-import json
 import os
 import signal
 import subprocess
@@ -24,9 +23,10 @@ from evo_helpers import events, files, without_timings
 
 import anet.evolution.fitness as fitness_module
 import anet.evolution.journal as journal_module
+from anet import files as files_module
 from anet.cli.lock import LOCK, run_lock
 from anet.cli.main import anet
-from anet.dsl import files as files_module
+from anet.evolution.events import Event, event_line
 from anet.evolution.journal import JOURNAL
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
@@ -67,10 +67,10 @@ def crash_at(monkeypatch, count: int, *, torn: bool) -> None:
     real = journal_module.Journal.append
     calls = {"n": 0}
 
-    def append(self, event: dict) -> None:
+    def append(self, event: Event) -> None:
         calls["n"] += 1
         if calls["n"] == count and torn:
-            line = json.dumps(event, sort_keys=True, separators=(",", ":")).encode()
+            line = event_line(event)
             with self.path.open("ab") as handle:
                 handle.write(line[: len(line) // 2])
             raise Killed

@@ -11,11 +11,17 @@ import pytest
 from evo_helpers import assert_consistent, comparable, events, files, run_search, synthetic, without_timings
 
 import anet.evolution.search as search_module
-from anet.evolution.journal import JOURNAL, Journal, read
+from anet.evolution.events import Failed, Population, Start, event_data
+from anet.evolution.journal import JOURNAL, Journal, JournalError, read
 from anet.evolution.state import SearchState
 from anet.evolution.workers import InProcess
 
-EVENTS = [{"event": "start", "config": {"a": 1}}, {"event": "x", "n": 1}, {"event": "x", "n": 2}]
+EVENTS = [
+    Start(config={"a": 1}),
+    Population(round=0, members=["c00001"]),
+    Failed(id="c00002", reason="why", seconds=2.0),
+]
+LATER = Population(round=1, members=["c00001", "c00003"])
 
 
 def write_lines(path, lines: list[bytes]) -> None:
@@ -23,18 +29,20 @@ def write_lines(path, lines: list[bytes]) -> None:
 
 
 def encoded(event) -> bytes:
-    return json.dumps(event, sort_keys=True, separators=(",", ":")).encode() + b"\n"
+    return json.dumps(event_data(event), sort_keys=True, separators=(",", ":")).encode() + b"\n"
 
 
-@pytest.mark.parametrize("tail", [b"", b"{", b'{"event": "x", "n"', b'{"event":"x","n":3}'])
+@pytest.mark.parametrize(
+    "tail", [b"", b"{", b'{"event": "failed", "id"', b'{"event":"failed","id":"c00003","reason":"x"}']
+)
 def test_a_torn_last_line_is_ignored_by_read_and_cut_off_by_open(tmp_path, tail):
     path = tmp_path / JOURNAL
     write_lines(path, [encoded(e) for e in EVENTS] + [tail])
     assert list(read(path)) == EVENTS  # a complete JSON object without its newline is torn too
     with Journal(path) as journal:
         assert path.read_bytes() == b"".join(encoded(e) for e in EVENTS)
-        journal.append({"event": "x", "n": 4})
-    assert list(read(path)) == [*EVENTS, {"event": "x", "n": 4}]
+        journal.append(LATER)
+    assert list(read(path)) == [*EVENTS, LATER]
     assert path.read_bytes().endswith(b"\n")
 
 
@@ -59,8 +67,11 @@ def test_replay_reproduces_the_state(tmp_path):
     with (run / JOURNAL).open("ab") as handle:
         handle.write(b'{"event":"created","id":"c99999"')
     assert comparable(SearchState.replay(read(run / JOURNAL))) == comparable(state)
-    with pytest.raises(ValueError, match="unknown journal event"):
-        SearchState.replay([{"event": "bogus"}])
+    # an unknown kind of event is an error naming the line
+    bogus = tmp_path / "bogus.jsonl"
+    write_lines(bogus, [encoded(EVENTS[0]), b'{"event":"bogus"}\n'])
+    with pytest.raises(JournalError, match=r"line 2: an event that does not follow.*'bogus'"):
+        list(read(bogus))
 
 
 @pytest.mark.parametrize("workers", [1, 2])

@@ -42,7 +42,7 @@ def test_a_search_writes_valid_consistent_candidates(tmp_path, strategy):
     assert_consistent(run, state)  # anet check + compile of every file, lineage, best.anet
     for c in state.candidates.values():
         expected = "init" if c.round == 0 else FIRST_MUTATION[strategy]
-        assert c.mutations[0][0] == expected
+        assert c.mutations[0].kind == expected
     # the least fit member leaves: the mean of the top 3 (the paper's Figure 4 curve) never drops
     means = [mean for _, mean, _ in curve(state)]
     assert all(later >= earlier for earlier, later in itertools.pairwise(means))
