@@ -3,7 +3,7 @@ stay cheap on huge generated files."""
 
 from __future__ import annotations
 
-import time
+import importlib
 
 import pytest
 
@@ -69,17 +69,29 @@ def test_crlf_files_report_the_same_lines():
     assert [(ln, col) for ln, col, _ in errors(text)] == [(4, 25)]
 
 
-def test_hints_for_thousands_of_unknown_references_stay_cheap():
+def test_hints_for_thousands_of_unknown_references_stay_cheap(monkeypatch):
+    """The cost is bounded by construction, counted rather than timed (a timing flakes on a loaded
+    machine): at most `NAMES` fuzzy lookups, each over a short pool. The quadratic version compared
+    each of 8,000 names with every node declared (about 60 s)."""
+    validate_module = importlib.import_module("anet.dsl.validate")  # the package exports the function
+
+    pools: list[int] = []
+    real = validate_module.difflib.get_close_matches
+
+    def counted(word, possibilities, *args, **kwargs):
+        pools.append(len(possibilities))
+        return real(word, possibilities, *args, **kwargs)
+
+    monkeypatch.setattr(validate_module.difflib, "get_close_matches", counted)
     stems = "".join(f"stem s{i} in=[rgb] C=1 r=1\n" for i in range(2000))
     blocks = "".join(f"block b{i} level=4 in=[s{i % 2000}, x{i}] C=1 r=1\n" for i in range(8000))
     text = f"network n\n  classes 3\n  budget stems=60000 l4=60000\n\n{stems}{blocks}"
     lines, syntax = _lines(text)
     network, problems = build(lines)
     assert not syntax and not problems and network is not None
-    started = time.perf_counter()
     found = validate(network)
-    elapsed = time.perf_counter() - started
     unknown = [d for d in found if d.code == "E131"]
     assert len(unknown) == 8000
-    assert elapsed < 1.0, f"validation took {elapsed:.2f} s"
+    assert len(pools) <= validate_module._Suggestions.NAMES
+    assert max(pools) <= 5 * validate_module._Suggestions.PER_LENGTH + len(validate_module.RAW_INPUTS)
     assert unknown[0].hint == "did you mean 's0'?"  # hints are still given where they help
