@@ -25,7 +25,7 @@ MAX_BAD_VIDEOS_OPTION = click.option(
 )
 DATA_HELP = (
     "Data spec: proxy[:classes=8,frames=8,size=32,...] (built in, the default), folder:DIR, csv:FILE, "
-    "charades:CSV,classes=FILE, frames:LIST. See README."
+    "charades:CSV,classes=FILE, frames:LIST, list:FILE (mmaction2 video list). See README."
 )
 
 
@@ -240,10 +240,10 @@ def evaluate(
     from anet.training import TrainConfig
     from anet.training.batchnorm import fixed_batches, recalibrate_batchnorm
     from anet.training.device import placement
-    from anet.training.evaluate import evaluate as run_eval
     from anet.training.model import batch_forward
     from anet.training.summary import check_clip_flags
     from anet.training.unreadable import UnreadableVideos
+    from anet.training.validation import evaluate as run_eval
 
     loaded = load_for_eval(source, checkpoint, data)
     spec = _data(loaded.data)

@@ -7,6 +7,7 @@
     csv:FILE[,videos=DIR][,classes=FILE][,multilabel=BOOL][,val=FILE][,holdout=0.1]
     charades:TRAIN_CSV,classes=FILE[,videos=DIR][,val=TEST_CSV]
     frames:LIST[,root=DIR][,val=LIST][,flow=BOOL][,source_fps=FPS][,multilabel=BOOL][,holdout=0.1]
+    list:FILE[,videos=DIR][,val=FILE][,classes=FILE][,multilabel=BOOL][,holdout=0.1]  (anet.data.video_list)
 
 Every real-data kind also takes frames=, size=, fps= (sampling rate; folder/csv/frames default to each
 video's own rate, charades to 6 fps as in the paper), flip= (training flip probability) and
@@ -54,6 +55,9 @@ from anet.data.layouts import (
     split_folder,
 )
 from anet.data.proxy import PROXY_CLASSES, ProxyConfig, ProxyDataset
+from anet.data.video_list import OPTIONS as LIST_OPTIONS
+from anet.data.video_list import SYNTAX as LIST_SYNTAX
+from anet.data.video_list import video_list_spec
 from anet.errors import UserError
 
 SYNTAX = {
@@ -62,6 +66,7 @@ SYNTAX = {
     "csv": "csv:FILE[,videos=DIR][,classes=FILE][,multilabel=BOOL][,val=FILE][,holdout=0.1]",
     "charades": "charades:TRAIN_CSV,classes=FILE[,videos=DIR][,val=TEST_CSV]",
     "frames": "frames:LIST[,root=DIR][,val=LIST][,flow=BOOL][,source_fps=FPS][,holdout=0.1]",
+    "list": LIST_SYNTAX,
 }
 _CLIP_OPTIONS = {"frames", "size", "fps", "flip", "eval_short_side"}
 _OPTIONS = {
@@ -70,6 +75,7 @@ _OPTIONS = {
     "csv": _CLIP_OPTIONS | {"videos", "classes", "multilabel", "val", "holdout"},
     "charades": _CLIP_OPTIONS | {"classes", "videos", "val"},
     "frames": _CLIP_OPTIONS | {"root", "val", "flow", "source_fps", "multilabel", "holdout"},
+    "list": _CLIP_OPTIONS | LIST_OPTIONS,
 }
 _OPTION = re.compile(r"([a-z_]+)=(.*)", re.DOTALL)
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
@@ -510,4 +516,5 @@ _BUILDERS: dict[str, Callable[[str, str | None, dict[str, str]], DataSpec]] = {
     "csv": _csv,
     "charades": _charades,
     "frames": _frames,
+    "list": video_list_spec,
 }

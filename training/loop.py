@@ -27,7 +27,6 @@ from anet.training.checkpoint import CHECKPOINT, load_checkpoint, load_model_sta
 from anet.training.config import TrainConfig
 from anet.training.device import Placement, placement
 from anet.training.distributed import Distributed, current
-from anet.training.evaluate import evaluate
 from anet.training.logs import MetricsLog
 from anet.training.metrics import score
 from anet.training.model import batch_forward, build_for_data, edge_weights, model_inputs
@@ -47,6 +46,7 @@ from anet.training.sampling import ResumableSampler
 from anet.training.schedule import warmup_cosine
 from anet.training.summary import check_clip_flags, data_summary
 from anet.training.unreadable import SUBSTITUTES, UNREADABLE, TolerantSamples, UnreadableVideos, collate_readable
+from anet.training.validation import evaluate
 
 
 class TrainingError(UserError, RuntimeError):
