@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from anet.cli.app import CommandFailed, anet, stops_cleanly
 from anet.cli.language import read_network
 from anet.cli.lock import LOCK, run_lock
-from anet.cli.train import signal_options
+from anet.cli.train import METRIC_OPTION, signal_options
 from anet.dsl import format_network
 from anet.training.config import PROXY_EDGE_LR
 
@@ -71,6 +71,7 @@ if TYPE_CHECKING:  # the search's modules are imported when a command needs them
 @click.option("--frames", default=8, show_default=True, type=click.IntRange(min=1))
 @click.option("--size", default=48, show_default=True, type=click.IntRange(min=8))
 @signal_options(edge_lr=PROXY_EDGE_LR, where="in proxy training; 1: the paper's recipe")
+@METRIC_OPTION
 @click.option("--retry-failed", is_flag=True, help="On --resume, train the failed candidates again.")
 @click.option(
     "--repair",
@@ -100,6 +101,7 @@ def evolve(
     size: int,
     edge_lr: float,
     bn_batches: int,
+    metric: str,
     retry_failed: bool,
     repair: bool,
 ) -> None:
@@ -137,6 +139,7 @@ def evolve(
             size=size,
             edge_lr=edge_lr,
             bn_batches=bn_batches,
+            metric=metric,
             progress=False,
         )
         config = EvolutionConfig(

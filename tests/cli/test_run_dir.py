@@ -221,3 +221,16 @@ def test_a_flag_that_contradicts_the_data_spec_is_an_error(trained, tmp_path):
     user_error(
         run("eval", str(trained["out"]), "--size", "48", "--data", f"folder:{trained['data']},size=32"), "--size"
     )
+
+
+def test_tensorboard_gets_the_learned_weights_and_the_settings(trained):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    events = EventAccumulator(str(trained["out"] / "tensorboard"))
+    events.Reload()
+    scalars = events.Tags()["scalars"]
+    assert {"edges/a/s1", "edges/a/s2", "edges/b/a", "edges/b/s1", "edges/d/c", "edges/d/a"} <= set(scalars)
+    learned = {b.id: b.weights for b in parse((trained["out"] / "learned.anet").read_text()).blocks if b.weights}
+    assert events.Scalars("edges/b/s1")[-1].value == pytest.approx(learned["b"][1], abs=1e-6)
+    assert "hparam/fitness" in scalars
+    assert events.SummaryMetadata("_hparams_/session_start_info").plugin_data.plugin_name == "hparams"
