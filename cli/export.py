@@ -86,9 +86,11 @@ def export(
 
 def _network(source: str):  # noqa: ANN202 - Network
     if Path(source).is_dir():
-        from anet.training.run_dir import read_run
+        from anet.dsl import parse
+        from anet.training.run_info import read_run_info
 
-        return read_run(source).network
+        info, text = read_run_info(Path(source))
+        return parse(text, str(Path(source) / info.network_file))
     return read_network(source)[0]
 
 
@@ -103,15 +105,22 @@ def _trained(source: str, checkpoint: str | None, width: float | None) -> tuple[
     from anet.training.checkpoint import load_checkpoint, load_model_state
 
     network, text, label = read_network(source)
-    model = compile_to_module(network, text, label).build_model(width=width)
-    frames, size = network.header.frames, network.header.size
-    if checkpoint:
-        state = load_checkpoint(Path(checkpoint))
-        trained = state.get("config", {})
-        if width is None and trained.get("width"):
-            model = compile_to_module(network, text, label).build_model(width=trained["width"])
-        load_model_state(model, state, Path(checkpoint))  # names the width or class count that does not fit
-        frames, size = trained.get("frames") or frames, trained.get("size") or size
-    else:
+    state = load_checkpoint(Path(checkpoint)) if checkpoint else None
+    trained = state.get("config", {}) if state else {}
+    # the class count is the data's (a run directory records it; a bare checkpoint names its data spec)
+    classes = _data_classes(state["data"]) if state and state.get("data") else None
+    model = compile_to_module(network, text, label).build_model(
+        num_classes=classes, width=width or trained.get("width")
+    )
+    if state is None:
         click.echo(f"anet: warning: no --checkpoint: {label} is exported with untrained weights", err=True)
-    return model.eval(), network, (frames, size)
+    else:
+        load_model_state(model, state, Path(str(checkpoint)))  # names the width or class count that does not fit
+    frames = trained.get("frames") or network.header.frames
+    return model.eval(), network, (frames, trained.get("size") or network.header.size)
+
+
+def _data_classes(spec: str) -> int:
+    from anet.data.spec import parse_data_spec
+
+    return parse_data_spec(spec).num_classes

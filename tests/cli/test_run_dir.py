@@ -188,6 +188,17 @@ def test_onnx_export_matches_pytorch_at_two_frame_counts(trained, tmp_path):
     assert np.abs(outputs[1] - outputs[1][0]).max() > 1e-4  # different clips, different outputs: a real check
 
 
+def test_onnx_export_of_a_file_with_its_checkpoint_equals_the_runs(trained, tmp_path):
+    out = trained["out"]
+    paths = {"run": tmp_path / "run.onnx", "file": tmp_path / "file.onnx"}
+    ok(run("export", str(out), "--format", "onnx", "-o", str(paths["run"])))
+    checkpoint = ["--checkpoint", str(out / "checkpoint.pt")]
+    ok(run("export", str(trained["source"]), *checkpoint, "--format", "onnx", "-o", str(paths["file"])))
+    (rgb,) = example_inputs(parse(NETWORK), batch=2, frames=5, size=32, seed=1)
+    got = {k: ort.InferenceSession(str(p)).run(None, {"rgb": rgb.numpy()})[0] for k, p in paths.items()}
+    np.testing.assert_array_equal(got["run"], got["file"])
+
+
 @pytest.mark.filterwarnings("ignore:`torch.jit.load` is deprecated:DeprecationWarning")
 def test_torchscript_export_runs_at_two_clip_sizes(trained, tmp_path):
     path = tmp_path / "model.pt"
