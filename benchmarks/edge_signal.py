@@ -55,8 +55,8 @@ def one_run(multiplier: float, seed: int, args: dict[str, Any]) -> dict[str, Any
     from anet.training.batchnorm import fixed_batches, recalibrate_batchnorm
     from anet.training.checkpoint import load_checkpoint
     from anet.training.device import placement
-    from anet.training.evaluate import evaluate
     from anet.training.model import batch_forward, build_for_data
+    from anet.training.validation import evaluate
 
     text = format_network(as_candidate(load(ROOT / "examples" / "assemblenet50.anet")))
     network = parse(text)

@@ -78,6 +78,7 @@ PROXY_TRAINING = proxy_training()
 @config_option("--frames", defaults=PROXY_TRAINING)
 @config_option("--size", defaults=PROXY_TRAINING)
 @signal_options(PROXY_TRAINING, where="in proxy training; 1: the paper's recipe")
+@config_option("--metric", defaults=PROXY_TRAINING)
 @click.option("--retry-failed", is_flag=True, help="On --resume, train the failed candidates again.")
 @click.option(
     "--repair",
@@ -107,6 +108,7 @@ def evolve(
     size: int,
     edge_lr: float,
     bn_batches: int,
+    metric: str,
     retry_failed: bool,
     repair: bool,
 ) -> None:
@@ -136,10 +138,20 @@ def evolve(
 
             parse_data_spec(data)
         chosen = dict(
-            iterations=iterations, batch_size=batch_size, width=width, frames=frames, size=size, edge_lr=edge_lr
+            iterations=iterations,
+            batch_size=batch_size,
+            width=width,
+            frames=frames,
+            size=size,
+            edge_lr=edge_lr,
+            bn_batches=bn_batches,
+            metric=metric,
+            progress=False,
         )
         train = TrainConfig.model_validate(
-            PROXY_TRAINING.model_dump(exclude_unset=True) | chosen | {"bn_batches": bn_batches}
+            PROXY_TRAINING.model_dump(exclude_unset=True)
+            | chosen
+            | {"bn_batches": bn_batches, "metric": metric, "progress": False}
         )
         config = EvolutionConfig(
             strategy=strategy,

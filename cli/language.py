@@ -1,4 +1,4 @@
-"""`anet check`, `anet fmt`, `anet import`, `anet export`: the language's own commands."""
+"""`anet check`, `anet fmt`, `anet import`: the language's own commands (`anet export` is in export.py)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,6 @@ from anet.dsl import (
     from_published,
     render_json,
     render_text,
-    to_published,
 )
 from anet.files import write_atomic
 
@@ -83,7 +82,9 @@ def check(files: tuple[str, ...], fmt: str) -> None:
 @anet.command()
 @FILES
 @click.option("--check", "check_only", is_flag=True, help="Change nothing; exit 1 if a file is not canonical.")
-@click.option("--diff", "show_diff", is_flag=True, help="Print what would change as a unified diff.")
+@click.option(
+    "--diff", "show_diff", is_flag=True, help="Print what would change as a unified diff; change nothing (dry run)."
+)
 @click.option("--rehash", is_flag=True, help="Rewrite a `hash` line that no longer matches the architecture.")
 def fmt(files: tuple[str, ...], check_only: bool, show_diff: bool, rehash: bool) -> None:
     """Rewrite .anet files in canonical form, keeping comments. A file with errors is left untouched.
@@ -122,7 +123,7 @@ def fmt(files: tuple[str, ...], check_only: bool, show_diff: bool, rehash: bool)
         if check_only:
             click.echo(f"would reformat {label}", err=True)
             failed = True
-        else:
+        elif not show_diff:  # --diff is a dry run, as in black and ruff
             target = Path(os.path.realpath(name))  # through symbolic links: rewrite the file they name
             write_atomic(target, canonical)  # keeps the file's permissions
             click.echo(f"reformatted {label}", err=True)
@@ -166,16 +167,3 @@ def import_(
         write_atomic(Path(output), text)
     else:
         click.echo(text, nl=False)
-
-
-@anet.command()
-@FILE_ARG
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here (default: stdout).")
-def export(file: str, output: str | None) -> None:
-    """Print an .anet architecture in the published flat-list JSON shape."""
-    network, _, _ = read_network(file)
-    out = json.dumps(to_published(network), indent=1) + "\n"
-    if output:
-        write_atomic(Path(output), out)
-    else:
-        click.echo(out, nl=False)

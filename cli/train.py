@@ -14,6 +14,7 @@ from anet.cli.app import CommandFailed, anet
 from anet.cli.language import FILE_ARG, read_network
 from anet.cli.lock import run_lock
 from anet.cli.options import config_option
+from anet.cli.run_source import load_for_eval
 from anet.training.config import PROXY_EDGE_LR, TrainConfig
 
 MAX_BAD_VIDEOS_OPTION = config_option(
@@ -23,7 +24,7 @@ MAX_BAD_VIDEOS_OPTION = config_option(
 )
 DATA_HELP = (
     "Data spec: proxy[:classes=8,frames=8,size=32,...] (built in, the default), folder:DIR, csv:FILE, "
-    "charades:CSV,classes=FILE, frames:LIST. See README."
+    "charades:CSV,classes=FILE, frames:LIST, list:FILE (mmaction2 video list). See README."
 )
 
 
@@ -72,6 +73,13 @@ def _data(spec: str):  # noqa: ANN202 - DataSpec, imported lazily
 # The command line checkpoints every 100 iterations, so that a stopped long run loses little; the
 # Python API (the search's short proxy trainings) only at the end.
 @config_option("--checkpoint-every", defaults=TrainConfig, default=100)
+@config_option("--metric", defaults=TrainConfig)
+@config_option(
+    "--keep",
+    defaults=TrainConfig,
+    help="best: besides checkpoint.pt (the last state, what --resume continues) keep best.pt, the weights "
+    "with the best validation --metric (validations: --eval-every and the end).",
+)
 @MAX_BAD_VIDEOS_OPTION
 def train(
     file: str,
@@ -96,9 +104,16 @@ def train(
     seed: int,
     eval_every: int,
     checkpoint_every: int,
+    metric: str,
+    keep: str,
     max_bad_videos: float,
 ) -> None:
-    """Train FILE on data with the paper's recipe; multi-GPU / multi-node through `torchrun`."""
+    """Train FILE on data with the paper's recipe; multi-GPU / multi-node through `torchrun`.
+
+    OUT becomes a self-contained run: the .anet text trained (network.anet), run.json (data spec,
+    class names, settings, versions), checkpoints, train.csv / val.csv, TensorBoard events, and
+    learned.anet (the architecture with its learned connection weights). `anet eval OUT`,
+    `anet predict OUT VIDEO` and `anet export OUT` need nothing else."""
     from anet.training import train as run_training
     from anet.training.checkpoint import CHECKPOINT, remove_temporaries
 
@@ -123,6 +138,8 @@ def train(
         seed=seed,
         eval_every=eval_every,
         checkpoint_every=checkpoint_every,
+        metric=metric,
+        keep=keep,
         max_bad_videos=max_bad_videos,
     )
     out_dir = Path(out)
@@ -144,9 +161,14 @@ def train(
 
 
 @anet.command(name="eval")
-@FILE_ARG
-@click.option("--checkpoint", type=click.Path(exists=True, dir_okay=False), required=True)
-@click.option("--data", default="proxy", show_default=True, help=DATA_HELP)
+@click.argument("source", metavar="RUN_DIR|FILE.anet", type=click.Path(exists=True, allow_dash=True))
+@click.option(
+    "--checkpoint",
+    help="With RUN_DIR: last (default), best, or a file. With FILE.anet: the checkpoint file (required).",
+)
+@click.option(
+    "--data", help="Data spec (default: the one the run or checkpoint was trained on). " + DATA_HELP.split(": ", 1)[1]
+)
 @click.option("--frames", type=click.IntRange(min=1), help="Clip length; longer than training is fine (36 for MiT).")
 @click.option("--size", type=click.IntRange(min=8))
 @click.option(
@@ -170,9 +192,9 @@ def train(
 @click.option("--workers", default=0, show_default=True, type=click.IntRange(min=0))
 @MAX_BAD_VIDEOS_OPTION
 def evaluate(
-    file: str,
-    checkpoint: str,
-    data: str,
+    source: str,
+    checkpoint: str | None,
+    data: str | None,
     frames: int | None,
     size: int | None,
     crops: int,
@@ -183,41 +205,36 @@ def evaluate(
     workers: int,
     max_bad_videos: float,
 ) -> None:
-    """Top-1 / top-5 (single-label) or mAP (multi-label) of a trained checkpoint on the validation split."""
-    from anet.dsl import architecture_hash
-    from anet.training.batchnorm import fixed_batches, recalibrate_batchnorm
-    from anet.training.checkpoint import CheckpointError, load_checkpoint, load_model_state
-    from anet.training.device import placement
-    from anet.training.evaluate import evaluate as run_eval
-    from anet.training.model import batch_forward, build_for_data
-    from anet.training.unreadable import UnreadableVideos
+    """Top-1 / top-5 (single-label) or mAP (multi-label) of a trained model on the validation split.
 
-    network, text, label = read_network(file)
-    spec = _data(data)
-    state = load_checkpoint(Path(checkpoint))
-    if state["architecture"] != architecture_hash(network):
-        raise CheckpointError(
-            f"{checkpoint} was trained on another architecture than {label} "
-            f"(hash {state['architecture']}, not {architecture_hash(network)}): pass the .anet file it was trained from"
-        )
-    trained = state.get("config", {})
-    width = width or trained.get("width")
-    model = build_for_data(network, text, spec, width=width, source_path=label)
-    load_model_state(model, state, Path(checkpoint))
+    RUN_DIR (a folder `anet train --out` wrote) needs nothing else: architecture, data, classes, width
+    and clip shape come from the run, and flags override them. FILE.anet needs --checkpoint; its data
+    is the checkpoint's unless --data says otherwise."""
+    from anet.training.batchnorm import fixed_batches, recalibrate_batchnorm
+    from anet.training.device import placement
+    from anet.training.model import batch_forward
+    from anet.training.summary import check_clip_flags
+    from anet.training.unreadable import UnreadableVideos
+    from anet.training.validation import evaluate as run_eval
+
+    loaded = load_for_eval(source, checkpoint, data)
+    spec = _data(loaded.data)
+    check_clip_flags(spec, frames=frames, size=size)
+    model = loaded.model(spec, width)
+    trained = loaded.state.get("config", {})
     place = placement(TrainConfig(device=device, precision=trained.get("precision", "auto")))
     model.to(place.device)
-    frames = frames or trained.get("frames")
-    size = size or trained.get("size")
+    frames, size = frames or loaded.frames, size or loaded.size
     dataset = spec.dataset("val", frames=frames, size=size, temporal="random" if crops > 1 else None)
     if bn_batches:
         train_clips = spec.dataset("train", frames=frames, size=size)
         batches = fixed_batches(
             train_clips, batches=bn_batches, batch_size=batch_size, seed=trained.get("seed", 0), workers=workers
         )
-        recalibrate_batchnorm(model, batches, batch_forward(network, place))
+        recalibrate_batchnorm(model, batches, batch_forward(loaded.network, place))
     metrics = run_eval(
         model,
-        network,
+        loaded.network,
         dataset,
         multi_label=spec.multi_label,
         batch_size=batch_size,

@@ -19,6 +19,10 @@ while their order still agrees across training seeds. See anet.training.optimize
 # big downloaded data sets always miss a few videos; more than this means a wrong path or a broken copy.
 MAX_BAD_VIDEOS = 0.05
 
+Metric = Literal["top1", "top1+top5", "loss"]
+"""What ranks checkpoints (`--keep best`) and search candidates (`fitness`): higher is better, so
+`loss` scores as its negative. Multi-label data has no top-k: there both accuracy metrics are mAP."""
+
 
 class TrainConfig(BaseModel):
     """Everything a training run needs besides the model and the data."""
@@ -58,6 +62,12 @@ class TrainConfig(BaseModel):
         default=MAX_BAD_VIDEOS, ge=0, le=1, description="largest share of a split's videos skipped as unreadable"
     )
     progress: bool = True
+    metric: Metric = Field(
+        default="top1+top5", description="what `fitness` is and what ranks `best.pt`: top1, top1+top5 or loss"
+    )
+    keep: Literal["last", "best"] = Field(
+        default="last", description="best: also keep best.pt, the weights with the best validation metric"
+    )
 
     @property
     def peak_lr(self) -> float:

@@ -27,14 +27,26 @@ from anet.training.checkpoint import CHECKPOINT, load_checkpoint, load_model_sta
 from anet.training.config import TrainConfig
 from anet.training.device import Placement, placement
 from anet.training.distributed import Distributed, current
-from anet.training.evaluate import evaluate
 from anet.training.logs import MetricsLog
+from anet.training.metrics import score
 from anet.training.model import batch_forward, build_for_data, edge_weights, model_inputs
 from anet.training.optimizer import parameter_groups
 from anet.training.progress import TrainingProgress
+from anet.training.run_dir import BEST_CHECKPOINT, write_learned
+from anet.training.run_info import (
+    Resolved,
+    RunInfo,
+    is_run_dir,
+    read_run_info,
+    resume_mismatch,
+    text_digest,
+    write_run_info,
+)
 from anet.training.sampling import ResumableSampler
 from anet.training.schedule import warmup_cosine
+from anet.training.summary import check_clip_flags, data_summary
 from anet.training.unreadable import SUBSTITUTES, UNREADABLE, TolerantSamples, UnreadableVideos, collate_readable
+from anet.training.validation import evaluate
 
 
 class TrainingError(UserError, RuntimeError):
@@ -74,11 +86,13 @@ def train(
     source_path: str | None = None,
 ) -> TrainResult:
     """Train `network` on `data` for `config.iterations` steps, then evaluate on the validation
-    split. With `out_dir`, write checkpoints and metrics there; `resume` continues from its
+    split. With `out_dir`, make it a self-contained run (`run.json` and `network.anet`, see
+    `anet.training.run_info`; checkpoints, metrics, `learned.anet`); `resume` continues from its
     checkpoint and reaches exactly the state an uninterrupted run would have reached."""
     dist = current()
     place = placement(config, local_rank=dist.local_rank)
     torch.manual_seed(config.seed)
+    check_clip_flags(data, frames=config.frames, size=config.size)
     frames = config.frames or data.frames or _header_value(network, "frames") or data.default_frames
     size = config.size or data.size or _header_value(network, "size") or data.default_size
     datasets = data.datasets(frames=frames, size=size)
@@ -90,14 +104,22 @@ def train(
     history: list[dict[str, float]] = []
     step = 0
     checkpoint_path = out_dir / CHECKPOINT if out_dir else None
+    info = _run_info(network, source_text, source_path, data, config, frames=frames, size=size, fps=datasets.fps)
+    best: dict[str, float] = {}
     if resume and checkpoint_path and checkpoint_path.exists():
         state = load_checkpoint(checkpoint_path)
         if state["architecture"] != architecture_hash(network):
             raise TrainingError(f"{checkpoint_path} belongs to another architecture; use a new --out")
         load_model_state(model, state, checkpoint_path)
+        if out_dir is not None and is_run_dir(out_dir):
+            reason = resume_mismatch(read_run_info(out_dir)[0], info)
+            if reason:
+                raise TrainingError(f"{out_dir} cannot be resumed with these settings: {reason}; use another --out")
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
-        step, history = state["step"], state["history"]
+        step, history, best = state["step"], state["history"], state.get("best", {})
+    if out_dir is not None and dist.is_main:
+        write_run_info(out_dir, info, source_text)
     wrapped = dist.wrap(model, place)
     runner = torch.compile(wrapped) if config.compile else wrapped
     loss_fn = _loss_function(data.multi_label, config.label_smoothing)
@@ -133,6 +155,17 @@ def train(
     forward = batch_forward(network, place)
     log = MetricsLog(out_dir) if out_dir and dist.is_main else None
     progress = TrainingProgress(total=config.iterations, start=step, enabled=config.progress and dist.is_main)
+    if dist.is_main:
+        summary = data_summary(
+            network,
+            data,
+            train=len(datasets.train),  # type: ignore[arg-type]
+            val=len(datasets.val),  # type: ignore[arg-type]
+            frames=frames,
+            size=size,
+            metric=config.metric,
+        )
+        progress.line(summary)
     started = time.perf_counter()
     batches = iter(loader)
     unreadable = UnreadableVideos("training", len(datasets.train), config.max_bad_videos)  # type: ignore[arg-type]
@@ -151,6 +184,31 @@ def train(
                     "architecture": architecture_hash(network),
                     "config": config.model_dump(),
                     "data": data.text,
+                    "best": best,
+                },
+            )
+
+    def validated(metrics: dict[str, float]) -> None:
+        """After each validation: log it, and keep the weights when they are the best so far."""
+        if not metrics:
+            return
+        metrics["fitness"] = score(metrics, config.metric)
+        shown = " ".join(f"{k} {v:.4f}" for k, v in metrics.items() if k != "samples")
+        progress.line(f"validation at step {step} ({metrics['samples']:.0f} videos): {shown}")
+        if log:
+            log.write("val", {"step": step, **metrics})
+        if out_dir and config.keep == "best" and (not best or metrics["fitness"] > best["fitness"]):
+            best.update(step=step, fitness=metrics["fitness"])
+            save_checkpoint(
+                out_dir / BEST_CHECKPOINT,
+                {
+                    "model": model.state_dict(),
+                    "architecture": architecture_hash(network),
+                    "config": config.model_dump(),
+                    "data": data.text,
+                    "step": step,
+                    "metrics": metrics,
+                    "metric": config.metric,
                 },
             )
 
@@ -176,7 +234,7 @@ def train(
             window_loss += loss.item()
             window_count += 1
             clips = config.batch_size * dist.world
-            progress.advance(loss=loss.item(), clips=clips)
+            progress.advance(loss=loss.item(), clips=clips, lr=scheduler.get_last_lr()[0])
             if step % config.log_every == 0 or step == config.iterations:
                 elapsed = time.perf_counter() - window_start
                 row = {
@@ -188,12 +246,12 @@ def train(
                 history.append(row)
                 if log:
                     log.write("train", row)
+                    log.edge_weights(step, _named_weights(model, network))
                 window_loss, window_count, window_start = 0.0, 0, time.perf_counter()
             if config.eval_every and step % config.eval_every == 0 and step < config.iterations:
                 with recalibrated(model, bn_batches(), forward) if bn_batches and dist.is_main else nullcontext():
                     metrics = _evaluate(model, network, datasets.val, data, config, place, dist, unreadable_val)
-                if log and metrics:
-                    log.write("val", {"step": step, **metrics})
+                    validated(metrics)  # inside: best.pt keeps the statistics it was measured with
                 model.train()
             if config.checkpoint_every and step % config.checkpoint_every == 0:
                 save()
@@ -202,18 +260,63 @@ def train(
         recalibrate_batchnorm(model, bn_batches(), forward)
     save()
     metrics = _evaluate(model, network, datasets.val, data, config, place, dist, unreadable_val)
+    validated(metrics)
+    learned = edge_weights(model)
+    if out_dir and dist.is_main:
+        write_learned(out_dir, network, learned)
     if log:
-        log.write("val", {"step": step, **metrics})
+        log.hyperparameters({**config.model_dump(), **info.resolved.model_dump(), "data": data.text}, metrics)
         log.close()
     return TrainResult(
         metrics=metrics,
-        edge_weights=edge_weights(model),
+        edge_weights=learned,
         history=history,
         iterations=step,
         seconds=seconds,
         placement=place.describe(),
         checkpoint=checkpoint_path,
     )
+
+
+def _run_info(
+    network: Network,
+    text: str,
+    source: str | None,
+    data: DataSpec,
+    config: TrainConfig,
+    *,
+    frames: int,
+    size: int,
+    fps: float | None,
+) -> RunInfo:
+    return RunInfo(
+        network=network.header.name,
+        network_sha256=text_digest(text),
+        source=source,
+        architecture=architecture_hash(network),
+        data=data.text,
+        classes=data.class_names or tuple(str(k) for k in range(data.num_classes)),
+        multi_label=data.multi_label,
+        config=config,
+        resolved=Resolved(
+            frames=frames,
+            size=size,
+            fps=fps,
+            eval_short_side=data.eval_short_side,
+            width=config.width or network.header.width,
+            lr=config.peak_lr,
+        ),
+        torch_version=torch.__version__,
+    )
+
+
+def _named_weights(model: nn.Module, network: Network) -> dict[str, dict[str, float]]:
+    """The learned connection weights keyed by block and input node (for TensorBoard)."""
+    blocks = {b.id: b for b in network.blocks}
+    return {
+        block: {str(e.source): w for e, w in zip(blocks[block].inputs, weights, strict=True)}
+        for block, weights in edge_weights(model).items()
+    }
 
 
 def _header_value(network: Network, name: str) -> int | None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import torch
 
+from anet.training.config import Metric
+
 
 def topk_correct(logits: torch.Tensor, labels: torch.Tensor, ks: tuple[int, ...] = (1, 5)) -> dict[int, int]:
     """How many rows have their label among the k highest scores, for each k (k > classes counts
@@ -68,3 +70,12 @@ class Accumulator:
             out["top5"] = self.correct[5] / max(self.count, 1)
             out["fitness"] = out["top1"] + out["top5"]
         return out
+
+
+def score(metrics: dict[str, float], metric: Metric) -> float:
+    """The number `metric` ranks by (higher is better)."""
+    if metric == "loss":
+        return -metrics["loss"]
+    if "mAP" in metrics:
+        return metrics["mAP"]
+    return metrics["top1"] if metric == "top1" else metrics["top1"] + metrics["top5"]

@@ -1,0 +1,95 @@
+"""Classifying video files with a trained run, sampled the way `anet eval` samples its validation
+videos: clips of the run's frames, frame rate and size, each frame's short side resized and the
+centre square cut (the evaluation transform). With `clips` K > 1, K clips are taken at evenly spaced
+positions (clip k is centred at (k + 1/2) / K of the slack), and their scores are combined as
+`anet eval --crops` combines crops: softmax averaged (single-label), sigmoid max-pooled (multi-label).
+One clip is exactly the centred clip that `anet eval` scores.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from anet.data.clip import ClipConfig
+from anet.data.decode import VideoReader
+from anet.data.transforms import frames_to_tensor
+from anet.dsl import Network
+from anet.errors import UserError
+from anet.training.run_info import RunInfo
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """The `top` classes of one video, best first, with their scores (probabilities)."""
+
+    video: str
+    classes: list[str]
+    indices: list[int]
+    scores: list[float]
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "video": self.video,
+            "top": [
+                {"class": c, "index": i, "score": round(s, 6)}
+                for c, i, s in zip(self.classes, self.indices, self.scores, strict=True)
+            ],
+        }
+
+
+def video_clips(path: Path, config: ClipConfig, clips: int) -> torch.Tensor:
+    """[clips, 3, T, S, S] float clips of one video at evenly spaced positions."""
+    sampler, transform = config.sampler(), config.transform()
+    with VideoReader(path) as reader:
+        info = reader.info
+        slack = max(0.0, info.duration - sampler.span(info.fps))
+        out = []
+        for k in range(clips):
+            times = sampler.times(info.duration, source_fps=info.fps, start=slack * (k + 0.5) / clips)
+            frames = reader.read(times, short_side=transform.source_short_side())  # type: ignore[union-attr]
+            out.append(transform({"rgb": frames_to_tensor(frames)})["rgb"])
+    return torch.stack(out)
+
+
+def clip_config(info: RunInfo, *, frames: int | None = None, size: int | None = None) -> ClipConfig:
+    """The evaluation clips of a run (its resolved frames, size, rate and short side)."""
+    return ClipConfig(
+        frames=frames or info.resolved.frames,
+        size=size or info.resolved.size,
+        fps=info.resolved.fps,
+        train=False,
+        eval_short_side=info.resolved.eval_short_side,
+    )
+
+
+@torch.no_grad()
+def predict_videos(
+    model: nn.Module,
+    network: Network,
+    info: RunInfo,
+    videos: list[Path],
+    *,
+    top: int = 5,
+    clips: int = 3,
+    frames: int | None = None,
+    size: int | None = None,
+) -> list[Prediction]:
+    """One `Prediction` per video, in order. The model must be in eval mode on the CPU."""
+    if network.header.flow == "input" and any(s.modality == "flow" for s in network.stems):
+        raise UserError(
+            f"{info.network} reads precomputed flow (`flow input`): `anet predict` decodes RGB only; "
+            "evaluate frame folders with flow through `anet eval --data frames:...`"
+        )
+    config = clip_config(info, frames=frames, size=size)
+    results = []
+    for path in videos:
+        logits = model(rgb=video_clips(path, config, clips)).float()
+        scores = torch.sigmoid(logits).amax(0) if info.multi_label else torch.softmax(logits, dim=-1).mean(0)
+        best = scores.topk(min(top, scores.numel()))
+        indices = best.indices.tolist()
+        results.append(Prediction(str(path), [info.classes[i] for i in indices], indices, best.values.tolist()))
+    return results
