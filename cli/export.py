@@ -18,7 +18,7 @@ import click
 from anet.cli.app import anet
 from anet.cli.language import read_network
 from anet.dsl import to_published
-from anet.dsl.files import write_atomic
+from anet.files import write_atomic
 
 
 def readable_json(value: dict[str, Any]) -> str:

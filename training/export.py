@@ -25,7 +25,7 @@ import torch
 from torch import Tensor, nn
 
 from anet.dsl import Network
-from anet.dsl.files import write_atomic
+from anet.files import write_atomic
 from anet.errors import UserError
 
 Format = Literal["onnx", "torchscript"]

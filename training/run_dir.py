@@ -15,7 +15,7 @@ from typing import Literal
 from torch import nn
 
 from anet.dsl import Network, format_network, parse
-from anet.dsl.files import write_atomic
+from anet.files import write_atomic
 from anet.training.checkpoint import CHECKPOINT, CheckpointError, load_checkpoint, load_model_state
 from anet.training.run_info import LEARNED_FILE, RunInfo, read_run_info
 

@@ -18,7 +18,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from anet import __version__
-from anet.dsl.files import write_atomic
+from anet.files import write_atomic
 from anet.errors import UserError
 from anet.training.config import TrainConfig
 

@@ -25,6 +25,7 @@ def test_the_layouts_and_what_they_take():
         "csv": clip | {"videos", "classes", "multilabel", "val", "holdout"},
         "charades": clip | {"classes", "videos", "val"},
         "frames": clip | {"root", "val", "flow", "source_fps", "multilabel", "holdout"},
+        "list": clip | {"videos", "val", "classes", "multilabel", "holdout"},
     }
     # the syntax shown in messages lists each of them (it once lacked proxy's distractors and noise,
     # and the frame list's multilabel)
