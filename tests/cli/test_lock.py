@@ -3,6 +3,7 @@ ends the holder, and a refusal that names the directory and the holder."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 import sys
@@ -66,3 +67,19 @@ def test_train_refuses_a_directory_in_use(tmp_path):
         "wait for it to end, or stop it"
     )
     assert sorted(p.name for p in out.iterdir()) == [LOCK]  # nothing else written
+
+
+def test_a_refusal_never_names_the_previous_holder(tmp_path):
+    """The holder writes its pid just after it locks: until then the file may hold the pid of a
+    process that is gone. The refusal waits a moment for the holder's, then says "unknown"."""
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / LOCK).write_text(gone.stdout)
+    fd = os.open(run / LOCK, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # locked, the pid not written yet
+        with pytest.raises(CommandFailed, match=r"\(pid unknown\)"), run_lock(run):
+            pass
+    finally:
+        os.close(fd)
