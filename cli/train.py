@@ -80,7 +80,14 @@ def _data(spec: str):  # noqa: ANN202 - DataSpec, imported lazily
 @click.option("--size", type=click.IntRange(min=8), help="Clip size (default: data spec, then the file).")
 @click.option("--width", type=click.FloatRange(min=0, min_open=True), help="Channel multiplier (default: file's).")
 @signal_options(edge_lr=1.0, where=f"the paper's recipe is 1; the search uses {PROXY_EDGE_LR:g}")
-@click.option("--precision", type=click.Choice(["auto", "fp32", "bf16"]), default="auto", show_default=True)
+@click.option(
+    "--precision",
+    type=click.Choice(["auto", "fp32", "bf16"]),
+    default="auto",
+    show_default=True,
+    help="auto: bf16 autocast on a GPU with bf16, and on a CPU with native bf16 (AVX512_BF16, AMX) where a quick "
+    "probe measures it faster; fp32 otherwise. The choice and its reason are printed.",
+)
 @click.option("--compile", "compile_", is_flag=True, help="torch.compile the model.")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda, cuda:1, ...")
 @click.option("--workers", default=0, show_default=True, type=click.IntRange(min=0), help="DataLoader processes.")
