@@ -178,3 +178,13 @@ def placement(config: TrainConfig, *, local_rank: int = 0) -> Placement:
     if config.precision == "auto" and local_rank == 0:
         announce(f"anet: precision auto: {choice.describe()} on {device.type}, because {choice.reason}")
     return place
+
+
+def describe_cpu() -> str:
+    """One line for every benchmark figure: what this CPU computes with (torch's cpuinfo)."""
+    caps = torch.cpu.get_capabilities()
+    bf16 = "+".join(f.upper() for f in native_bf16()) or "none"
+    return (
+        f"CPU: {caps.get('cpu_name', '?')}, {caps.get('num_logical_cores', '?')} logical cores, "
+        f"torch kernels {torch.backends.cpu.get_cpu_capability()}, native bf16: {bf16}, torch {torch.__version__}"
+    )
