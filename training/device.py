@@ -18,14 +18,10 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Literal
-
 import torch
 
 from anet.errors import UserError
-from anet.training.config import TrainConfig
-
-Precision = Literal["auto", "fp32", "bf16"]
+from anet.training.config import Precision, TrainConfig
 
 # cpuinfo's names (torch.cpu.get_capabilities) of the instructions that compute in bf16 natively.
 NATIVE_BF16 = ("amx_bf16", "avx512_bf16", "sve_bf16", "bf16")
