@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,13 +32,35 @@ def run_lock(directory: Path) -> Iterator[Path]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
             raise CommandFailed(
-                f"{directory} is in use by another anet process (pid {holder}); wait for it to end, or stop it"
+                f"{directory} is in use by another anet process (pid {_holder(fd)}); wait for it to end, or stop it"
             ) from None
         with contextlib.suppress(OSError):  # the pid is for messages only: a full disk may refuse it
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            pid = f"{os.getpid()}\n".encode()
+            os.pwrite(fd, pid, 0)  # then cut what a longer pid left: the file is never empty meanwhile
+            os.ftruncate(fd, len(pid))
         yield path
     finally:
         os.close(fd)  # releases the lock
+
+
+def _holder(fd: int) -> str:
+    """The pid the lock's holder wrote. It writes just after it locks, so a process refused in that
+    moment (two started at once, on a busy machine) would read nothing, or the previous holder's pid:
+    it reads again for up to a second until the file names a live process."""
+    deadline = time.monotonic() + 1.0
+    while True:
+        text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+        if (text.isdigit() and _alive(int(text))) or time.monotonic() > deadline:
+            return text or "unknown"
+        time.sleep(0.01)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
