@@ -73,6 +73,7 @@ class Call:
     shape: tuple[int, ...]
     stride: tuple[int, ...]
     needs_input_grad: bool
+    dtype: torch.dtype = torch.float32  # bf16 under autocast (benchmarks/precision.py)
 
 
 def kind_of(module: nn.Module) -> str:
@@ -91,13 +92,15 @@ def record_calls(model: nn.Module, inputs: dict[str, Tensor], training: bool) ->
 
     def hook(module: nn.Module, args: tuple[Tensor, ...]) -> None:
         x = args[0]
-        calls.append(Call(kind_of(module), module, tuple(x.shape), x.stride(), x.requires_grad))
+        calls.append(Call(kind_of(module), module, tuple(x.shape), x.stride(), x.requires_grad, x.dtype))
 
     handles = [m.register_forward_pre_hook(hook) for m in model.modules() if isinstance(m, LAYER_TYPES)]
 
     def pool(x: Tensor, kernel: tuple[int, int], stride: tuple[int, int]) -> Tensor:
         calls.append(
-            Call("pool", lambda t: same_max_pool(t, kernel, stride), tuple(x.shape), x.stride(), x.requires_grad)
+            Call(
+                "pool", lambda t: same_max_pool(t, kernel, stride), tuple(x.shape), x.stride(), x.requires_grad, x.dtype
+            )
         )
         return same_max_pool(x, kernel, stride)
 
@@ -123,7 +126,7 @@ def timed(fn: Callable[[], object], repeats: int) -> list[float]:
 
 
 def layer_alone(call: Call, training: bool) -> Callable[[], object]:
-    x = torch.empty_strided(call.shape, call.stride).uniform_(-1, 1)
+    x = torch.empty_strided(call.shape, call.stride, dtype=call.dtype).uniform_(-1, 1)
     if training and call.needs_input_grad:
         x.requires_grad_(True)
     if not training:

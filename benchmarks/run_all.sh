@@ -10,6 +10,10 @@ PY=${PYTHON:-.venv/bin/python}
 mkdir -p "$OUT"
 declare -A ARGS=(
   [language_speed]=""
+  [startup]=""
+  [precision]="--threads 2 --profile"
+  [tf_comparison]=""
+  [gpu_check]=""
   [render_speed]=""
   [evolution_overhead]=""
   [flow_layer]="--repeats 3"
@@ -24,8 +28,8 @@ declare -A ARGS=(
   [evolution_figure4]="--out $OUT/figure4"
   [proxy_ordering]="--runs $OUT/figure4"
 )
-ORDER=(language_speed render_speed evolution_overhead flow_layer flow_share compiler_overhead cpu_settings
-       data_throughput runtime_conv_layout proxy_fitness proxy_task edge_signal evolution_figure4 proxy_ordering)
+ORDER=(language_speed startup render_speed evolution_overhead flow_layer flow_share compiler_overhead cpu_settings
+       precision tf_comparison gpu_check data_throughput runtime_conv_layout proxy_fitness proxy_task edge_signal evolution_figure4 proxy_ordering)
 NAMES=("${@:-${ORDER[@]}}")
 for name in "${NAMES[@]}"; do
   echo "== $name ${ARGS[$name]} ($(date -u +%H:%M:%S), load $(cut -d' ' -f1 /proc/loadavg))"

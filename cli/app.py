@@ -14,7 +14,8 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from importlib import import_module
 from typing import Any
 
 import click
@@ -22,6 +23,18 @@ import click
 from anet import __version__
 from anet.dsl import AnetError, render_text
 from anet.errors import UserError
+
+# The module that defines each `anet` command. Running a command imports only its module: `anet
+# check` must not pay for torch, the compiler or the search (seconds) before it reads one file.
+COMMAND_MODULES = {
+    **dict.fromkeys(("check", "fmt", "import"), "anet.cli.language"),
+    "export": "anet.cli.export",
+    "predict": "anet.cli.predict",
+    "info": "anet.cli.compile",
+    **dict.fromkeys(("evolve", "runs"), "anet.cli.evolve"),
+    "render": "anet.cli.render",
+    **dict.fromkeys(("train", "eval", "flow"), "anet.cli.train"),
+}
 
 
 class CommandFailed(click.ClickException):
@@ -58,6 +71,26 @@ def stops_cleanly(hint: str) -> Iterator[None]:
 
 
 class AnetGroup(click.Group):
+    def __init__(self, *args: Any, command_modules: Mapping[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.command_modules = dict(command_modules or {})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands:
+            if cmd_name in self.command_modules:
+                import_module(self.command_modules[cmd_name])
+            else:  # a command missing from the table still runs; a misspelt one gets click's message
+                self._import_all()
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._import_all()
+        return super().list_commands(ctx)
+
+    def _import_all(self) -> None:
+        for module in sorted(set(self.command_modules.values())):
+            import_module(module)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -97,7 +130,7 @@ def show_warnings() -> None:
         logger.setLevel(logging.WARNING)
 
 
-@click.group(cls=AnetGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=AnetGroup, command_modules=COMMAND_MODULES, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="anet")
 def anet() -> None:
     """anet: the AssembleNet language, compiler and architecture search."""

@@ -11,19 +11,11 @@ from pathlib import Path
 import click
 
 from anet.cli.app import CommandFailed, anet
-from anet.dsl import (
-    AnetError,
-    Network,
-    PublishedFormatError,
-    architecture_hash,
-    check_text,
-    decode,
-    format_network,
-    from_published,
-    render_json,
-    render_text,
-)
+from anet.dsl import AnetError, Network, architecture_hash, check_text, decode, render_json, render_text
 from anet.files import write_atomic
+
+# The printer (numpy) and the published-format converters load in the commands that use them: `anet
+# check` runs on every save in an editor and must start fast (tests/cli/test_startup.py).
 
 FILE_ARG = click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 FILES = click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, allow_dash=True))
@@ -91,6 +83,8 @@ def fmt(files: tuple[str, ...], check_only: bool, show_diff: bool, rehash: bool)
 
     The canonical text is read back before it is written and must describe the same network; a
     symbolic link is kept (its target is rewritten) and so are the file's permissions."""
+    from anet.dsl.printer import format_network
+
     failed = broken = False
     for name in files:
         text, label = _read(name)
@@ -148,6 +142,9 @@ def import_(
     edges: str | None,
 ) -> None:
     """Convert the authors' published flat-list JSON (structure + edge_weights) into .anet."""
+    from anet.dsl.printer import format_network
+    from anet.dsl.published import PublishedFormatError, from_published
+
     try:
         data = json.loads(Path(source).read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:

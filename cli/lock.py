@@ -32,13 +32,13 @@ def run_lock(directory: Path) -> Iterator[Path]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = _holder(fd)
             raise CommandFailed(
-                f"{directory} is in use by another anet process (pid {holder}); wait for it to end, or stop it"
+                f"{directory} is in use by another anet process (pid {_holder(fd)}); wait for it to end, or stop it"
             ) from None
         with contextlib.suppress(OSError):  # the pid is for messages only: a full disk may refuse it
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            pid = f"{os.getpid()}\n".encode()
+            os.pwrite(fd, pid, 0)  # then cut what a longer pid left: the file is never empty meanwhile
+            os.ftruncate(fd, len(pid))
         yield path
     finally:
         os.close(fd)  # releases the lock

@@ -1,4 +1,5 @@
-"""Console entry points. Importing the command modules registers their commands on the groups."""
+"""Console entry points. Each command module registers its commands on the groups when it is imported,
+which `anet` does only for the command it runs (anet.cli.app.COMMAND_MODULES)."""
 
 import os
 
@@ -7,14 +8,16 @@ import os
 # Set before torch is imported, inherited by worker processes; an explicit setting wins.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from anet.cli import compile as _compile_commands  # noqa: F401  (anetc compile, anet info)
-from anet.cli import evolve as _evolve_commands  # noqa: F401  (anet evolve, anet runs)
-from anet.cli import export as _export_command  # noqa: F401  (anet export)
-from anet.cli import language  # noqa: F401  (anet check, fmt, import)
-from anet.cli import predict as _predict_command  # noqa: F401  (anet predict)
-from anet.cli import render as _render_commands  # noqa: F401  (anet render)
-from anet.cli import train as _train_commands  # noqa: F401  (anet train, eval, flow extract)
 from anet.cli.app import anet
-from anet.cli.compile import anetc
 
-__all__ = ["anet", "anetc"]
+
+def __getattr__(name: str) -> object:
+    """`anetc`, the compiler's entry point, loads with its module (`anet` loads its commands lazily)."""
+    if name == "anetc":
+        from anet.cli.compile import anetc
+
+        return anetc
+    raise AttributeError(f"module 'anet.cli.main' has no attribute {name!r}")
+
+
+__all__ = ["anet"]  # and anetc, above

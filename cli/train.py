@@ -64,7 +64,12 @@ def _data(spec: str):  # noqa: ANN202 - DataSpec, imported lazily
 @config_option("--size", defaults=TrainConfig, help="Clip size (default: data spec, then the file).")
 @config_option("--width", defaults=TrainConfig, help="Channel multiplier (default: file's).")
 @signal_options(TrainConfig(), where=f"the paper's recipe is 1; the search uses {PROXY_EDGE_LR:g}")
-@config_option("--precision", defaults=TrainConfig)
+@config_option(
+    "--precision",
+    defaults=TrainConfig,
+    help="auto: bf16 autocast on a GPU with bf16, and on a CPU with native bf16 (AVX512_BF16, AMX) where a quick "
+    "probe measures it faster; fp32 otherwise. The choice and its reason are printed.",
+)
 @config_option("--compile", "compile_", defaults=TrainConfig, field="compile", help="torch.compile the model.")
 @config_option("--device", defaults=TrainConfig, help="auto, cpu, cuda, cuda:1, ...")
 @config_option("--workers", defaults=TrainConfig, help="DataLoader processes.")

@@ -5,13 +5,30 @@ net = load("examples/assemblenet50.anet")      # raises AnetError listing every 
 print(format_network(net))                      # canonical text
 """
 
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
 from anet.dsl.ast import Block, Budget, Edge, Header, Mutation, Network, Stem, Trivia
 from anet.dsl.diagnostics import AnetError, Diagnostic, Severity, Span, render_json, render_text
 from anet.dsl.hashing import architecture_hash
 from anet.dsl.parse import Checked, check_file, check_text, decode, load, parse
-from anet.dsl.printer import format_network
-from anet.dsl.published import PublishedFormatError, from_published, to_published
 from anet.dsl.validate import graph, is_valid, validate
+
+# The printer (numpy) and the published-format converters load on first use (PEP 562): `anet check`
+# needs neither and must start fast.
+_LAZY = {
+    "format_network": "anet.dsl.printer",
+    **dict.fromkeys(("PublishedFormatError", "from_published", "to_published"), "anet.dsl.published"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'anet.dsl' has no attribute {name!r}")
+    return getattr(import_module(_LAZY[name]), name)
+
 
 __all__ = [
     "AnetError",

@@ -4,18 +4,18 @@ the same key, so the search never trains one architecture twice (NAS-Bench-101 d
 What counts: each node's kind, modality or level, C, r and stride, the edges, and the header
 settings that change the network's function (module repeats, head pooling, flow source). What does
 not: ids, order, comments, learned weights, training settings (classes, width, clip, edge mode) and
-descendant metadata. The key is a Weisfeiler-Lehman hash (networkx >= 3.5, which follows in- and
-out-edges of directed graphs separately) of the labelled graph. WL can in principle merge two
-non-isomorphic graphs; with labels this specific that is not a practical concern for a search.
+descendant metadata. The key is a Weisfeiler-Lehman hash of the labelled graph, exactly networkx's
+`weisfeiler_lehman_graph_hash` (>= 3.5, which follows in- and out-edges of directed graphs
+separately), written out here because `anet check` prints the hash and importing networkx would be
+most of its start-up time; tests/dsl/test_hashing.py holds the two equal. WL can in principle merge
+two non-isomorphic graphs; with labels this specific that is not a practical concern for a search.
 """
 
 from __future__ import annotations
 
 import hashlib
-import warnings
+from collections import Counter
 from functools import lru_cache
-
-import networkx as nx
 
 from anet.dsl.ast import Block, Network
 
@@ -39,15 +39,35 @@ def architecture_hash(network: Network) -> str:
 
 @lru_cache(maxsize=4096)
 def _hash(graph: Graph, settings: str) -> str:
-    g = nx.DiGraph()
-    for node_id, label, _ in graph:
-        g.add_node(node_id, label=label)
-    for node_id, _, sources in graph:
-        for source in sources:
-            g.add_edge(source, node_id)
     iterations = 6  # enough to cover the longest path (stem -> level 4 is at most 5 edges)
-    with warnings.catch_warnings():
-        # networkx announces that directed WL hashes changed in 3.5; we require >= 3.5.
-        warnings.simplefilter("ignore", UserWarning)
-        graph_key = nx.weisfeiler_lehman_graph_hash(g, node_attr="label", iterations=iterations, digest_size=16)
+    graph_key = weisfeiler_lehman(graph, iterations=iterations)
     return hashlib.sha256(f"{graph_key}|{settings}".encode()).hexdigest()[:HASH_LENGTH]
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode("ascii"), digest_size=16).hexdigest()
+
+
+def weisfeiler_lehman(graph: Graph, *, iterations: int) -> str:
+    """networkx's directed WL graph hash (node labels, no edge labels, digest size 16) of `graph`:
+    each round a node's new label hashes its label, its successors' labels (`s_`) and its
+    predecessors' (`p_`), each sorted; the key hashes every round's sorted label counts."""
+    labels = {node_id: label for node_id, label, _ in graph}
+    edges = {(source, node_id) for node_id, _, sources in graph for source in sources}
+    successors: dict[str, list[str]] = {node_id: [] for node_id in labels}
+    predecessors: dict[str, list[str]] = {node_id: [] for node_id in labels}
+    for source, target in edges:
+        successors[source].append(target)
+        predecessors[target].append(source)
+    counts: list[tuple[str, int]] = []
+    for _ in range(iterations):
+        labels = {
+            node: _digest(
+                label
+                + "".join(sorted("s_" + labels[n] for n in successors[node]))
+                + "".join(sorted("p_" + labels[n] for n in predecessors[node]))
+            )
+            for node, label in labels.items()
+        }
+        counts.extend(sorted(Counter(labels.values()).items()))
+    return _digest(str(tuple(counts)))

@@ -10,8 +10,6 @@ AST and `print(parse(text)) == text` for canonical text; the tests check both.
 
 from __future__ import annotations
 
-import numpy as np
-
 from anet.dsl.ast import Block, Edge, Network, Stem, Trivia
 from anet.dsl.header import HEADER_FIELDS
 
@@ -21,6 +19,8 @@ INDENT = "  "
 def format_weight(weight: float) -> str:
     """The shortest text that reads back as the same float32 (`0.13810565`); the float64 repr as a
     fallback keeps the round trip exact even in the rare double-rounding case."""
+    import numpy as np  # here, not at the top: `anet check` never prints and starts faster without it
+
     text = np.format_float_positional(np.float32(weight), unique=True, trim="-")
     return text if float(np.float32(float(text))) == weight else repr(weight)
 

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import difflib
 from collections import defaultdict
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from anet.dsl.ast import RESERVED_IDS, Block, Network, Stem
 from anet.dsl.constants import RAW_INPUTS
 from anet.dsl.diagnostics import Diagnostic, Span, error, warning
+
+if TYPE_CHECKING:  # networkx loads where a graph is built: `anet check` does without it
+    import networkx as nx
 
 
 def _span(node: Stem | Block, key: str = "id") -> Span | None:
@@ -52,6 +54,8 @@ class _Suggestions:
 
 def graph(network: Network) -> nx.DiGraph:
     """The architecture as a networkx DAG over node ids (edges whose source exists only)."""
+    import networkx as nx
+
     g = nx.DiGraph()
     for node in network.nodes:
         g.add_node(node.id, level=node.level)
@@ -190,10 +194,16 @@ def _check_reachability(network: Network) -> list[Diagnostic]:
                 "add a `block ID level=4 ...` line",
             )
         ]
-    g = graph(network)
+    inputs: dict[str, list[str]] = defaultdict(list)  # by id: a duplicated id (E130) has both nodes' inputs
+    for b in network.blocks:
+        inputs[b.id] += [e.source for e in b.inputs]
     alive = {b.id for b in top}
-    for b in top:
-        alive |= nx.ancestors(g, b.id)
+    todo = list(alive)
+    while todo:  # every ancestor of a level-4 block
+        for source in inputs.get(todo.pop(), []):
+            if source not in alive:
+                alive.add(source)
+                todo.append(source)
     return [
         error(
             "E140",

@@ -6,10 +6,11 @@ strides). Kept apart from the node and header models so that both can use them.
 
 from __future__ import annotations
 
+import math
+import struct
 from collections.abc import Callable
 from typing import Annotated, Literal
 
-import numpy as np
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, InstanceOf, ValidationInfo
 
 from anet.dsl.constants import MAX_BUDGET, MAX_CHANNELS, MAX_CLASSES, MAX_FRAMES, MAX_SIZE
@@ -62,7 +63,10 @@ def _at_most(limit: int) -> Callable[[int, ValidationInfo], int]:
 def _to_float32(value: float) -> float:
     """Edge weights are float32 in every model and in the published files; storing them rounded
     makes the text form short (`0.13810565`) and the round trip to the published JSON exact."""
-    rounded = float(np.float32(value))
+    try:
+        rounded = struct.unpack("f", struct.pack("f", value))[0]  # float32 rounding without numpy
+    except OverflowError:
+        rounded = math.inf
     if not 0.0 < rounded < 1.0:
         raise ValueError(f"edge weight {value} is outside (0, 1); it is a sigmoid value")
     return rounded

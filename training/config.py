@@ -18,6 +18,7 @@ while their order still agrees across training seeds. See anet.training.optimize
 # Largest share of a split's videos that may be unreadable (skipped with a warning) before a run stops:
 # big downloaded data sets always miss a few videos; more than this means a wrong path or a broken copy.
 MAX_BAD_VIDEOS = 0.05
+Precision = Literal["auto", "fp32", "bf16"]  # "auto": anet.training.device.choose_precision
 
 Metric = Literal["top1", "top1+top5", "loss"]
 """What ranks checkpoints (`--keep best`) and search candidates (`fitness`): higher is better, so
@@ -47,7 +48,7 @@ class TrainConfig(BaseModel):
         ge=0,
         description="training batches over which BN statistics are re-estimated before validation (0: never)",
     )
-    precision: Literal["auto", "fp32", "bf16"] = "auto"
+    precision: Precision = "auto"
     compile: bool = False
     device: str = "auto"
     workers: int = Field(default=0, ge=0)

@@ -1,21 +1,38 @@
 """Where and how a model runs: device and autocast dtype.
 
-Defaults come from `benchmarks/cpu_settings.py` (measured side by side in one run, README table):
-on this project's AVX2 CPUs bf16 autocast is 3-6x slower than fp32, so "auto" means fp32 on the CPU
-(`--precision bf16` remains available for CPUs with bf16 instructions); on CUDA, bf16 autocast where
-the GPU supports it. Memory layout needs no setting: the runtime keeps activations channels-last.
+`--precision auto` follows the machine at hand. On CUDA: bf16 autocast where the GPU supports it. On
+the CPU: bf16 autocast only when the CPU has native bf16 instructions (AVX512_BF16 or AMX on x86,
+BF16 on ARM, as torch's cpuinfo reports them) *and* a quick measurement in this process agrees. Both
+are needed: without the instructions oneDNN emulates bf16 and AssembleNet-50 ran 3-6x slower than
+fp32 (an AVX2 machine, README "CPU settings"); with them it ran 2.3x faster at 32 x 224 x 224 and
+1.3x at the proxy size, but a library or build that does not use them would undo that, and only a
+measurement can tell. The choice is said once per process, with its reason. Memory layout needs no
+setting: the runtime keeps activations channels-last.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import torch
 
 from anet.errors import UserError
-from anet.training.config import TrainConfig
+from anet.training.config import Precision, TrainConfig
+
+# cpuinfo's names (torch.cpu.get_capabilities) of the instructions that compute in bf16 natively.
+NATIVE_BF16 = ("amx_bf16", "avx512_bf16", "sve_bf16", "bf16")
+# The probe: a 3x3 convolution of AssembleNet's level-1 width on 8 frames, channels-last, as the
+# runtime runs it: about 2 ms in fp32 on one core, so that the whole probe (oneDNN's first-call
+# set-up included) takes well under half a second.
+PROBE_SHAPE = (8, 64, 28, 28)
+DTYPE_NAMES = {torch.bfloat16: "bf16", torch.float16: "fp16"}
+PROBE_ROUNDS = 9
+PROBE_BUDGET_S = 0.25
 
 
 class DeviceError(UserError):
@@ -39,9 +56,101 @@ def parse_device(name: str) -> torch.device:
 
 
 @dataclass(frozen=True)
+class PrecisionChoice:
+    """What a run computes in, and why (shown to the user once per process)."""
+
+    dtype: torch.dtype | None  # the autocast dtype; None: plain fp32
+    reason: str
+
+    def describe(self) -> str:
+        return "fp32" if self.dtype is None else f"{DTYPE_NAMES.get(self.dtype, str(self.dtype))} autocast"
+
+
+def native_bf16() -> list[str]:
+    """The CPU's native bf16 instruction sets (empty: bf16 would be emulated)."""
+    capabilities = torch.cpu.get_capabilities()
+    return [name for name in NATIVE_BF16 if capabilities.get(name) is True]
+
+
+@functools.cache
+def measured_bf16_speedup() -> float:
+    """fp32 time / bf16-autocast time of the probe convolution: above 1, bf16 is faster here.
+    Measured once per process, on one thread: what differs between the two is the instructions, and
+    a parallel region on a shared machine times the other processes' scheduling instead (2-thread
+    calls took 60-150 ms instead of 1 ms next to a busy benchmark). The rounds alternate and the
+    fastest of each counts, so that other work on the machine affects both alike."""
+    torch.manual_seed(0)
+    conv = torch.nn.Conv2d(PROBE_SHAPE[1], PROBE_SHAPE[1], 3, padding=1, bias=False).eval()
+    x = torch.randn(PROBE_SHAPE).contiguous(memory_format=torch.channels_last)
+
+    def seconds(bf16: bool) -> float:
+        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            start = time.perf_counter()
+            conv(x)
+            return time.perf_counter() - start
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        seconds(False), seconds(True)  # oneDNN builds its kernels on the first call of each
+        fp32, bf16 = [], []
+        deadline = time.perf_counter() + PROBE_BUDGET_S
+        while len(fp32) < PROBE_ROUNDS and (len(fp32) < 3 or time.perf_counter() < deadline):
+            fp32.append(seconds(False))
+            bf16.append(seconds(True))
+    finally:
+        torch.set_num_threads(threads)
+    return min(fp32) / min(bf16)
+
+
+def cpu_precision() -> PrecisionChoice:
+    """`--precision auto` on the CPU: bf16 autocast when the CPU has native bf16 and the probe
+    measured it faster than fp32, fp32 otherwise."""
+    features = native_bf16()
+    if not features:
+        return PrecisionChoice(None, "this CPU has no native bf16 instructions (AVX512_BF16, AMX or ARM BF16)")
+    names = "+".join(f.upper() for f in features)
+    speedup = measured_bf16_speedup()
+    if speedup < 1.0:
+        return PrecisionChoice(
+            None, f"this CPU has {names}, but a probe convolution ran {speedup:.2f}x as fast in bf16 as in fp32"
+        )
+    return PrecisionChoice(
+        torch.bfloat16, f"this CPU has {names} and a probe convolution ran {speedup:.2f}x faster in bf16"
+    )
+
+
+def choose_precision(precision: Precision, device: torch.device) -> PrecisionChoice:
+    """The one rule for every command that runs a model (train, eval, predict, the search's workers)."""
+    if precision == "fp32":
+        return PrecisionChoice(None, "--precision fp32")
+    if precision == "bf16":
+        return PrecisionChoice(torch.bfloat16, "--precision bf16")
+    if device.type == "cuda":
+        if torch.cuda.is_bf16_supported():
+            return PrecisionChoice(torch.bfloat16, "this GPU supports bf16")
+        return PrecisionChoice(None, "this GPU does not support bf16")
+    if device.type == "cpu":
+        return cpu_precision()
+    return PrecisionChoice(None, f"no bf16 rule for {device.type}")
+
+
+_announced: set[str] = set()
+
+
+def announce(line: str) -> None:
+    """Print `line` to stderr the first time this process sees it: a search worker trains many
+    candidates with the same choice and says it once."""
+    if line not in _announced:
+        _announced.add(line)
+        print(line, file=sys.stderr, flush=True)
+
+
+@dataclass(frozen=True)
 class Placement:
     device: torch.device
     autocast_dtype: torch.dtype | None
+    reason: str = ""
 
     @contextlib.contextmanager
     def autocast(self) -> Iterator[None]:
@@ -52,23 +161,27 @@ class Placement:
             yield
 
     def describe(self) -> str:
-        precision = (
-            "fp32" if self.autocast_dtype is None else f"{str(self.autocast_dtype).removeprefix('torch.')} autocast"
-        )
-        return f"{self.device.type} ({precision})"
+        return f"{self.device.type} ({PrecisionChoice(self.autocast_dtype, self.reason).describe()})"
 
 
 def placement(config: TrainConfig, *, local_rank: int = 0) -> Placement:
+    """Device and precision of a run; `--precision auto` says what it chose and why (once)."""
     if config.device == "auto":
         device = torch.device(f"cuda:{local_rank}" if torch.cuda.is_available() else "cpu")
     else:
         device = parse_device(config.device)
-    if config.precision == "fp32":
-        dtype = None
-    elif config.precision == "bf16":
-        dtype = torch.bfloat16
-    elif device.type == "cuda":
-        dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else None
-    else:
-        dtype = None
-    return Placement(device, dtype)
+    choice = choose_precision(config.precision, device)
+    place = Placement(device, choice.dtype, choice.reason)
+    if config.precision == "auto" and local_rank == 0:
+        announce(f"anet: precision auto: {choice.describe()} on {device.type}, because {choice.reason}")
+    return place
+
+
+def describe_cpu() -> str:
+    """One line for every benchmark figure: what this CPU computes with (torch's cpuinfo)."""
+    caps = torch.cpu.get_capabilities()
+    bf16 = "+".join(f.upper() for f in native_bf16()) or "none"
+    return (
+        f"CPU: {caps.get('cpu_name', '?')}, {caps.get('num_logical_cores', '?')} logical cores, "
+        f"torch kernels {torch.backends.cpu.get_cpu_capability()}, native bf16: {bf16}, torch {torch.__version__}"
+    )

@@ -25,8 +25,8 @@ import torch
 from torch import Tensor, nn
 
 from anet.dsl import Network
-from anet.files import write_atomic
 from anet.errors import UserError
+from anet.files import write_atomic
 
 Format = Literal["onnx", "torchscript"]
 OPSET = 17

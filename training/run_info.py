@@ -18,8 +18,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from anet import __version__
-from anet.files import write_atomic
 from anet.errors import UserError
+from anet.files import write_atomic
 from anet.training.config import TrainConfig
 
 RUN_INFO = "run.json"

@@ -83,3 +83,26 @@ def test_a_refusal_never_names_the_previous_holder(tmp_path):
             pass
     finally:
         os.close(fd)
+
+
+def test_a_process_refused_before_the_holder_wrote_its_pid_names_the_holder(tmp_path):
+    """The holder locks, then writes its pid: one refused in between (two `--resume` started at once
+    on a busy machine) read an empty file, or the last holder's pid, and said so."""
+    import fcntl
+    import threading
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / LOCK).write_text("999999999\n")  # a previous holder, long gone
+    fd = os.open(run / LOCK, os.O_RDWR)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # the new holder: locked, its pid not written yet
+    pid = f"{os.getpid()}\n".encode()
+    writer = threading.Timer(0.2, lambda: (os.pwrite(fd, pid, 0), os.ftruncate(fd, len(pid))))
+    writer.start()
+    try:
+        message = rf"in use by another anet process \(pid {os.getpid()}\)"
+        with pytest.raises(CommandFailed, match=message), run_lock(run):
+            pass
+    finally:
+        writer.join()
+        os.close(fd)

@@ -38,7 +38,10 @@ def test_proxy_options_win_over_the_consumer() -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("bogus:/x", "unknown data kind 'bogus' in 'bogus:/x'; expected one of: charades, csv, folder, frames, list, proxy"),
+        (
+            "bogus:/x",
+            "unknown data kind 'bogus' in 'bogus:/x'; expected one of: charades, csv, folder, frames, list, proxy",
+        ),
         ("proxy:colour=3", "unknown option 'colour' for proxy in 'proxy:colour=3'; proxy takes: cache, classes"),
         ("proxy:classes=x", "option classes='x' in 'proxy:classes=x' is not int"),
         ("proxy:classes=40", "the proxy task has 2 to 16 classes, got classes=40"),

@@ -8,7 +8,7 @@ from anet_strategies import networks
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from anet.dsl import Edge, architecture_hash, format_network, load, parse
+from anet.dsl import Edge, architecture_hash, format_network, hashing, load, parse
 
 A50 = Path(__file__).parents[2] / "examples" / "assemblenet50.anet"
 
@@ -64,3 +64,44 @@ def test_every_architectural_change_changes_the_hash():
         seen.add(h)
     for change in ({"pool": "max"}, {"flow": "input"}, {"depth": 101}):
         assert architecture_hash(net.model_copy(update={"header": net.header.model_copy(update=change)})) not in seen
+
+
+def _networkx_hash(graph, iterations):
+    """The reference: networkx's own WL hash of the graph `hashing` builds its key from."""
+    import warnings
+
+    import networkx as nx
+
+    g = nx.DiGraph()
+    for node_id, label, _ in graph:
+        g.add_node(node_id, label=label)
+    for node_id, _, sources in graph:
+        for source in sources:
+            g.add_edge(source, node_id)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "directed WL hashes changed in 3.5"
+        return nx.weisfeiler_lehman_graph_hash(g, node_attr="label", iterations=iterations, digest_size=16)
+
+
+def _graph(network):
+    return tuple(
+        (n.id, hashing._label(n), tuple(e.source for e in n.inputs) if n.kind == "block" else ()) for n in network.nodes
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(networks(with_trivia=False), st.integers(1, 7))
+def test_the_stdlib_wl_hash_is_networkx_s(network, iterations):
+    graph = _graph(network)
+    assert hashing.weisfeiler_lehman(graph, iterations=iterations) == _networkx_hash(graph, iterations)
+
+
+def test_the_wl_hash_of_assemblenet50_is_networkx_s_and_the_published_key():
+    graph = _graph(load(A50))
+    assert hashing.weisfeiler_lehman(graph, iterations=6) == _networkx_hash(graph, 6)
+    assert architecture_hash(load(A50)) == "82f93fb80ac18138"  # the key written in files and journals
+
+
+def test_repeated_edges_and_self_loops_count_once_as_in_networkx():
+    graph = (("a", "x", ()), ("b", "y", ("a", "a")), ("c", "y", ("b", "c")))
+    assert hashing.weisfeiler_lehman(graph, iterations=3) == _networkx_hash(graph, 3)

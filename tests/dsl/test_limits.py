@@ -95,3 +95,15 @@ def test_hints_for_thousands_of_unknown_references_stay_cheap(monkeypatch):
     assert len(pools) <= validate_module._Suggestions.NAMES
     assert max(pools) <= 5 * validate_module._Suggestions.PER_LENGTH + len(validate_module.RAW_INPUTS)
     assert unknown[0].hint == "did you mean 's0'?"  # hints are still given where they help
+
+
+@pytest.mark.parametrize(("weight", "rounded"), [("1e39", None), ("3.4028236e38", None), ("0.1", 0.10000000149011612)])
+def test_weights_are_rounded_to_float32_and_huge_ones_are_located_errors(weight, rounded):
+    text = "network t\n  classes 3\nstem 0 in=[rgb] C=8 r=1\nstem 1 in=[rgb] C=8 r=1\n"
+    text += f"block 2 level=4 in=[0@{weight}, 1@0.5] C=8 r=1\n"
+    checked = check_text(text)
+    if rounded is None:
+        assert [(d.span.line, d.span.column) for d in checked.diagnostics if d.span] == [(5, 23)]
+        assert "is outside (0, 1)" in checked.diagnostics[0].message
+    else:
+        assert checked.network is not None and checked.network.node("2").inputs[0].weight == rounded

@@ -1,0 +1,210 @@
+"""fp32 against bf16 autocast for AssembleNet-50 on this CPU, side by side in one run, and what
+`--precision auto` picks here (with its reason). The CPU's capability is printed first.
+
+Per workload and precision (the two precisions alternate round by round, so that other load on the
+machine hits both alike):
+
+* ``inference``: eval, no grad, flow computed in the network; the flow layer's share of it is
+  timed with hooks on ``model.flow`` inside the same forwards;
+* ``training step``: train mode, forward + cross-entropy (label smoothing 0.2) + backward + momentum
+  SGD step, flow computed in the network;
+* ``whole / layers``: the whole forward with the flow given (``flow=``), against the sum of its
+  conv, BN, pooling and linear layers each run alone on inputs of the same shape, strides and dtype
+  under the same autocast (benchmarks/compiler_overhead.py's recording): what lies above 1 is the
+  glue (ReLUs, residual adds, fusion sums, layout views, Python). Target <= 1.10.
+
+Workloads: ``proxy``, the search's proxy training (width 1/8, batch 8 x 8 x 48 x 48), and ``full``,
+AssembleNet-50 as published (width 1, batch 1 x 32 x 224 x 224; a few iterations only: a training
+step takes seconds). ``--profile`` adds the operators that take the most self time in one bf16
+forward at full size (torch.profiler).
+
+Run from the repository root::
+
+    python benchmarks/precision.py [--repeats 3] [--full-repeats 2] [--threads 2] [--profile]
+                                   [--workloads proxy,full]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from compiler_overhead import layer_alone, record_calls
+from torch import Tensor, nn
+from torch.profiler import ProfilerActivity, profile
+
+from anet.compiler import compile_file
+from anet.training.device import choose_precision, describe_cpu
+
+ROOT = Path(__file__).resolve().parents[1]
+PRECISIONS = {"fp32": None, "bf16": torch.bfloat16}
+
+
+@dataclass(frozen=True)
+class Workload:
+    name: str
+    width: float
+    batch: int
+    frames: int
+    size: int
+    classes: int
+
+
+WORKLOADS = {
+    "proxy": Workload("proxy", 0.125, 8, 8, 48, 8),
+    "full": Workload("full", 1.0, 1, 32, 224, 339),
+}
+
+
+@dataclass
+class Figures:
+    inference: list[float] = field(default_factory=list)
+    flow: list[float] = field(default_factory=list)
+    training: list[float] = field(default_factory=list)
+    whole: list[float] = field(default_factory=list)
+    layers: float = 0.0
+
+
+@contextlib.contextmanager
+def autocast(dtype: torch.dtype | None) -> Iterator[None]:
+    with torch.autocast("cpu", dtype=dtype or torch.float32, enabled=dtype is not None):
+        yield
+
+
+def seconds(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def layers_alone(model: nn.Module, inputs: dict[str, Tensor], dtype: torch.dtype | None) -> float:
+    """Sum over the recorded conv/BN/pool/linear calls of each one's best time alone."""
+    with autocast(dtype):
+        calls = record_calls(model, inputs, training=False)
+    total = 0.0
+    for call in calls:
+        run = layer_alone(call, training=False)
+        with autocast(dtype):
+            run()  # warm-up: oneDNN builds its kernel
+            total += min(seconds(run) for _ in range(2))
+    return total
+
+
+def measure(workload: Workload, module: object, repeats: int) -> dict[str, Figures]:
+    torch.manual_seed(0)
+    base = module.build_model(num_classes=workload.classes, width=workload.width)  # type: ignore[attr-defined]
+    rgb = torch.rand(workload.batch, 3, workload.frames, workload.size, workload.size)
+    labels = torch.arange(workload.batch) % workload.classes
+    with torch.no_grad():
+        flow = base.flow(rgb)
+    figures = {name: Figures() for name in PRECISIONS}
+    optimizers = {
+        name: torch.optim.SGD(base.parameters(), lr=0.0, momentum=0.9, weight_decay=1e-4) for name in PRECISIONS
+    }  # lr 0: every step sees the same weights, so both precisions time the same network
+    inside: list[float] = []
+    entered: list[float] = []
+    hooks = [
+        base.flow.register_forward_pre_hook(lambda *_: entered.append(time.perf_counter())),
+        base.flow.register_forward_hook(lambda *_: inside.append(time.perf_counter() - entered[-1])),
+    ]
+
+    def infer(dtype: torch.dtype | None, **extra: Tensor) -> None:
+        with torch.no_grad(), autocast(dtype):
+            base(rgb, **extra)
+
+    def train_step(name: str, dtype: torch.dtype | None) -> None:
+        with autocast(dtype):
+            loss = nn.functional.cross_entropy(base(rgb).float(), labels, label_smoothing=0.2)
+        optimizers[name].zero_grad(set_to_none=True)
+        loss.backward()
+        optimizers[name].step()
+
+    for round_ in range(repeats + 1):  # round 0 warms up (oneDNN kernels, allocator)
+        for name, dtype in PRECISIONS.items():
+            f = figures[name]
+            base.eval()
+            inside.clear()
+            t = seconds(lambda dtype=dtype: infer(dtype))
+            flow_time = sum(inside)
+            w = seconds(lambda dtype=dtype: infer(dtype, flow=flow))
+            base.train()
+            s = seconds(lambda name=name, dtype=dtype: train_step(name, dtype))
+            if round_:
+                f.inference.append(t)
+                f.flow.append(flow_time)
+                f.whole.append(w)
+                f.training.append(s)
+    for handle in hooks:
+        handle.remove()
+    base.eval()
+    for name, dtype in PRECISIONS.items():
+        figures[name].layers = layers_alone(base, {"rgb": rgb, "flow": flow}, dtype)
+    return figures
+
+
+def profile_bf16(module: object, workload: Workload, top: int = 14) -> None:
+    torch.manual_seed(0)
+    model = module.build_model(width=workload.width).eval()  # type: ignore[attr-defined]
+    rgb = torch.rand(workload.batch, 3, workload.frames, workload.size, workload.size)
+    with torch.no_grad(), autocast(torch.bfloat16):
+        model(rgb)
+        with profile(activities=[ProfilerActivity.CPU]) as prof:
+            model(rgb)
+    events = sorted(prof.key_averages(), key=lambda e: -e.self_cpu_time_total)
+    total = sum(e.self_cpu_time_total for e in events)
+    print(f"\nbf16 forward, {workload.name} size, operators by self CPU time (of {total / 1e3:.0f} ms):")
+    for e in events[:top]:
+        print(f"  {e.key:<40} {e.self_cpu_time_total / 1e3:9.1f} ms {e.self_cpu_time_total / total:7.1%}  x{e.count}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=3, help="timed rounds at the proxy size")
+    parser.add_argument("--full-repeats", type=int, default=2, help="timed rounds at 32 x 224 x 224")
+    parser.add_argument("--workloads", default="proxy,full")
+    parser.add_argument("--profile", action="store_true", help="top operators of one bf16 forward at full size")
+    parser.add_argument("--file", default=str(ROOT / "examples" / "assemblenet50.anet"))
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    print(describe_cpu())
+    choice = choose_precision("auto", torch.device("cpu"))
+    print(f"--precision auto picks {choice.describe()} here: {choice.reason}")
+    print(f"{Path(args.file).name}, {torch.get_num_threads()} threads, load average {os.getloadavg()[0]:.1f} at start")
+    module = compile_file(args.file)
+    rows = []
+    for key in args.workloads.split(","):
+        workload = WORKLOADS[key]
+        repeats = args.full_repeats if key == "full" else args.repeats
+        figures = measure(workload, module, repeats)
+        for name, f in figures.items():
+            rows.append((workload, name, f, figures["fp32"]))
+        print(f"({workload.name} done, load average {os.getloadavg()[0]:.1f})", flush=True)
+    print(
+        f"\n{'workload':<30} {'prec.':<5} {'inference':>10} {'x fp32':>7} {'flow share':>10} "
+        f"{'train step':>10} {'x fp32':>7} {'whole/layers':>12}"
+    )
+    for workload, name, f, fp32 in rows:
+        shape = f"{workload.name}: {workload.batch}x{workload.frames}x{workload.size}^2 w{workload.width:g}"
+        infer, train = statistics.median(f.inference), statistics.median(f.training)
+        share = statistics.median(a / b for a, b in zip(f.flow, f.inference, strict=True))
+        print(
+            f"{shape:<30} {name:<5} {infer * 1e3:8.0f}ms {statistics.median(fp32.inference) / infer:7.2f} "
+            f"{share:10.1%} {train * 1e3:8.0f}ms {statistics.median(fp32.training) / train:7.2f} "
+            f"{min(f.whole) / f.layers:12.3f}"
+        )
+    print("(medians; whole/layers: best whole forward with flow given / sum of the layers' best times alone)")
+    if args.profile:
+        profile_bf16(module, WORKLOADS["full"])
+    print(f"load average {os.getloadavg()[0]:.1f} at the end")
+
+
+if __name__ == "__main__":
+    main()
