@@ -14,6 +14,7 @@ Layers keep their activations in ``torch.channels_last_3d`` memory order interna
 
 from .block import LEVEL_WIDTHS, REPEATS, Block
 from .flow import RepresentationFlow
+from .flow_pyramid import PyramidFlow
 from .fusion import Fusion
 from .head import Head
 from .layers import BN_EPS, BN_MOMENTUM, FrameConvBN, SameMaxPool, TemporalConvBN, scale_channels
@@ -33,6 +34,7 @@ __all__ = [
     "Fusion",
     "Head",
     "ObjectStem",
+    "PyramidFlow",
     "RGBStem",
     "RepresentationFlow",
     "ResidualModule2D",
