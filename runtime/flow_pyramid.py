@@ -121,7 +121,7 @@ class PyramidFlow(nn.Module):
             if frames < 2:
                 return work.new_zeros(batch, 2, frames, height, width).to(rgb.dtype)
             gray = normalise_clips(work.mean(dim=1))  # [B, T, H, W] in [0, 255]
-            size = (max(2, round(height * self.resolution)), max(2, round(width * self.resolution)))
+            size = (max(2, round(float(height) * self.resolution)), max(2, round(float(width) * self.resolution)))
             if size != (height, width):
                 gray = F.interpolate(gray, size=size, mode="area")
             first = gray[:, :-1].reshape(-1, *size)
@@ -186,7 +186,7 @@ def _pyramid(
     levels0, levels1 = [first], [second]
     while len(levels0) < scales:
         height, width = levels0[-1].shape[-2:]
-        size = (round(height * step), round(width * step))
+        size = (round(float(height) * step), round(float(width) * step))
         if min(size) < min_size:
             break
         levels0.append(F.interpolate(levels0[-1][:, None], size=size, mode="area")[:, 0])
