@@ -210,3 +210,12 @@ def test_jit_trace_matches_eager() -> None:
         traced = torch.jit.trace(layer, clip)
     other = translated(-1.0, 2.0, frames=3)[..., :32, :40]
     assert (traced(other) - layer(other)).abs().max().item() < 1e-3  # functional vs in-place rounding
+
+
+def test_blocks_of_pairs_do_not_change_the_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    import anet.runtime.flow_pyramid as flow_pyramid
+
+    frames = translated(3.0, 1.0, frames=4)[0, 0, :, :40, :40] * 255
+    together = pyramid_tvl1_pairs(frames[:-1], frames[1:], warps=2, iterations=3)
+    monkeypatch.setattr(flow_pyramid, "_BLOCK_PIXELS", 2 * 40 * 40)  # blocks of 2 pairs: 2 + 1
+    assert torch.equal(pyramid_tvl1_pairs(frames[:-1], frames[1:], warps=2, iterations=3), together)
