@@ -35,7 +35,6 @@ import numpy as np
 
 from anet.data.decode import VIDEO_SUFFIXES, VideoReader
 from anet.data.frames import (
-    FLOW_BOUND,
     FLOW_TEMPLATE,
     IMAGE_TEMPLATE,
     INFO_FILE,
@@ -145,7 +144,7 @@ def extract_video(
     *,
     fps: float | None = None,
     size: int | None = None,
-    bound: float | None = FLOW_BOUND,
+    bound: float | None = None,
     method: Method = "tvl1",
 ) -> VideoFlow:
     """Frames and flow images of one video into folder `out`.

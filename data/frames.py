@@ -5,12 +5,14 @@
     root/<video>/flow_y_00001.jpg ...         ... y (downwards) component
     list.txt: "<video> <num_frames> <label> [<label> ...]" per line
 
-Flow images are 8-bit: v = (px / bound) * 127.5 + 127.5, clipped, with bound = 20 px, so 128 is
-(almost) zero and px = (v - 127.5) / 127.5 * bound. A video of n frames usually has n - 1 flow images;
-the last frame reuses the last flow, as the official AssembleNet flow layer does.
+Flow images are 8-bit: v = (px / bound) * 127.5 + 127.5, clipped, so 128 is (almost) zero and
+px = (v - 127.5) / 127.5 * bound. The bound is 20 px by the mmaction2 convention, or the one
+`anet flow extract` recorded for each video in `anet_frames.json`. A video of n frames usually has
+n - 1 flow images; the last frame reuses the last flow, as the official AssembleNet flow layer does.
 
 Frame folders carry no frame rate. Sampling at a target fps needs `source_fps`, which `extract_flow`
-records in `anet_frames.json` next to the list file; without a target fps clips are consecutive frames.
+records for each video (and for all, when they share one) in `anet_frames.json` next to the list
+file; without a target fps clips are consecutive frames.
 Flow is in pixels per source frame: sampling every k-th frame does not sum the flow over the k steps,
 so extract at the rate you train at when flow magnitudes matter (`extract_flow(fps=...)`).
 
@@ -100,7 +102,7 @@ def write_frame_list(path: str | Path, records: Sequence[FrameRecord]) -> None:
 
 
 def read_frames_info(folder: str | Path) -> dict[str, Any]:
-    """What `extract_flow` recorded about a frame folder (fps, bound, size); empty if nothing."""
+    """What `extract_flow` recorded about a frame folder (fps, bound, size, method, videos); empty if nothing."""
     path = Path(folder) / INFO_FILE
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
