@@ -18,6 +18,7 @@ declare -A ARGS=(
   [evolution_overhead]=""
   [flow_layer]="--repeats 3"
   [flow_share]="--repeats 3"
+  [flow_accuracy]="--repeats 3"
   [compiler_overhead]="--repeats 3"
   [cpu_settings]="--quick --compile fp32"
   [data_throughput]=""
@@ -28,7 +29,7 @@ declare -A ARGS=(
   [evolution_figure4]="--out $OUT/figure4"
   [proxy_ordering]="--runs $OUT/figure4"
 )
-ORDER=(language_speed startup render_speed evolution_overhead flow_layer flow_share compiler_overhead cpu_settings
+ORDER=(language_speed startup render_speed evolution_overhead flow_layer flow_share flow_accuracy compiler_overhead cpu_settings
        precision tf_comparison gpu_check data_throughput runtime_conv_layout proxy_fitness proxy_task edge_signal evolution_figure4 proxy_ordering)
 NAMES=("${@:-${ORDER[@]}}")
 for name in "${NAMES[@]}"; do

@@ -5,12 +5,14 @@
     root/<video>/flow_y_00001.jpg ...         ... y (downwards) component
     list.txt: "<video> <num_frames> <label> [<label> ...]" per line
 
-Flow images are 8-bit: v = (px / bound) * 127.5 + 127.5, clipped, with bound = 20 px, so 128 is
-(almost) zero and px = (v - 127.5) / 127.5 * bound. A video of n frames usually has n - 1 flow images;
-the last frame reuses the last flow, as the official AssembleNet flow layer does.
+Flow images are 8-bit: v = (px / bound) * 127.5 + 127.5, clipped, so 128 is (almost) zero and
+px = (v - 127.5) / 127.5 * bound. The bound is 20 px by the mmaction2 convention, or the one
+`anet flow extract` recorded for each video in `anet_frames.json`. A video of n frames usually has
+n - 1 flow images; the last frame reuses the last flow, as the official AssembleNet flow layer does.
 
 Frame folders carry no frame rate. Sampling at a target fps needs `source_fps`, which `extract_flow`
-records in `anet_frames.json` next to the list file; without a target fps clips are consecutive frames.
+records for each video (and for all, when they share one) in `anet_frames.json` next to the list
+file; without a target fps clips are consecutive frames.
 Flow is in pixels per source frame: sampling every k-th frame does not sum the flow over the k steps,
 so extract at the rate you train at when flow magnitudes matter (`extract_flow(fps=...)`).
 
@@ -100,7 +102,7 @@ def write_frame_list(path: str | Path, records: Sequence[FrameRecord]) -> None:
 
 
 def read_frames_info(folder: str | Path) -> dict[str, Any]:
-    """What `extract_flow` recorded about a frame folder (fps, bound, size); empty if nothing."""
+    """What `extract_flow` recorded about a frame folder (fps, bound, size, method, videos); empty if nothing."""
     path = Path(folder) / INFO_FILE
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
@@ -113,8 +115,10 @@ class FrameFolderDataset(Dataset[dict[str, Any]]):
         root: folder the list's paths are relative to; default: the list's folder.
         clip: frames, size, fps, train/eval behaviour.
         flow: load flow images too; default: when the first video has them.
-        source_fps: the frames' rate; default: from `anet_frames.json`. Needed only when clip.fps is set.
-        bound: pixel value of flow image 255 (and minus that of 0).
+        source_fps: the frames' rate; default: each video's rate from `anet_frames.json`. Needed only
+            when clip.fps is set.
+        bound: pixel value of flow image 255 (and minus that of 0); default: each video's bound from
+            `anet_frames.json`, else FLOW_BOUND (the mmaction2 convention).
         multi_label / num_classes: as in `layouts.LabelSpace.from_tokens`, over this list's labels.
         split / holdout: "train" or "val" part of a list under a stable hash holdout (None: all).
     """
@@ -128,7 +132,7 @@ class FrameFolderDataset(Dataset[dict[str, Any]]):
         transform: Transform | None = None,
         flow: bool | None = None,
         source_fps: float | None = None,
-        bound: float = FLOW_BOUND,
+        bound: float | None = None,
         multi_label: bool | None = None,
         num_classes: int | None = None,
         split: str | None = None,
@@ -140,7 +144,6 @@ class FrameFolderDataset(Dataset[dict[str, Any]]):
         self.root = Path(root) if root is not None else list_file.parent
         self.clip = clip or ClipConfig()
         self.transform = transform or self.clip.transform()
-        self.bound = bound
         space = LabelSpace.from_tokens(
             (r.labels for r in self.records), multi_label=multi_label, num_classes=num_classes
         )
@@ -152,8 +155,15 @@ class FrameFolderDataset(Dataset[dict[str, Any]]):
         if not (first / IMAGE_TEMPLATE.format(1)).is_file():
             raise LayoutError(f"no {IMAGE_TEMPLATE.format(1)} in {first} (is root={self.root} right?)")
         self.flow = flow if flow is not None else (first / FLOW_TEMPLATE.format("x", 1)).is_file()
-        self.source_fps = source_fps or read_frames_info(self.root).get("fps")
-        if self.clip.fps is not None and not self.source_fps:
+        info = read_frames_info(self.root)
+        self.source_fps = source_fps or info.get("fps")
+        self.bound = bound or info.get("bound") or FLOW_BOUND
+        # Per-video rates and bounds: videos of mixed frame rates, bounds picked from each video's flow.
+        videos = info.get("videos", {})
+        self.video_fps = {} if source_fps else {k: v["fps"] for k, v in videos.items() if v.get("fps")}
+        self.video_bound = {} if bound else {k: v["bound"] for k, v in videos.items() if v.get("bound")}
+        known_rates = all(self.video_fps.get(r.directory) for r in self.records)
+        if self.clip.fps is not None and not self.source_fps and not known_rates:
             raise LayoutError(
                 f"sampling {list_file} at fps={self.clip.fps} needs the frames' own rate: pass source_fps= "
                 f"(frame folders made by `anet flow extract` record it in {INFO_FILE})"
@@ -162,21 +172,22 @@ class FrameFolderDataset(Dataset[dict[str, Any]]):
     def __len__(self) -> int:
         return len(self.records)
 
-    def indices(self, num_frames: int) -> np.ndarray:
-        """0-based frame indices of one clip of a video with `num_frames` frames."""
-        rate = float(self.source_fps or 1.0)  # without a target fps only frame steps matter
+    def indices(self, num_frames: int, source_fps: float | None = None) -> np.ndarray:
+        """0-based frame indices of one clip of a video with `num_frames` frames at `source_fps`."""
+        rate = float(source_fps or self.source_fps or 1.0)  # without a target fps only frame steps matter
         times = self.clip.sampler().times(num_frames / rate, source_fps=rate)
         return nearest_frame_indices(times, source_fps=rate, num_frames=num_frames)
 
     def __getitem__(self, index: int) -> dict[str, Any]:
         record = self.records[index]
         folder = self.root / record.directory
-        picks = self.indices(record.num_frames)
+        picks = self.indices(record.num_frames, self.video_fps.get(record.directory))
         unique, inverse = np.unique(picks, return_inverse=True)
         rgb = np.stack([self._image(folder / IMAGE_TEMPLATE.format(k + 1)) for k in unique])[inverse]
         clip = {"rgb": frames_to_tensor(rgb)}
         if self.flow:
-            flow = torch.from_numpy(np.stack([self._flow(folder, k + 1) for k in unique])[inverse])
+            bound = self.video_bound.get(record.directory, self.bound)
+            flow = torch.from_numpy(np.stack([self._flow(folder, k + 1, bound) for k in unique])[inverse])
             flow = flow.permute(1, 0, 2, 3)  # [T, 2, H, W] -> [2, T, H, W]
             if flow.shape[-2:] != clip["rgb"].shape[-2:]:
                 flow = resize_flow(flow, tuple(clip["rgb"].shape[-2:]))
@@ -193,12 +204,12 @@ class FrameFolderDataset(Dataset[dict[str, Any]]):
             raise VideoDecodeError(path.parent, f"cannot read frame {path}")
         return image[:, :, ::-1]  # BGR -> RGB
 
-    def _flow(self, folder: Path, number: int) -> np.ndarray:
+    def _flow(self, folder: Path, number: int, bound: float) -> np.ndarray:
         """Flow image pair `number`, or the one before it for the last frame (n frames, n - 1 flows)."""
         cv2 = require_cv2()
         for k in (number, number - 1):
             x = cv2.imread(str(folder / FLOW_TEMPLATE.format("x", k)), cv2.IMREAD_GRAYSCALE)
             y = cv2.imread(str(folder / FLOW_TEMPLATE.format("y", k)), cv2.IMREAD_GRAYSCALE)
             if x is not None and y is not None:
-                return decode_flow(np.stack([x, y]), bound=self.bound)
+                return decode_flow(np.stack([x, y]), bound=bound)
         raise VideoDecodeError(folder, f"cannot read {FLOW_TEMPLATE.format('x', number)} / flow_y in {folder}")

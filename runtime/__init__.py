@@ -17,6 +17,7 @@ from anet.paper import Input
 
 from .block import LEVEL_WIDTHS, REPEATS, Block
 from .flow import RepresentationFlow
+from .flow_pyramid import PyramidFlow
 from .fusion import Fusion
 from .head import Head
 from .layers import BN_EPS, BN_MOMENTUM, FrameConvBN, SameMaxPool, TemporalConvBN, scale_channels
@@ -37,6 +38,7 @@ __all__ = [
     "Head",
     "Input",
     "ObjectStem",
+    "PyramidFlow",
     "RGBStem",
     "RepresentationFlow",
     "ResidualModule2D",

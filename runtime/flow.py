@@ -11,7 +11,14 @@ Differences from the authors' layer, each on purpose (see the "Known defects" of
 * min/max normalisation is done per clip, not over the whole batch, so a clip's flow does not
   depend on the other clips it is batched with;
 * theta, lambda and tau are registered buffers, so all three are saved with the model;
-* the number of frames is read from the input, so one instance runs on clips of any length.
+* the number of frames is read from the input, so one instance runs on clips of any length;
+* the flow's forward differences are 0 at the last column (row), as in the published PyTorch
+  code and OpenCV (a Neumann border); the TF layer's 'SAME' convolution pads with zero and reads
+  0 - u there. The flow differs only near the last row and column, by up to about 1 px there
+  (measured 0.2-0.65 px for 1-2 px motion; tests/runtime/test_flow.py pins it).
+
+For motion beyond about a pixel use the coarse-to-fine layer of `flow_pyramid.py`; this one is
+kept bit for bit, since the published models were trained with it.
 
 Import rule: like all of ``anet.runtime`` this module imports only torch, never ``anet.dsl`` or
 ``anet.compiler``.

@@ -1,0 +1,199 @@
+"""Optical flow on real ground truth, and what it costs: every flow setting anet offers, side by side.
+
+Accuracy: the Middlebury motorcycle stereo pair read as two frames (anet.data.flow_truth, u = -disparity),
+at quarter (185 x 125) and half (370 x 250) size: mean end-point error (EPE) and the fraction of
+pixels off by more than 3 px, where the disparity is known, for
+
+* the single-scale layer (`flow computed`, the authors' layer);
+* the coarse-to-fine layer (`flow pyramid`, runtime.flow_pyramid.PyramidFlow) with its defaults
+  (flow at half the input size), at full size, and computed in bfloat16 instead of float32;
+* `anet flow extract`'s methods (tvl1 = OpenCV TV-L1 with 8 scales at step 0.5, pyramid, dis);
+* OpenCV TV-L1 with its own default pyramid (5 scales at step 0.8) and DIS (fast preset).
+
+Cost: time per 32-frame 224 x 224 clip (31 frame pairs) for each, and the forward time of
+AssembleNet-50 (examples/assemblenet50.anet, width 1, eval, no grad, 1 x 3 x 32 x 224 x 224) with the
+single-scale layer, with the coarse-to-fine layer swapped in (`model.flow = PyramidFlow()`), and with
+the flow given (no layer), in float32 and under bfloat16 autocast, interleaved over ``--repeats``.
+Targets: the coarse-to-fine layer's EPE within 1.2x of OpenCV TV-L1 (8 scales, 0.5) at both sizes;
+`flow pyramid` adds at most 35 % to AssembleNet-50's forward time.
+
+Run from the repository root (a few minutes on 2 cores; ``--quick`` skips the model and the clip
+timing of OpenCV TV-L1; OpenCV's default TV-L1, the bfloat16 iteration and the full-size layer
+are not timed per clip)::
+
+    python benchmarks/flow_accuracy.py [--quick] [--threads 1] [--repeats 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+from collections.abc import Callable
+from itertools import pairwise
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+
+from anet.compiler import compile_file
+from anet.data.flow_extract import FlowEstimator
+from anet.data.flow_truth import FlowTruth, endpoint_errors, motorcycle_pair
+from anet.runtime.flow import RepresentationFlow
+from anet.runtime.flow_pyramid import PyramidFlow, pyramid_tvl1_pairs
+
+ROOT = Path(__file__).resolve().parents[1]
+# A method maps a sequence of uint8 RGB frames [H, W, 3] to the flow of each pair [N - 1, H, W, 2].
+FlowMethod = Callable[[list[np.ndarray]], np.ndarray]
+
+
+def layer_method(layer: torch.nn.Module) -> FlowMethod:
+    def run(frames: list[np.ndarray]) -> np.ndarray:
+        clip = torch.from_numpy(np.stack(frames)).float().div(255).permute(3, 0, 1, 2)[None]
+        with torch.no_grad():
+            return layer(clip)[0, :, :-1].permute(1, 2, 3, 0).numpy()
+
+    return run
+
+
+def bf16_method(frames: list[np.ndarray]) -> np.ndarray:
+    """The coarse-to-fine iteration at full size with every tensor in bfloat16 (what fp32 avoids)."""
+    gray = torch.from_numpy(np.stack(frames)).float().mean(-1)
+    gray = ((gray - gray.min()) * (255 / (gray.max() - gray.min()))).bfloat16()
+    with torch.no_grad():
+        flow = pyramid_tvl1_pairs(gray[:-1], gray[1:], scales=8)
+    return flow.float().permute(1, 2, 3, 0).numpy()
+
+
+def opencv_method(algorithm: object) -> FlowMethod:
+    def run(frames: list[np.ndarray]) -> np.ndarray:
+        grays = [cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in frames]
+        return np.stack([algorithm.calc(a, b, None) for a, b in pairwise(grays)])  # type: ignore[attr-defined]
+
+    return run
+
+
+def extract_method(name: str) -> FlowMethod:
+    estimator = FlowEstimator(name)  # type: ignore[arg-type]
+    return lambda frames: estimator.pairs([cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in frames])
+
+
+def methods() -> dict[str, FlowMethod]:
+    dis_fast = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_FAST)
+    return {
+        "flow computed (single-scale layer)": layer_method(RepresentationFlow()),
+        "flow pyramid, defaults (resolution 0.5)": layer_method(PyramidFlow()),
+        "flow pyramid, resolution 1, 8 scales": layer_method(PyramidFlow(resolution=1.0, scales=8)),
+        "flow pyramid iteration in bfloat16": bf16_method,
+        "anet flow extract --method tvl1 (default)": extract_method("tvl1"),
+        "anet flow extract --method pyramid": extract_method("pyramid"),
+        "anet flow extract --method dis": extract_method("dis"),
+        "OpenCV TV-L1, its default (5 scales, 0.8)": opencv_method(cv2.optflow.DualTVL1OpticalFlow_create()),
+        "OpenCV DIS, fast preset": opencv_method(dis_fast),
+    }
+
+
+def accuracy(all_methods: dict[str, FlowMethod]) -> None:
+    for scale, label in ((0.25, "quarter"), (0.5, "half")):
+        truth: FlowTruth = motorcycle_pair(scale)
+        zero = endpoint_errors(np.zeros_like(truth.flow), truth).mean()
+        height, width = truth.first.shape[:2]
+        print(f"\nmotorcycle pair, {label} size ({width} x {height}); zero flow: EPE {zero:.3f} px")
+        print(f"{'':46}{'EPE px':>8}{'>3 px':>8}{'/ TV-L1':>9}{'ms/pair':>9}")
+        results = {}
+        for name, method in all_methods.items():
+            start = time.perf_counter()
+            flow = method([truth.first, truth.second])[0]
+            elapsed = time.perf_counter() - start
+            errors = endpoint_errors(flow, truth)
+            results[name] = (errors.mean(), (errors > 3).mean(), elapsed)
+        reference = results["anet flow extract --method tvl1 (default)"][0]
+        for name, (epe, outliers, elapsed) in results.items():
+            print(f"{name:46}{epe:8.3f}{outliers:8.1%}{epe / reference:9.2f}{elapsed * 1e3:9.0f}")
+
+
+def clip_times(all_methods: dict[str, FlowMethod], quick: bool) -> None:
+    rng = np.random.default_rng(0)
+    # A real photo moving 3 px right and 1 px down per frame, 32 frames of 224 x 224.
+    photo = cv2.resize(motorcycle_pair(0.5).first, (320, 320), interpolation=cv2.INTER_AREA)
+    frames = [np.ascontiguousarray(photo[t : t + 224, 3 * t % 96 : 3 * t % 96 + 224]) for t in range(32)]
+    frames = [np.clip(f + rng.normal(0, 1, f.shape), 0, 255).astype(np.uint8) for f in frames]
+    print(f"\ntime per 32-frame 224 x 224 clip (31 pairs), {torch.get_num_threads()} torch threads:")
+    # Full-size pyramid runs are timed as `anet flow extract --method pyramid`; bfloat16 is not used.
+    skip = ("resolution 1", "bfloat16", "OpenCV TV-L1") + (("tvl1",) if quick else ())
+    for name, method in all_methods.items():
+        if any(word in name for word in skip):
+            continue
+        start = time.perf_counter()
+        method(frames)
+        print(f"  {name:46}{time.perf_counter() - start:8.2f} s")
+
+
+def model_share(repeats: int) -> None:
+    model = compile_file(ROOT / "examples" / "assemblenet50.anet").build_model().eval()
+    rgb = torch.rand(1, 3, 32, 224, 224, generator=torch.Generator().manual_seed(0))
+    single, pyramid = RepresentationFlow(), PyramidFlow()
+    with torch.no_grad():
+        given = model.flow(rgb)
+    for precision in ("fp32", "bf16"):
+        times: dict[str, list[float]] = {"flow computed": [], "flow pyramid": [], "flow given": [], "layer alone": []}
+        # Under autocast the layer still computes in float32 (PyramidFlow's docstring says why).
+        with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
+
+            def timed(call: Callable[[], object]) -> float:
+                start = time.perf_counter()
+                call()
+                return time.perf_counter() - start
+
+            def with_layer(layer: torch.nn.Module) -> float:
+                model.flow = layer
+                return timed(lambda: model(rgb))
+
+            with_layer(single), with_layer(pyramid)  # warm-up
+            for _ in range(repeats):
+                times["flow computed"].append(with_layer(single))
+                times["flow pyramid"].append(with_layer(pyramid))
+                times["flow given"].append(timed(lambda: model(rgb, flow=given)))
+                times["layer alone"].append(timed(lambda: pyramid(rgb)))
+        med = {k: statistics.median(v) for k, v in times.items()}
+        print(f"\nAssembleNet-50, 1 x 3 x 32 x 224 x 224, {precision}, median of {repeats}:")
+        for name, value in med.items():
+            print(f"  forward, {name:24}{value:8.2f} s" if name != "layer alone" else f"  {name:34}{value:8.2f} s")
+        # Two estimates of what the layer adds: the layer timed on its own (stable), and the difference
+        # of two whole forwards (each of several seconds, so it moves with the load).
+        alone = med["layer alone"] / med["flow given"]
+        difference = med["flow pyramid"] / med["flow given"] - 1
+        verdict = "ok" if alone <= 0.35 else "ABOVE TARGET"
+        print(
+            f"  flow pyramid adds {alone:.1%} (layer alone / forward with flow given; target <= 35 %: {verdict}), "
+            f"{difference:.1%} by the difference of whole forwards; flow computed adds "
+            f"{med['flow computed'] / med['flow given'] - 1:.1%} by the difference"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="no model timing, no OpenCV TV-L1 clip timing")
+    parser.add_argument("--threads", type=int, default=1, help="1: timings that do not wait on a busy second core")
+    parser.add_argument("--repeats", type=int, default=2, help="timed rounds of the model forwards")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    cv2.setNumThreads(args.threads)
+    load = os.getloadavg()[0]
+    print(
+        f"torch {torch.__version__}, CPU capability {torch.backends.cpu.get_cpu_capability()}, "
+        f"{args.threads} threads, OpenCV {cv2.__version__}; load average {load:.2f}"
+        + (" (OTHER PROCESSES ARE RUNNING: timings are unreliable, ratios less so)" if load > 1 else "")
+    )
+    all_methods = methods()
+    accuracy(all_methods)
+    clip_times(all_methods, args.quick)
+    if not args.quick:
+        model_share(args.repeats)
+    print(f"\nload average at the end {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
