@@ -85,7 +85,7 @@ def _networkx_hash(graph, iterations):
 
 def _graph(network):
     return tuple(
-        (n.id, hashing._label(n), tuple(e.source for e in n.inputs) if n.kind == "block" else ()) for n in network.nodes
+        (n.id, n.label, tuple(e.source for e in n.inputs) if n.kind == "block" else ()) for n in network.nodes
     )
 
 
