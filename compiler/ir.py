@@ -16,6 +16,7 @@ from anet import __version__
 from anet.compiler.names import class_name, fusion_attribute, node_attribute, node_variable, source_label
 from anet.compiler.pyformat import Call, Code, DictOf, Expr, ListOf, Text, wrap
 from anet.dsl import Block, Network, Stem, architecture_hash
+from anet.dsl.header import Header
 from anet.dsl.printer import format_node, format_weight
 from anet.paper import STEM_INPUTS, Input
 
@@ -100,7 +101,7 @@ class ModelIR:
     inputs_doc: str
     num_classes: int
     width: float
-    flow_layer: bool
+    flow_layer: Call | None  # the layer that computes flow from RGB when none is given
     inputs: tuple[InputIR, ...]
     nodes: tuple[NodeIR, ...]
     head: Call
@@ -195,6 +196,15 @@ def _input(record: Input, flow_layer: bool) -> InputIR:
     return InputIR(record.name, record.channels, record.required, doc)
 
 
+def _flow_layer(header: Header) -> Call:
+    """`flow computed`: the authors' single-scale layer; `flow pyramid`: the coarse-to-fine one,
+    with the settings the file gives (the others keep the layer's measured defaults)."""
+    if header.flow == "pyramid":
+        settings = header.pyramid.settings() if header.pyramid else {}
+        return Call("rt.PyramidFlow", kwargs=tuple(settings.items()))
+    return Call("rt.RepresentationFlow")
+
+
 def lower(network: Network, source_text: str, source_path: str | None = None) -> ModelIR:
     """The IR of a validated network. `source_text` is hashed into the header, never copied."""
     h = network.header
@@ -216,8 +226,8 @@ def lower(network: Network, source_text: str, source_path: str | None = None) ->
         )
         for node in network.nodes
     )
-    flow_layer = any(i.name == "flow" and not i.required for i in network.inputs)
-    inputs = tuple(_input(i, flow_layer) for i in network.inputs)
+    computes_flow = any(i.name == "flow" and not i.required for i in network.inputs)
+    inputs = tuple(_input(i, computes_flow) for i in network.inputs)
     top = network.top_level
     summary = (
         f"{len(network.stems)} stems, {len(network.blocks)} blocks, module repeats "
@@ -235,7 +245,7 @@ def lower(network: Network, source_text: str, source_path: str | None = None) ->
         inputs_doc=wrap("Inputs: " + "; ".join(i.doc for i in inputs) + "."),
         num_classes=h.classes,
         width=float(h.width),
-        flow_layer=flow_layer,
+        flow_layer=_flow_layer(h) if computes_flow else None,
         inputs=inputs,
         nodes=nodes,
         head=Call(

@@ -63,9 +63,10 @@ def summarize(
         kind = f"{node.modality} stem" if node.kind == "stem" else f"level {node.level} block"
         modules = parts[node.id]
         rows.append(NodeCost(node.id, kind, sum(_params(m) for m in modules), flops(modules)))
-    flow = [m for m in model.modules() if isinstance(m, rt.RepresentationFlow)]
+    flow = [m for m in model.modules() if isinstance(m, rt.RepresentationFlow | rt.PyramidFlow)]
     if flow:
-        rows.append(NodeCost("(flow)", "TV-L1 flow layer", _params(flow[0]), flops(flow)))
+        kind = "coarse-to-fine TV-L1 flow layer" if isinstance(flow[0], rt.PyramidFlow) else "TV-L1 flow layer"
+        rows.append(NodeCost("(flow)", kind, _params(flow[0]), flops(flow)))
     head = [m for m in model.modules() if isinstance(m, rt.Head)]
     rows.append(NodeCost("(head)", "pooling + linear", _params(head[0]), flops(head)))
     return rows

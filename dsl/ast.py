@@ -159,7 +159,7 @@ class Network(AstNode):
         flow computed from it), flow (required when given as input, else optional: precomputed flow
         replaces the computed one), segmentation maps with one channel per class of the object stem."""
         modalities = {s.modality for s in self.stems}
-        computed = "flow" in modalities and self.header.flow == "computed"
+        computed = "flow" in modalities and self.header.flow != "input"  # `computed` or `pyramid`
         out = []
         if "rgb" in modalities or computed:
             out.append(Input("rgb", INPUT_CHANNELS["rgb"], required=True))

@@ -87,6 +87,9 @@ class NetworkLine:
     keyword_span: Span
 
 
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+
+
 @dataclass(frozen=True)
 class HeaderValue:
     """A header setting with one value: `classes 157`, `depth [3, 4, 6, 3]`."""
@@ -221,10 +224,9 @@ class LineTransformer(Transformer):
         span = Span(line=first.line, column=first.column - 1, end_line=last.end_line, end_column=last.end_column + 1)
         return Value(tuple(_value(c, int).value for c in children), span)
 
-    def clip_setting(self, children: list[Token]) -> tuple[Value, Value]:
-        return (_value(children[0]), _value(children[1], int))
-
-    budget_setting = clip_setting
+    def setting(self, children: list[Token]) -> tuple[Value, Value]:
+        key, value = children
+        return (_value(key), _value(value, int if _INTEGER.fullmatch(value.value) else float))
 
     def mutation(self, children: list[Token]) -> Value:
         kind, *args = children

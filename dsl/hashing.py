@@ -2,7 +2,8 @@
 the same key, so the search never trains one architecture twice (NAS-Bench-101 does the same).
 
 What counts: each node's kind, modality or level, C, r and stride, the edges, and the header
-settings that change the network's function (module repeats, head pooling, flow source). What does
+settings that change the network's function (module repeats, head pooling, flow source and the
+flow pyramid's settings). What does
 not: ids, order, comments, learned weights, training settings (classes, width, clip, edge mode) and
 descendant metadata. The key is a Weisfeiler-Lehman hash of the labelled graph, exactly networkx's
 `weisfeiler_lehman_graph_hash` (>= 3.5, which follows in- and out-edges of directed graphs
@@ -34,7 +35,8 @@ def architecture_hash(network: Network) -> str:
         for node in network.nodes
     )
     h = network.header
-    return _hash(graph, f"{h.repeats}|{h.pool}|{h.flow}")
+    pyramid = f"|{sorted(h.pyramid.settings().items())}" if h.pyramid else ""  # absent: the hash is unchanged
+    return _hash(graph, f"{h.repeats}|{h.pool}|{h.flow}{pyramid}")
 
 
 @lru_cache(maxsize=4096)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, FiniteFloat
+from pydantic import AfterValidator, Field, FiniteFloat, model_validator
 
 from anet.dsl.constants import MAX_REPEATS
 from anet.dsl.values import AstNode, ChannelSum, Classes, Frames, Identifier, MutationKind, Size, Trivia, Width
@@ -36,6 +36,27 @@ def _drop_empty_budget(budget: Budget | None) -> Budget | None:
     if budget is None or all(getattr(budget, k) is None for k in BUDGET_KEYS):
         return None
     return budget
+
+
+PYRAMID_KEYS = ("scales", "warps", "iterations", "resolution", "median")
+
+
+class Pyramid(AstNode):
+    """Settings of the coarse-to-fine flow layer (`flow pyramid`); one left out keeps the layer's
+    measured default (`anet.runtime.PyramidFlow`)."""
+
+    scales: Annotated[int, Field(ge=1, le=12)] | None = None
+    warps: Annotated[int, Field(ge=1, le=100)] | None = None
+    iterations: Annotated[int, Field(ge=1, le=1000)] | None = None
+    resolution: Annotated[float, Field(gt=0, le=1)] | None = None
+    median: Literal[1, 3, 5] | None = None  # 1: no median filter
+
+    def settings(self) -> dict[str, int | float]:
+        return {key: value for key in PYRAMID_KEYS if (value := getattr(self, key)) is not None}
+
+
+def _drop_empty_pyramid(pyramid: Pyramid | None) -> Pyramid | None:
+    return pyramid if pyramid is not None and pyramid.settings() else None
 
 
 class Mutation(AstNode):
@@ -74,7 +95,8 @@ class Header(AstNode):
     depth: Depth = 50
     pool: Literal["avg", "max"] = "avg"
     edges: Literal["learned", "fixed"] = "learned"
-    flow: Literal["computed", "input"] = "computed"
+    flow: Literal["computed", "input", "pyramid"] = "computed"
+    pyramid: Annotated[Pyramid | None, AfterValidator(_drop_empty_pyramid)] = None
     frames: Frames = 32
     size: Size = 224
     width: Width = 1.0
@@ -86,6 +108,12 @@ class Header(AstNode):
     mutations: tuple[Mutation, ...] | None = None
     hash: Annotated[str, Field(pattern=r"^[0-9a-f]{1,64}$")] | None = None
     trivia: Mapping[str, Trivia] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _pyramid_needs_its_layer(self) -> Header:
+        if self.pyramid is not None and self.flow != "pyramid":
+            raise ValueError(f"`pyramid` settings apply to `flow pyramid` only; this file says `flow {self.flow}`")
+        return self
 
     @property
     def repeats(self) -> tuple[int, int, int, int]:
@@ -143,6 +171,10 @@ def _budget(budget: Budget) -> str:
     return " ".join(f"{key}={value}" for key in BUDGET_KEYS if (value := getattr(budget, key)) is not None)
 
 
+def _pyramid(pyramid: Pyramid) -> str:
+    return " ".join(f"{key}={value:g}" for key, value in pyramid.settings().items())
+
+
 def _mutations(mutations: tuple[Mutation, ...]) -> str:
     return "[" + ", ".join(f"{m.kind}({', '.join(m.args)})" for m in mutations) + "]"
 
@@ -157,6 +189,7 @@ HEADER_FIELDS: tuple[HeaderField, ...] = (
     HeaderField("pool", _setting("pool")),
     HeaderField("edges", _setting("edges")),
     HeaderField("flow", _setting("flow")),
+    HeaderField("pyramid", _metadata("pyramid", _pyramid), form="settings", nested="pyramid"),
     HeaderField("clip", _clip, read=int, form="settings"),
     HeaderField("width", _setting("width", lambda w: repr(float(w))), read=float),
     HeaderField("budget", _metadata("budget", _budget), read=int, form="settings", nested="budget"),

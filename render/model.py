@@ -72,6 +72,9 @@ def info_lines(network: Network) -> list[str]:
         second += f" · width ×{header.width:g}"
     if header.flow == "input":
         second += " · flow given as input"
+    elif header.flow == "pyramid":
+        settings = header.pyramid.settings() if header.pyramid else {}
+        second += " · coarse-to-fine flow" + "".join(f" {key}={value:g}" for key, value in settings.items())
     return [esc(first), esc(second)]
 
 

@@ -84,9 +84,7 @@ def _networkx_hash(graph, iterations):
 
 
 def _graph(network):
-    return tuple(
-        (n.id, n.label, tuple(e.source for e in n.inputs) if n.kind == "block" else ()) for n in network.nodes
-    )
+    return tuple((n.id, n.label, tuple(e.source for e in n.inputs) if n.kind == "block" else ()) for n in network.nodes)
 
 
 @settings(max_examples=60, deadline=None)

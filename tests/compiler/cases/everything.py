@@ -5,8 +5,9 @@
 3 stems, 6 blocks, module repeats 3, 4, 12, 3,
 max pooling over time, learned edge weights.
 
-Inputs: rgb [B, 3, T, H, W] floats in [0, 1]; flow [B, 2, T, H, W] in pixels;
-segmentation [B, classes, T, H, W], one channel per segmentation class.
+Inputs: rgb [B, 3, T, H, W] floats in [0, 1]; flow [B, 2, T, H, W] in pixels (computed
+from rgb when not given); segmentation [B, classes, T, H, W], one channel per
+segmentation class.
 Output: logits [B, num_classes].
 """
 
@@ -20,11 +21,11 @@ from anet import runtime as rt
 
 ANET_VERSION = "0.1.0"
 RUNTIME_VERSION = 2
-SOURCE_SHA256 = "b3cfd0d4d7ddd66b37ddb04b385892ccbb1a8fbf041a793935ff35afe279db2c"
-ARCHITECTURE_HASH = "a4c067eb6c2c7e03"
+SOURCE_SHA256 = "dd00bb45df3e1fc5314b0bbb805c12dfa2b39438f5d3633052799dc5860f60c9"
+ARCHITECTURE_HASH = "0f4d495b68c55ce2"
 INPUTS = [
     rt.Input(name="rgb", channels=3, required=True),
-    rt.Input(name="flow", channels=2, required=True),
+    rt.Input(name="flow", channels=2, required=False),
     rt.Input(name="segmentation", channels=151, required=True),
 ]
 
@@ -36,6 +37,7 @@ class Child0042(nn.Module):
 
     def __init__(self, num_classes: int = 157, width: float = 0.125) -> None:
         super().__init__()
+        self.flow = rt.PyramidFlow(warps=5, resolution=0.5)
         self.node_s_rgb = rt.RGBStem(channels=64, r=4, width=width)
         self.node_s_flow = rt.FlowStem(channels=32, width=width)
         self.node_seg = rt.ObjectStem(channels=151)
@@ -126,31 +128,33 @@ class Child0042(nn.Module):
     def forward_features(
         self,
         rgb: torch.Tensor,
-        flow: torch.Tensor,
         segmentation: torch.Tensor,
+        flow: torch.Tensor | None = None,
     ) -> list[torch.Tensor]:
         """The outputs of the level-4 blocks, which the head reads."""
-        # everything.anet:18: stem s_rgb in=[rgb] C=64 r=4
+        if flow is None:
+            flow = self.flow(rgb)
+        # everything.anet:19: stem s_rgb in=[rgb] C=64 r=4
         x_s_rgb = self.node_s_rgb(rgb)
-        # everything.anet:19: stem s_flow in=[flow] C=32 r=1
+        # everything.anet:20: stem s_flow in=[flow] C=32 r=1
         x_s_flow = self.node_s_flow(flow)
-        # everything.anet:20: stem seg in=[object] C=151 r=1
+        # everything.anet:21: stem seg in=[object] C=151 r=1
         x_seg = self.node_seg(segmentation)
-        # everything.anet:23: block b4 level=1 in=[s_rgb] C=64 r=1
+        # everything.anet:24: block b4 level=1 in=[s_rgb] C=64 r=1
         x_b4 = self.node_b4(x_s_rgb)
-        # everything.anet:24: block b5 level=1 in=[s_rgb@0.25, s_flow@0.75, seg@0.5]
+        # everything.anet:25: block b5 level=1 in=[s_rgb@0.25, s_flow@0.75, seg@0.5]
         #     C=64 r=8
         x_b5 = self.node_b5(self.fuse_b5([x_s_rgb, x_s_flow, x_seg]))
         del x_s_rgb, x_s_flow, x_seg
-        # everything.anet:25: block b8 level=2 in=[b4, b5] C=128 r=2 stride=2
+        # everything.anet:26: block b8 level=2 in=[b4, b5] C=128 r=2 stride=2
         x_b8 = self.node_b8(self.fuse_b8([x_b4, x_b5]))
-        # everything.anet:26: block b8a level=2 in=[b4, b5] C=128 r=2 stride=2
+        # everything.anet:27: block b8a level=2 in=[b4, b5] C=128 r=2 stride=2
         x_b8a = self.node_b8a(self.fuse_b8a([x_b4, x_b5]))
         del x_b4, x_b5
-        # everything.anet:27: block 12 level=3 in=[b8@0.9, b8a@0.1] C=512 r=1 stride=2
+        # everything.anet:28: block 12 level=3 in=[b8@0.9, b8a@0.1] C=512 r=1 stride=2
         x12 = self.node_12(self.fuse_12([x_b8, x_b8a]))
         del x_b8, x_b8a
-        # everything.anet:28: block 14 level=4 in=[12] C=512 r=2 stride=2
+        # everything.anet:29: block 14 level=4 in=[12] C=512 r=2 stride=2
         x14 = self.node_14(x12)
         del x12
         return [x14]
@@ -162,8 +166,8 @@ class Child0042(nn.Module):
     def forward(
         self,
         rgb: torch.Tensor,
-        flow: torch.Tensor,
         segmentation: torch.Tensor,
+        flow: torch.Tensor | None = None,
     ) -> torch.Tensor:
         return self.forward_head(
             self.forward_features(rgb=rgb, flow=flow, segmentation=segmentation),
