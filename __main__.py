@@ -1,5 +1,5 @@
 """`python -m anet ...` is the `anet` command."""
 
-from anet.cli.main import anet
+from .cli.main import anet
 
 anet()

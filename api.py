@@ -10,14 +10,14 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from anet.dsl import Network, format_network, load
-from anet.dsl import parse as parse_text
+from .dsl import Network, format_network, load
+from .dsl import parse as parse_text
 
 if TYPE_CHECKING:
     from torch import nn
 
-    from anet.training.loop import TrainResult
-    from anet.training.run_info import RunInfo
+    from .training.loop import TrainResult
+    from .training.run_info import RunInfo
 
 EXAMPLES = Path(__file__).resolve().parent / "examples"
 
@@ -33,7 +33,7 @@ def parse(path_or_text: str | Path) -> Network:
 def compile(network: Network, source_text: str | None = None) -> ModuleType:
     """The generated PyTorch module of `network` (readable source, see `anetc compile`): its
     `build_model(num_classes=None, width=None)` makes the `nn.Module`."""
-    from anet.compiler import compile_to_module
+    from .compiler import compile_to_module
 
     return compile_to_module(network, source_text or format_network(network), None)
 
@@ -50,7 +50,7 @@ def create_model(name_or_path: str | Path, *, num_classes: int | None = None, wi
     if not path.is_file():
         raise FileNotFoundError(f"no model {str(name_or_path)!r}: not one of {', '.join(list_models())} nor a file")
     text = path.read_text(encoding="utf-8")
-    from anet.compiler import compile_to_module
+    from .compiler import compile_to_module
 
     return compile_to_module(load(path), text, str(path)).build_model(num_classes=num_classes, width=width)
 
@@ -58,7 +58,7 @@ def create_model(name_or_path: str | Path, *, num_classes: int | None = None, wi
 def load_run(run_dir: str | Path, checkpoint: str = "last") -> tuple[nn.Module, RunInfo]:
     """A trained run's model (weights loaded, eval mode, CPU) and its `RunInfo` (class names in
     `info.classes`, clip shape and width in `info.resolved`); `checkpoint`: last, best or a file."""
-    from anet.training.run_dir import load_run as load
+    from .training.run_dir import load_run as load
 
     return load(run_dir, checkpoint)
 
@@ -75,9 +75,9 @@ def train(
     """Train `network` on a data spec (as `anet train --data`); `settings` are `TrainConfig`
     fields (iterations=, width=, frames=, size=, metric=, keep=, ...). With `out_dir`, the run
     directory `anet eval`, `anet predict`, `anet export` and `load_run` read."""
-    from anet.data.spec import parse_data_spec
-    from anet.training import TrainConfig
-    from anet.training import train as run
+    from .data.spec import parse_data_spec
+    from .training import TrainConfig
+    from .training import train as run
 
     text = source_text or format_network(network)
     return run(
@@ -103,10 +103,10 @@ def evaluate(
 ) -> dict[str, float]:
     """Validation metrics of `model` (built from `network`) on a data spec's validation split: top-1,
     top-5 and loss (mAP for multi-label data), as `anet eval` reports them."""
-    from anet.data.spec import parse_data_spec
-    from anet.training import TrainConfig
-    from anet.training.device import placement
-    from anet.training.validation import evaluate as run
+    from .data.spec import parse_data_spec
+    from .training import TrainConfig
+    from .training.device import placement
+    from .training.validation import evaluate as run
 
     spec = parse_data_spec(data)
     place = placement(TrainConfig(device=device))

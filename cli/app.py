@@ -20,9 +20,9 @@ from typing import Any
 
 import click
 
-from anet import __version__
-from anet.dsl import AnetError, render_text
-from anet.errors import UserError
+from .. import __version__
+from ..dsl import AnetError, render_text
+from ..errors import UserError
 
 # The module that defines each `anet` command. Running a command imports only its module: `anet
 # check` must not pay for torch, the compiler or the search (seconds) before it reads one file.

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from anet.cli.app import AnetGroup, anet
-from anet.cli.language import FILE_ARG, read_network
-from anet.compiler import compile_network
-from anet.files import write_atomic
+from ..compiler import compile_network
+from ..files import write_atomic
+from .app import AnetGroup, anet
+from .language import FILE_ARG, read_network
 
 
 @click.group(cls=AnetGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -38,7 +38,7 @@ def compile_(file: str, output: str | None) -> None:
 @click.option("--width", type=click.FloatRange(min=0, min_open=True), help="Channel multiplier (default: the file's).")
 def info(file: str, frames: int | None, size: int | None, width: float | None) -> None:
     """Parameters and FLOPs per node and in total, for one clip of batch 1."""
-    from anet.compiler.summary import summarize, summary_table
+    from ..compiler.summary import summarize, summary_table
 
     network, text, label = read_network(file)
     rows = summarize(network, text, label, frames=frames, size=size, width=width)

@@ -9,18 +9,18 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from anet.cli.app import CommandFailed, anet, stops_cleanly
-from anet.cli.language import read_network
-from anet.cli.lock import LOCK, run_lock
-from anet.cli.options import config_option
-from anet.cli.train import signal_options
-from anet.dsl import format_network
-from anet.evolution.config import EvolutionConfig, proxy_training
-from anet.evolution.store import BEST, PLOT
+from ..dsl import format_network
+from ..evolution.config import EvolutionConfig, proxy_training
+from ..evolution.store import BEST, PLOT
+from .app import CommandFailed, anet, stops_cleanly
+from .language import read_network
+from .lock import LOCK, run_lock
+from .options import config_option
+from .train import signal_options
 
 if TYPE_CHECKING:  # the search's modules are imported when a command needs them: a fast `anet --help`
-    from anet.evolution import Candidate, SearchState
-    from anet.evolution.search import Heard
+    from ..evolution import Candidate, SearchState
+    from ..evolution.search import Heard
 
 
 PROXY_TRAINING = proxy_training()
@@ -115,9 +115,9 @@ def evolve(
     """Evolve architectures; every candidate is written to RUN/candidates/*.anet as it is made.
 
     Resumable after any crash with --resume RUN. The best architecture is RUN/best.anet."""
-    from anet.evolution.report import plot, show
-    from anet.evolution.search import SearchError
-    from anet.training.config import TrainConfig
+    from ..evolution.report import plot, show
+    from ..evolution.search import SearchError
+    from ..training.config import TrainConfig
 
     if (out is None) == (resume is None):
         raise click.UsageError("give exactly one of --out DIR (a new run) or --resume DIR")
@@ -134,7 +134,7 @@ def evolve(
         _check_new(run)
         seeds = [format_network(read_network(f)[0]) for f in files]
         if fitness == "proxy":  # a wrong spec is the user's mistake now, not every candidate's failure later
-            from anet.data.spec import parse_data_spec
+            from ..data.spec import parse_data_spec
 
             parse_data_spec(data)
         chosen = dict(
@@ -205,7 +205,7 @@ def evolve(
 def _check_new(run: Path) -> None:
     """A new run needs an empty directory, or one whose run was stopped before its start event
     was complete (nothing but the lock and a journal without a whole line)."""
-    from anet.evolution.journal import JOURNAL
+    from ..evolution.journal import JOURNAL
 
     for path in run.iterdir() if run.exists() else ():
         if path.name == LOCK or (path.name == JOURNAL and not _started(run)):
@@ -215,7 +215,7 @@ def _check_new(run: Path) -> None:
 
 def _started(run: Path) -> bool:
     """Whether the run's journal holds a complete first line (its start event)."""
-    from anet.evolution.journal import JOURNAL
+    from ..evolution.journal import JOURNAL
 
     path = run / JOURNAL
     return path.exists() and b"\n" in path.read_bytes()
@@ -223,9 +223,9 @@ def _started(run: Path) -> bool:
 
 def _load(run: Path, *, repair: bool) -> SearchState:
     """The run's state; with `repair`, a journal damaged before its end is cut before the damage."""
-    from anet.evolution.journal import JournalError
-    from anet.evolution.journal import repair as repair_journal
-    from anet.evolution.report import load_state
+    from ..evolution.journal import JournalError
+    from ..evolution.journal import repair as repair_journal
+    from ..evolution.report import load_state
 
     try:
         return load_state(run)
@@ -241,8 +241,8 @@ def _load(run: Path, *, repair: bool) -> SearchState:
 
 def _search(run: Path, config: EvolutionConfig, seeds: list[str], retry_failed: bool) -> SearchState:
     """The search with a progress bar; a failed candidate and a kept-aside edit are reported."""
-    from anet.evolution import Search
-    from anet.evolution.store import candidate_path
+    from ..evolution import Search
+    from ..evolution.store import candidate_path
 
     console = Console(stderr=True)
     total = config.population + config.rounds
@@ -286,9 +286,9 @@ def runs() -> None:
 @click.option("--plot/--no-plot", default=True, help=f"Also (re)write RUN/{PLOT}.")
 def runs_show(run: str, plot: bool) -> None:
     """The population, the best per round, failures; writes the fitness-over-rounds plot."""
-    from anet.evolution.journal import JournalError
-    from anet.evolution.report import load_state, show
-    from anet.evolution.report import plot as draw
+    from ..evolution.journal import JournalError
+    from ..evolution.report import load_state, show
+    from ..evolution.report import plot as draw
 
     try:
         state = load_state(Path(run))

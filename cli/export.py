@@ -15,10 +15,10 @@ from typing import Any
 
 import click
 
-from anet.cli.app import anet
-from anet.cli.language import read_network
-from anet.dsl import to_published
-from anet.files import write_atomic
+from ..dsl import to_published
+from ..files import write_atomic
+from .app import anet
+from .language import read_network
 
 
 def readable_json(value: dict[str, Any]) -> str:
@@ -75,7 +75,7 @@ def export(
         return
     if not output:
         raise click.UsageError(f"--format {fmt} writes a binary file: give -o FILE")
-    from anet.training.export import export_model
+    from ..training.export import export_model
 
     model, network, clip = _trained(source, checkpoint, width)
     if fmt == "onnx" and len(sizes) > 1:
@@ -86,8 +86,8 @@ def export(
 
 def _network(source: str):  # noqa: ANN202 - Network
     if Path(source).is_dir():
-        from anet.dsl import parse
-        from anet.training.run_info import read_run_info
+        from ..dsl import parse
+        from ..training.run_info import read_run_info
 
         info, text = read_run_info(Path(source))
         return parse(text, str(Path(source) / info.network_file))
@@ -96,13 +96,13 @@ def _network(source: str):  # noqa: ANN202 - Network
 
 def _trained(source: str, checkpoint: str | None, width: float | None) -> tuple[Any, Any, tuple[int, int]]:
     """(model in eval mode, network, (frames, size) it was trained at)."""
-    from anet.training.run_dir import build_run_model, read_run
+    from ..training.run_dir import build_run_model, read_run
 
     if Path(source).is_dir():
         run = read_run(source, checkpoint or "last")
         return build_run_model(run), run.network, (run.info.resolved.frames, run.info.resolved.size)
-    from anet.compiler import compile_to_module
-    from anet.training.checkpoint import load_checkpoint, load_model_state
+    from ..compiler import compile_to_module
+    from ..training.checkpoint import load_checkpoint, load_model_state
 
     network, text, label = read_network(source)
     state = load_checkpoint(Path(checkpoint)) if checkpoint else None
@@ -121,6 +121,6 @@ def _trained(source: str, checkpoint: str | None, width: float | None) -> tuple[
 
 
 def _data_classes(spec: str) -> int:
-    from anet.data.spec import parse_data_spec
+    from ..data.spec import parse_data_spec
 
     return parse_data_spec(spec).num_classes

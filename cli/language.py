@@ -10,9 +10,9 @@ from pathlib import Path
 
 import click
 
-from anet.cli.app import CommandFailed, anet
-from anet.dsl import AnetError, Network, architecture_hash, check_text, decode, render_json, render_text
-from anet.files import write_atomic
+from ..dsl import AnetError, Network, architecture_hash, check_text, decode, render_json, render_text
+from ..files import write_atomic
+from .app import CommandFailed, anet
 
 # The printer (numpy) and the published-format converters load in the commands that use them: `anet
 # check` runs on every save in an editor and must start fast (tests/cli/test_startup.py).
@@ -83,7 +83,7 @@ def fmt(files: tuple[str, ...], check_only: bool, show_diff: bool, rehash: bool)
 
     The canonical text is read back before it is written and must describe the same network; a
     symbolic link is kept (its target is rewritten) and so are the file's permissions."""
-    from anet.dsl.printer import format_network
+    from ..dsl.printer import format_network
 
     failed = broken = False
     for name in files:
@@ -142,8 +142,8 @@ def import_(
     edges: str | None,
 ) -> None:
     """Convert the authors' published flat-list JSON (structure + edge_weights) into .anet."""
-    from anet.dsl.printer import format_network
-    from anet.dsl.published import PublishedFormatError, from_published
+    from ..dsl.printer import format_network
+    from ..dsl.published import PublishedFormatError, from_published
 
     try:
         data = json.loads(Path(source).read_text(encoding="utf-8"))

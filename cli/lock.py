@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from anet.cli.app import CommandFailed
+from .app import CommandFailed
 
 LOCK = "anet.lock"
 

@@ -8,13 +8,13 @@ import os
 # Set before torch is imported, inherited by worker processes; an explicit setting wins.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from anet.cli.app import anet
+from .app import anet
 
 
 def __getattr__(name: str) -> object:
     """`anetc`, the compiler's entry point, loads with its module (`anet` loads its commands lazily)."""
     if name == "anetc":
-        from anet.cli.compile import anetc
+        from .compile import anetc
 
         return anetc
     raise AttributeError(f"module 'anet.cli.main' has no attribute {name!r}")

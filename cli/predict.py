@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from anet.cli.app import anet
+from .app import anet
 
 
 @anet.command()
@@ -41,8 +41,8 @@ def predict(
 
     Each video gives --clips clips of the run's frames, rate and size (short side resized, centre
     crop); their softmax scores are averaged (sigmoid scores max-pooled for multi-label runs)."""
-    from anet.training.predict_video import predict_videos
-    from anet.training.run_dir import build_run_model, read_run
+    from ..training.predict_video import predict_videos
+    from ..training.run_dir import build_run_model, read_run
 
     run = read_run(run_dir, checkpoint)
     model = build_run_model(run)

@@ -12,13 +12,13 @@ from typing import cast
 
 import click
 
-from anet.cli.app import CommandFailed, anet
-from anet.cli.language import read_network
-from anet.render.lineage import lineage_graph, read_run
-from anet.render.model import model_graph
-from anet.render.nodes import RankDir
-from anet.render.output import FORMATS, RenderError, write_figure
-from anet.render.supergraph import supergraph_figure
+from ..render.lineage import lineage_graph, read_run
+from ..render.model import model_graph
+from ..render.nodes import RankDir
+from ..render.output import FORMATS, RenderError, write_figure
+from ..render.supergraph import supergraph_figure
+from .app import CommandFailed, anet
+from .language import read_network
 
 OPTIONAL_FILE_ARG = click.argument(
     "file", required=False, type=click.Path(exists=True, dir_okay=False, allow_dash=True)

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from anet.cli.app import CommandFailed
-from anet.cli.language import read_network
-from anet.dsl import Network, architecture_hash
+from ..dsl import Network, architecture_hash
+from .app import CommandFailed
+from .language import read_network
 
 
 @dataclass(frozen=True)
@@ -31,8 +31,8 @@ class EvalSource:
     def model(self, spec: Any, width: float | None = None) -> Any:
         """The network built for `spec`'s classes with the checkpoint's weights; data with other
         class names than the run's is refused (its labels would be scored against the wrong classes)."""
-        from anet.training.checkpoint import load_model_state
-        from anet.training.model import build_for_data
+        from ..training.checkpoint import load_model_state
+        from ..training.model import build_for_data
 
         names = tuple(spec.class_names) if spec.class_names else None
         if self.classes is not None and names is not None and names != self.classes:
@@ -50,8 +50,8 @@ class EvalSource:
 
 def load_for_eval(source: str, checkpoint: str | None, data: str | None) -> EvalSource:
     """RUN_DIR (with `checkpoint` last, best or a file) or FILE.anet (with `checkpoint` a file)."""
-    from anet.training.checkpoint import CheckpointError, load_checkpoint
-    from anet.training.run_dir import read_run
+    from ..training.checkpoint import CheckpointError, load_checkpoint
+    from ..training.run_dir import read_run
 
     if Path(source).is_dir():
         run = read_run(source, checkpoint or "last")
@@ -96,7 +96,7 @@ def load_for_eval(source: str, checkpoint: str | None, data: str | None) -> Eval
 
 
 def _check_architecture(state: dict[str, Any], network: Network, checkpoint: Path, label: str) -> None:
-    from anet.training.checkpoint import CheckpointError
+    from ..training.checkpoint import CheckpointError
 
     if state["architecture"] != architecture_hash(network):
         raise CheckpointError(

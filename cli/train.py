@@ -11,12 +11,12 @@ from typing import Any
 
 import click
 
-from anet.cli.app import CommandFailed, anet
-from anet.cli.language import FILE_ARG, read_network
-from anet.cli.lock import run_lock
-from anet.cli.options import config_option
-from anet.cli.run_source import load_for_eval
-from anet.training.config import PROXY_EDGE_LR, TrainConfig
+from ..training.config import PROXY_EDGE_LR, TrainConfig
+from .app import CommandFailed, anet
+from .language import FILE_ARG, read_network
+from .lock import run_lock
+from .options import config_option
+from .run_source import load_for_eval
 
 MAX_BAD_VIDEOS_OPTION = config_option(
     "--max-bad-videos",
@@ -45,7 +45,7 @@ def signal_options(defaults: TrainConfig, *, where: str) -> Callable[[Callable[.
 
 
 def _data(spec: str):  # noqa: ANN202 - DataSpec, imported lazily
-    from anet.data.spec import parse_data_spec
+    from ..data.spec import parse_data_spec
 
     return parse_data_spec(spec)  # a DataSpecError is a UserError: its message, exit 1
 
@@ -120,8 +120,8 @@ def train(
     class names, settings, versions), checkpoints, train.csv / val.csv, TensorBoard events, and
     learned.anet (the architecture with its learned connection weights). `anet eval OUT`,
     `anet predict OUT VIDEO` and `anet export OUT` need nothing else."""
-    from anet.training import train as run_training
-    from anet.training.checkpoint import CHECKPOINT, remove_temporaries
+    from ..training import train as run_training
+    from ..training.checkpoint import CHECKPOINT, remove_temporaries
 
     network, text, label = read_network(file)
     spec = _data(data)
@@ -216,12 +216,12 @@ def evaluate(
     RUN_DIR (a folder `anet train --out` wrote) needs nothing else: architecture, data, classes, width
     and clip shape come from the run, and flags override them. FILE.anet needs --checkpoint; its data
     is the checkpoint's unless --data says otherwise."""
-    from anet.training.batchnorm import fixed_batches, recalibrate_batchnorm
-    from anet.training.device import placement
-    from anet.training.model import batch_forward
-    from anet.training.summary import check_clip_flags
-    from anet.training.unreadable import UnreadableVideos
-    from anet.training.validation import evaluate as run_eval
+    from ..training.batchnorm import fixed_batches, recalibrate_batchnorm
+    from ..training.device import placement
+    from ..training.model import batch_forward
+    from ..training.summary import check_clip_flags
+    from ..training.unreadable import UnreadableVideos
+    from ..training.validation import evaluate as run_eval
 
     loaded = load_for_eval(source, checkpoint, data)
     spec = _data(loaded.data)
@@ -297,7 +297,7 @@ def flow_extract(
     """Precompute optical flow of a video file or a folder of videos into mmaction2-style frame folders
     (img_/flow_x_/flow_y_*.jpg, list files, anet_frames.json)."""
     try:
-        from anet.data.flow_extract import VideoFlow, extract_flow, find_videos_to_extract
+        from ..data.flow_extract import VideoFlow, extract_flow, find_videos_to_extract
     except ImportError as exc:
         raise CommandFailed(
             f"flow extraction needs OpenCV with contrib modules: pip install 'anet[flow]' ({exc})"

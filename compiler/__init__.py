@@ -5,8 +5,8 @@ source = compile_network(network, text, "model.anet")   # str, deterministic
 model = compile_file("model.anet").build_model(num_classes=10, width=0.125)
 """
 
-from anet.compiler.emit import compile_network
-from anet.compiler.ir import RUNTIME_VERSION, ModelIR, lower
-from anet.compiler.loader import compile_file, compile_to_module, load_source
+from .emit import compile_network
+from .ir import RUNTIME_VERSION, ModelIR, lower
+from .loader import compile_file, compile_to_module, load_source
 
 __all__ = ["RUNTIME_VERSION", "ModelIR", "compile_file", "compile_network", "compile_to_module", "load_source", "lower"]

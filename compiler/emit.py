@@ -6,9 +6,9 @@ from functools import cache
 
 import jinja2
 
-from anet.compiler import pyformat
-from anet.compiler.ir import lower
-from anet.dsl import Network
+from ..dsl import Network
+from . import pyformat
+from .ir import lower
 
 
 @cache

@@ -12,13 +12,13 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from anet import __version__
-from anet.compiler.names import class_name, fusion_attribute, node_attribute, node_variable, source_label
-from anet.compiler.pyformat import Call, Code, DictOf, Expr, ListOf, Text, wrap
-from anet.dsl import Block, Network, Stem, architecture_hash
-from anet.dsl.header import Header
-from anet.dsl.printer import format_node, format_weight
-from anet.paper import STEM_INPUTS, Input
+from .. import __version__
+from ..dsl import Block, Network, Stem, architecture_hash
+from ..dsl.header import Header
+from ..dsl.printer import format_node, format_weight
+from ..paper import STEM_INPUTS, Input
+from .names import class_name, fusion_attribute, node_attribute, node_variable, source_label
+from .pyformat import Call, Code, DictOf, Expr, ListOf, Text, wrap
 
 # The runtime version this compiler's output needs (checked when the generated module loads).
 RUNTIME_VERSION = 2

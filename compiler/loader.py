@@ -9,8 +9,8 @@ import sys
 import types
 from pathlib import Path
 
-from anet.compiler.emit import compile_network
-from anet.dsl import Network, load
+from ..dsl import Network, load
+from .emit import compile_network
 
 
 def load_source(source: str, module_name: str, filename: str | None = None) -> types.ModuleType:

@@ -14,9 +14,9 @@ from rich.console import Console
 from rich.table import Table
 from torch.utils.flop_counter import FlopCounterMode
 
-from anet import runtime as rt
-from anet.compiler.loader import compile_to_module
-from anet.dsl import Network
+from .. import runtime as rt
+from ..dsl import Network
+from .loader import compile_to_module
 
 
 @dataclass(frozen=True)

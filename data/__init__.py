@@ -23,22 +23,22 @@ code depend on data, never the other way round.
     encode.py        writing videos (tests, benchmarks, exports)
 """
 
-from anet.data.clip import ClipConfig, load_video_clip
-from anet.data.decode import VideoDecodeError, VideoInfo, VideoReader, probe, read_frames
-from anet.data.encode import write_video
-from anet.data.flow_extract import extract_flow, extract_video
-from anet.data.frames import FrameFolderDataset, decode_flow, encode_flow
-from anet.data.layouts import (
+from .clip import ClipConfig, load_video_clip
+from .decode import VideoDecodeError, VideoInfo, VideoReader, probe, read_frames
+from .encode import write_video
+from .flow_extract import extract_flow, extract_video
+from .frames import FrameFolderDataset, decode_flow, encode_flow
+from .layouts import (
     CharadesDataset,
     LayoutError,
     VideoCsvDataset,
     VideoDataset,
     VideoFolderDataset,
 )
-from anet.data.proxy import PROXY_CLASSES, ProxyConfig, ProxyDataset, proxy_splits
-from anet.data.sampling import ClipSampler
-from anet.data.spec import Datasets, DataSpec, DataSpecError, parse_data_spec
-from anet.data.transforms import EvalTransform, TrainTransform
+from .proxy import PROXY_CLASSES, ProxyConfig, ProxyDataset, proxy_splits
+from .sampling import ClipSampler
+from .spec import Datasets, DataSpec, DataSpecError, parse_data_spec
+from .transforms import EvalTransform, TrainTransform
 
 __all__ = [
     "PROXY_CLASSES",

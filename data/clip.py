@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from anet.data.decode import VideoReader
-from anet.data.sampling import ClipSampler
-from anet.data.transforms import Clip, EvalTransform, TrainTransform, frames_to_tensor
+from .decode import VideoReader
+from .sampling import ClipSampler
+from .transforms import Clip, EvalTransform, TrainTransform, frames_to_tensor
 
 Transform = Callable[[Clip], Clip]
 log = logging.getLogger(__name__)

@@ -9,8 +9,8 @@ from typing import Any
 
 from torch.utils.data import Dataset
 
-from anet.data.clip import ClipConfig
-from anet.errors import UserError
+from ..errors import UserError
+from .clip import ClipConfig
 
 Factory = Callable[[str, ClipConfig], Dataset[dict[str, Any]]]
 

@@ -21,7 +21,7 @@ from types import TracebackType
 import av
 import numpy as np
 
-from anet.errors import UserError
+from ..errors import UserError
 
 VIDEO_SUFFIXES = (".mp4", ".webm", ".avi", ".mkv", ".mov", ".m4v", ".mpg", ".mpeg", ".ogv", ".gif")
 

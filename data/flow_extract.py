@@ -33,8 +33,8 @@ from typing import Literal
 
 import numpy as np
 
-from anet.data.decode import VIDEO_SUFFIXES, VideoReader
-from anet.data.frames import (
+from .decode import VIDEO_SUFFIXES, VideoReader
+from .frames import (
     FLOW_TEMPLATE,
     IMAGE_TEMPLATE,
     INFO_FILE,
@@ -43,7 +43,7 @@ from anet.data.frames import (
     require_cv2,
     write_frame_list,
 )
-from anet.data.layouts import (
+from .layouts import (
     SPLIT_ALIASES,
     LayoutError,
     find_videos,
@@ -118,7 +118,7 @@ class FlowEstimator:
             return np.stack(flows) if flows else np.zeros((0, *grays[0].shape, 2), np.float32)
         import torch
 
-        from anet.runtime.flow_pyramid import pyramid_tvl1_pairs
+        from ..runtime.flow_pyramid import pyramid_tvl1_pairs
 
         frames = torch.from_numpy(np.stack(grays)).float()
         chunks = []

@@ -32,12 +32,12 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from anet.data.clip import ClipConfig, Transform
-from anet.data.decode import VideoDecodeError
-from anet.data.layouts.common import LabelSpace, LayoutError, label_tensor, select_split
-from anet.data.sampling import nearest_frame_indices
-from anet.data.text import read_annotation_text
-from anet.data.transforms import frames_to_tensor, resize_flow
+from .clip import ClipConfig, Transform
+from .decode import VideoDecodeError
+from .layouts.common import LabelSpace, LayoutError, label_tensor, select_split
+from .sampling import nearest_frame_indices
+from .text import read_annotation_text
+from .transforms import frames_to_tensor, resize_flow
 
 FLOW_BOUND = 20.0
 IMAGE_TEMPLATE = "img_{:05d}.jpg"

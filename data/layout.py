@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from anet.data.dataspec import DataSpecError
+from .dataspec import DataSpecError
 
 if TYPE_CHECKING:
-    from anet.data.dataspec import DataSpec
+    from .dataspec import DataSpec
 
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 

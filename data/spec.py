@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import re
 
-from anet.data.dataspec import Datasets, DataSpec, DataSpecError
-from anet.data.layout import Layout
-from anet.data.layouts import LayoutError, registered
+from .dataspec import Datasets, DataSpec, DataSpecError
+from .layout import Layout
+from .layouts import LayoutError, registered
 
 __all__ = ["DataSpec", "DataSpecError", "Datasets", "parse_data_spec", "syntax"]
 

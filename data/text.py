@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from anet.errors import UserError
+from ..errors import UserError
 
 
 class AnnotationEncodingError(UserError, ValueError):

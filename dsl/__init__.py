@@ -10,11 +10,11 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-from anet.dsl.ast import Block, Budget, Edge, Header, Mutation, Network, Stem, Trivia
-from anet.dsl.diagnostics import AnetError, Diagnostic, Severity, Span, render_json, render_text
-from anet.dsl.hashing import architecture_hash
-from anet.dsl.parse import Checked, check_file, check_text, decode, load, parse
-from anet.dsl.validate import graph, is_valid, validate
+from .ast import Block, Budget, Edge, Header, Mutation, Network, Stem, Trivia
+from .diagnostics import AnetError, Diagnostic, Severity, Span, render_json, render_text
+from .hashing import architecture_hash
+from .parse import Checked, check_file, check_text, decode, load, parse
+from .validate import graph, is_valid, validate
 
 # The printer (numpy) and the published-format converters load on first use (PEP 562): `anet check`
 # needs neither and must start fast.

@@ -15,8 +15,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field, SkipValidation
 
-from anet.dsl.header import Budget, Header, Mutation
-from anet.dsl.values import (
+from ..paper import INPUT_CHANNELS, RAW_INPUTS, STEM_INPUTS, Input, allowed_edges, counts_toward_budget
+from .header import Budget, Header, Mutation
+from .values import (
     MUTATION_KINDS,
     NO_TRIVIA,
     AstNode,
@@ -31,7 +32,6 @@ from anet.dsl.values import (
     Stride,
     Trivia,
 )
-from anet.paper import INPUT_CHANNELS, RAW_INPUTS, STEM_INPUTS, Input, allowed_edges, counts_toward_budget
 
 __all__ = [
     "MUTATION_KINDS",

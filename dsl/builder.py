@@ -14,9 +14,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from anet.dsl.ast import Block, Edge, Header, Network, Stem, Trivia
-from anet.dsl.diagnostics import Diagnostic, Span, error
-from anet.dsl.grammar import (
+from ..paper import RAW_INPUTS
+from .ast import Block, Edge, Header, Network, Stem, Trivia
+from .diagnostics import Diagnostic, Span, error
+from .grammar import (
     HeaderItems,
     HeaderLine,
     HeaderSettings,
@@ -28,9 +29,8 @@ from anet.dsl.grammar import (
     Statement,
     Value,
 )
-from anet.dsl.header import HEADER_FIELDS, HEADER_KEYWORDS
-from anet.dsl.values import MUTATION_KINDS
-from anet.paper import RAW_INPUTS
+from .header import HEADER_FIELDS, HEADER_KEYWORDS
+from .values import MUTATION_KINDS
 
 
 def _collapse(lines: list[str], *, strip_leading_blank: bool) -> tuple[str, ...]:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from anet.paper import (
+from ..paper import (
     DEFAULT_BUDGETS,
     DEPTH_REPEATS,
     DILATIONS,

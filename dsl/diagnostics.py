@@ -11,7 +11,7 @@ from typing import Annotated, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, InstanceOf
 
-from anet.dsl.codes import title
+from .codes import title
 
 
 class Span(NamedTuple):

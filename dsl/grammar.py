@@ -23,9 +23,9 @@ try:
 except ImportError:  # a dependency, but wheels are not everywhere; pure-Python Lark gives the same results
     lark_cython = None
 
-from anet.dsl.constants import MAX_INT_DIGITS
-from anet.dsl.diagnostics import Span
-from anet.dsl.header import HEADER_FIELDS, HeaderField
+from .constants import MAX_INT_DIGITS
+from .diagnostics import Span
+from .header import HEADER_FIELDS, HeaderField
 
 
 @cache

@@ -18,7 +18,7 @@ import hashlib
 from collections import Counter
 from functools import lru_cache
 
-from anet.dsl.ast import Block, Network
+from .ast import Block, Network
 
 HASH_LENGTH = 16
 

@@ -14,9 +14,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, FiniteFloat, model_validator
 
-from anet.dsl.constants import MAX_REPEATS
-from anet.dsl.values import AstNode, ChannelSum, Classes, Frames, Identifier, MutationKind, Size, Trivia, Width
-from anet.paper import DEPTH_REPEATS, default_budget
+from ..paper import DEPTH_REPEATS, default_budget
+from .constants import MAX_REPEATS
+from .values import AstNode, ChannelSum, Classes, Frames, Identifier, MutationKind, Size, Trivia, Width
 
 BUDGET_KEYS = ("stems", "l1", "l2", "l3", "l4")
 

@@ -13,13 +13,13 @@ from pathlib import Path
 
 from lark.exceptions import UnexpectedInput
 
-from anet.dsl.ast import Network
-from anet.dsl.builder import build
-from anet.dsl.diagnostics import AnetError, Diagnostic, Span, error, sort_key, source_lines
-from anet.dsl.grammar import Line, NumberTooLongError, parser
-from anet.dsl.hashing import architecture_hash
-from anet.dsl.syntax_errors import syntax_diagnostic
-from anet.dsl.validate import check_hash, validate
+from .ast import Network
+from .builder import build
+from .diagnostics import AnetError, Diagnostic, Span, error, sort_key, source_lines
+from .grammar import Line, NumberTooLongError, parser
+from .hashing import architecture_hash
+from .syntax_errors import syntax_diagnostic
+from .validate import check_hash, validate
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ AST and `print(parse(text)) == text` for canonical text; the tests check both.
 
 from __future__ import annotations
 
-from anet.dsl.ast import Block, Edge, Network, Stem, Trivia
-from anet.dsl.header import HEADER_FIELDS
+from .ast import Block, Edge, Network, Stem, Trivia
+from .header import HEADER_FIELDS
 
 INDENT = "  "
 

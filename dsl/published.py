@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from anet.dsl.ast import Block, Edge, Header, Network, Stem
-from anet.dsl.constants import STEM_CODES
-from anet.dsl.validate import validate
+from .ast import Block, Edge, Header, Network, Stem
+from .constants import STEM_CODES
+from .validate import validate
 
 _MODALITIES = {code: name for name, code in STEM_CODES.items()}
 

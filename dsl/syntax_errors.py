@@ -13,7 +13,7 @@ from lark import Lark
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from lark.lexer import PatternStr
 
-from anet.dsl.diagnostics import Diagnostic, Span, error
+from .diagnostics import Diagnostic, Span, error
 
 # Terminals that are not keywords, described for people.
 _DESCRIPTIONS = {

@@ -13,9 +13,9 @@ import difflib
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
-from anet.dsl.ast import RESERVED_IDS, Block, Network, Stem
-from anet.dsl.constants import RAW_INPUTS
-from anet.dsl.diagnostics import Diagnostic, Span, error, warning
+from .ast import RESERVED_IDS, Block, Network, Stem
+from .constants import RAW_INPUTS
+from .diagnostics import Diagnostic, Span, error, warning
 
 if TYPE_CHECKING:  # networkx loads where a graph is built: `anet check` does without it
     import networkx as nx

@@ -13,9 +13,9 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, InstanceOf, ValidationInfo
 
-from anet.dsl.constants import MAX_BUDGET, MAX_CHANNELS, MAX_CLASSES, MAX_FRAMES, MAX_SIZE
-from anet.dsl.diagnostics import Span
-from anet.paper import DILATIONS, STRIDES
+from ..paper import DILATIONS, STRIDES
+from .constants import MAX_BUDGET, MAX_CHANNELS, MAX_CLASSES, MAX_FRAMES, MAX_SIZE
+from .diagnostics import Span
 
 # --- value types -------------------------------------------------------------------------------
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from anet.evolution.config import EvolutionConfig
+from .config import EvolutionConfig
 
 if TYPE_CHECKING:
-    from anet.evolution.search import Search, best_network
-    from anet.evolution.state import Candidate, SearchState
+    from .search import Search, best_network
+    from .state import Candidate, SearchState
 
 __all__ = ["Candidate", "EvolutionConfig", "Search", "SearchState", "best_network"]
 

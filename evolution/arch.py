@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-from anet.dsl import Block, Edge, Header, Network, Stem
-from anet.paper import allowed_edges, counts_toward_budget
+from ..dsl import Block, Edge, Header, Network, Stem
+from ..paper import allowed_edges, counts_toward_budget
 
 EdgeKey = tuple[str, str]  # (source id, block id)
 

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 
-from anet.training.config import PROXY_EDGE_LR, TrainConfig
+from ..training.config import PROXY_EDGE_LR, TrainConfig
 
 Strategy = Literal["guided", "standard", "random"]
 """guided: connection-learning-guided mutation (eq. 2); standard: a random third of the edges

@@ -7,7 +7,7 @@ from __future__ import annotations
 import networkx as nx
 from networkx.algorithms.isomorphism import DiGraphMatcher
 
-from anet.dsl import Network
+from ..dsl import Network
 
 
 def _labelled(network: Network) -> nx.DiGraph:

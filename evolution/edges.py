@@ -16,7 +16,7 @@ from collections import Counter
 
 import numpy as np
 
-from anet.evolution.arch import Arch, EdgeKey
+from .arch import Arch, EdgeKey
 
 UNTRAINED_WEIGHT = 0.5
 

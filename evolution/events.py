@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, TypeAdapter
 
-from anet.dsl import Mutation
+from ..dsl import Mutation
 
 Status = Literal["pending", "evaluated", "failed"]
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from anet.dsl import parse
-from anet.evolution.config import Fitness
+from ..dsl import parse
+from .config import Fitness
 
 
 @dataclass(frozen=True)
@@ -57,8 +57,8 @@ def synthetic_fitness(text: str) -> tuple[float, dict[str, list[float]]]:
 def proxy_fitness(task: FitnessTask) -> tuple[float, dict[str, float], dict[str, list[float]]]:
     import torch
 
-    from anet.data.spec import parse_data_spec
-    from anet.training import TrainConfig, train
+    from ..data.spec import parse_data_spec
+    from ..training import TrainConfig, train
 
     if task.threads:
         torch.set_num_threads(task.threads)

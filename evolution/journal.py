@@ -19,7 +19,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from anet.evolution.events import Event, as_event, event_line
+from .events import Event, as_event, event_line
 
 JOURNAL = "journal.jsonl"
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from anet.dsl import Header, Mutation, Network, is_valid
-from anet.evolution.arch import Arch
-from anet.evolution.config import Strategy
-from anet.evolution.edges import clear_weights, guided_edges, random_edges
-from anet.evolution.nodes import change_dilation, dilatable, merge, mergeable, split, splittable
-from anet.evolution.repair import repair
+from ..dsl import Header, Mutation, Network, is_valid
+from .arch import Arch
+from .config import Strategy
+from .edges import clear_weights, guided_edges, random_edges
+from .nodes import change_dilation, dilatable, merge, mergeable, split, splittable
+from .repair import repair
 
 
 class ChildError(RuntimeError):

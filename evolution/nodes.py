@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from anet.dsl.constants import DILATIONS
-from anet.evolution.arch import Arch, NodeSpec
+from ..dsl.constants import DILATIONS
+from .arch import Arch, NodeSpec
 
 
 def split(arch: Arch, node_id: str) -> tuple[str, str]:

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from anet.dsl import Header
-from anet.dsl.constants import DILATIONS
-from anet.evolution.arch import Arch, NodeSpec
-from anet.evolution.edges import connect_randomly
-from anet.evolution.nodes import split, splittable
-from anet.evolution.repair import repair
+from ..dsl import Header
+from ..dsl.constants import DILATIONS
+from .arch import Arch, NodeSpec
+from .edges import connect_randomly
+from .nodes import split, splittable
+from .repair import repair
 
 MIN_DEPTH = 4
 STRIDES = {1: 1, 2: 2, 3: 2, 4: 2}  # as in the published models: level 1 keeps the stems' resolution

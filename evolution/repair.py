@@ -7,8 +7,8 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 
-from anet.evolution.arch import Arch
-from anet.paper import edge_allowed
+from ..paper import edge_allowed
+from .arch import Arch
 
 
 def repair(arch: Arch, rng: np.random.Generator) -> int:

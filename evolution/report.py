@@ -8,8 +8,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from anet.evolution.journal import JOURNAL
-from anet.evolution.state import SearchState
+from .journal import JOURNAL
+from .state import SearchState
 
 
 def load_state(run: Path) -> SearchState:

@@ -16,17 +16,17 @@ from typing import Literal
 
 import numpy as np
 
-from anet.dsl import Header, Mutation, Network, architecture_hash, format_network, parse
-from anet.evolution.config import EvolutionConfig
-from anet.evolution.dedupe import transfer_weights
-from anet.evolution.events import Created, Evaluated, Event, EventKind, Failed, Population, Start
-from anet.evolution.fitness import FitnessResult, FitnessTask, evaluate
-from anet.evolution.journal import JOURNAL, Journal
-from anet.evolution.mutate import as_candidate, child_header, make_child
-from anet.evolution.random_arch import random_architecture
-from anet.evolution.state import Candidate, SearchState
-from anet.evolution.store import candidate_text, parse_text, remember, remove_temporaries, sync_best, sync_file
-from anet.evolution.workers import Workers, make_workers
+from ..dsl import Header, Mutation, Network, architecture_hash, format_network, parse
+from .config import EvolutionConfig
+from .dedupe import transfer_weights
+from .events import Created, Evaluated, Event, EventKind, Failed, Population, Start
+from .fitness import FitnessResult, FitnessTask, evaluate
+from .journal import JOURNAL, Journal
+from .mutate import as_candidate, child_header, make_child
+from .random_arch import random_architecture
+from .state import Candidate, SearchState
+from .store import candidate_text, parse_text, remember, remove_temporaries, sync_best, sync_file
+from .workers import Workers, make_workers
 
 # What the listener hears: an event that changed a candidate or the population, the run's start
 # (before anything), or a candidate file a user edited (kept aside, see store.sync_file).
@@ -143,7 +143,7 @@ class Search:
             return child_header(self.seeds[0])
         classes = self.config.classes
         if classes is None and self.config.fitness == "proxy":
-            from anet.data.spec import parse_data_spec
+            from ..data.spec import parse_data_spec
 
             classes = parse_data_spec(self.config.data).num_classes
         return Header(name="candidate", classes=classes or 10)

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from anet.dsl import Mutation
-from anet.evolution.events import Created, Evaluated, Event, Failed, Population, Start, Status
-from anet.evolution.journal import JournalError, read
+from ..dsl import Mutation
+from .events import Created, Evaluated, Event, Failed, Population, Start, Status
+from .journal import JournalError, read
 
 
 @dataclass

@@ -22,9 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-from anet.dsl import AnetError, Network, format_network, parse, validate
-from anet.evolution.state import Candidate
-from anet.files import write_atomic
+from ..dsl import AnetError, Network, format_network, parse, validate
+from ..files import write_atomic
+from .state import Candidate
 
 CANDIDATES = "candidates"
 BEST = "best.anet"

@@ -26,7 +26,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from typing import Protocol
 
-from anet.evolution.fitness import FitnessResult, FitnessTask, evaluate
+from .fitness import FitnessResult, FitnessTask, evaluate
 
 Report = Callable[[FitnessResult], None]
 

@@ -14,10 +14,10 @@ Built from the AST, never from a traced model:
 without Graphviz's `dot` program, writes the .dot file and returns the message saying so.
 """
 
-from anet.render.lineage import Candidate, Lineage, lineage_graph, read_run
-from anet.render.model import model_graph
-from anet.render.output import RenderError, Written, write_figure
-from anet.render.supergraph import allowed_edges, supergraph, supergraph_figure
+from .lineage import Candidate, Lineage, lineage_graph, read_run
+from .model import model_graph
+from .output import RenderError, Written, write_figure
+from .supergraph import allowed_edges, supergraph, supergraph_figure
 
 __all__ = [
     "Candidate",

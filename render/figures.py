@@ -20,11 +20,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from anet.dsl import Mutation, Network, architecture_hash, format_network, load
-from anet.render.lineage import lineage_graph, read_run
-from anet.render.model import model_graph
-from anet.render.output import write_figure
-from anet.render.supergraph import supergraph_figure
+from ..dsl import Mutation, Network, architecture_hash, format_network, load
+from .lineage import lineage_graph, read_run
+from .model import model_graph
+from .output import write_figure
+from .supergraph import supergraph_figure
 
 # (file, round, fitness or None, parent file or None, mutations, example architecture)
 EXAMPLE_RUN: tuple[tuple[str, int, float | None, str | None, str, str], ...] = (

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import graphviz
 
-from anet.dsl import Network, check_text, decode
-from anet.dsl.diagnostics import AnetError
-from anet.render.style import CAPTION_STYLE, esc, legend_table, new_graph, title_label
+from ..dsl import Network, check_text, decode
+from ..dsl.diagnostics import AnetError
+from .style import CAPTION_STYLE, esc, legend_table, new_graph, title_label
 
 MAX_MUTATION_CHARS = 34
 """Longest mutation text in a node label; the full list is in the node's tooltip."""

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import graphviz
 
-from anet.dsl import Block, Network
-from anet.render.nodes import RankDir, add_head, add_levels
-from anet.render.style import (
+from ..dsl import Block, Network
+from .nodes import RankDir, add_head, add_levels
+from .style import (
     FEED_COLOURS,
     HEAD_COLOURS,
     UNWEIGHTED_EDGE,

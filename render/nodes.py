@@ -11,9 +11,9 @@ from typing import Literal
 
 import graphviz
 
-from anet.dsl import Block, Network, Stem
-from anet.render.layout import Positions, pin_attrs
-from anet.render.style import (
+from ..dsl import Block, Network, Stem
+from .layout import Positions, pin_attrs
+from .style import (
     CAPTION_STYLE,
     FEED_COLOURS,
     HEAD_COLOURS,

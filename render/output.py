@@ -14,7 +14,7 @@ from typing import Final
 
 import graphviz
 
-from anet.files import write_atomic
+from ..files import write_atomic
 
 IMAGE_FORMATS: Final = ("svg", "png", "pdf")
 DOT_FORMATS: Final = ("dot", "gv")

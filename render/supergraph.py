@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import graphviz
 
-from anet.dsl import Network
-from anet.render.layout import PINNED_GRAPH_ATTRS, Positions, dot_positions
-from anet.render.model import edge_count, has_sole_inputs, has_weights, key
-from anet.render.nodes import RankDir, add_head, add_levels
-from anet.render.style import UNUSED_EDGE, UNWEIGHTED_EDGE, esc, line_key, new_graph, title_label, weighted_edge
+from ..dsl import Network
+from .layout import PINNED_GRAPH_ATTRS, Positions, dot_positions
+from .model import edge_count, has_sole_inputs, has_weights, key
+from .nodes import RankDir, add_head, add_levels
+from .style import UNUSED_EDGE, UNWEIGHTED_EDGE, esc, line_key, new_graph, title_label, weighted_edge
 
 EXACT_DIGITS = 15
 """Connectivity-space sizes up to this many digits are printed exactly, larger ones as a power of ten."""

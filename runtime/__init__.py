@@ -13,8 +13,7 @@ Layers keep their activations in ``torch.channels_last_3d`` memory order interna
 ``layers.py``); that is a storage detail, shapes and results do not depend on it.
 """
 
-from anet.paper import Input
-
+from ..paper import Input
 from .block import LEVEL_WIDTHS, REPEATS, Block
 from .flow import RepresentationFlow
 from .flow_pyramid import PyramidFlow

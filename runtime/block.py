@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
-from anet.paper import DEPTH_REPEATS as REPEATS
-from anet.paper import LEVEL_WIDTHS
-
+from ..paper import DEPTH_REPEATS as REPEATS
+from ..paper import LEVEL_WIDTHS
 from .layers import scale_channels
 from .modules import ResidualModule2D, ResidualModule2Plus1D
 

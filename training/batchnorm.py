@@ -21,8 +21,8 @@ from torch import nn
 from torch.optim.swa_utils import update_bn
 from torch.utils.data import DataLoader, Dataset
 
-from anet.training.sampling import ResumableSampler, _mix
-from anet.training.unreadable import SUBSTITUTES, UNREADABLE, TolerantSamples, collate_readable
+from .sampling import ResumableSampler, _mix
+from .unreadable import SUBSTITUTES, UNREADABLE, TolerantSamples, collate_readable
 
 _STREAM = 0xB4  # keeps these batches' draws apart from the training order's
 

@@ -21,8 +21,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from anet.errors import UserError
-from anet.files import write_atomic
+from ..errors import UserError
+from ..files import write_atomic
 
 CHECKPOINT = "checkpoint.pt"
 CHECKSUM_KEY = "sha256"

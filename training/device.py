@@ -21,8 +21,8 @@ from dataclasses import dataclass
 
 import torch
 
-from anet.errors import UserError
-from anet.training.config import Precision, TrainConfig
+from ..errors import UserError
+from .config import Precision, TrainConfig
 
 # cpuinfo's names (torch.cpu.get_capabilities) of the instructions that compute in bf16 natively.
 NATIVE_BF16 = ("amx_bf16", "avx512_bf16", "sve_bf16", "bf16")

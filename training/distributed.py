@@ -11,7 +11,7 @@ import torch
 import torch.distributed as torch_dist
 from torch import nn
 
-from anet.training.device import Placement
+from .device import Placement
 
 
 @dataclass(frozen=True)

@@ -24,9 +24,9 @@ from typing import Literal
 import torch
 from torch import Tensor, nn
 
-from anet.dsl import Network
-from anet.errors import UserError
-from anet.files import write_atomic
+from ..dsl import Network
+from ..errors import UserError
+from ..files import write_atomic
 
 Format = Literal["onnx", "torchscript"]
 OPSET = 17

@@ -19,21 +19,21 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader
 
-from anet.data.spec import DataSpec
-from anet.dsl import Network, architecture_hash
-from anet.errors import UserError
-from anet.training.batchnorm import fixed_batches, recalibrate_batchnorm, recalibrated
-from anet.training.checkpoint import CHECKPOINT, load_checkpoint, load_model_state, save_checkpoint
-from anet.training.config import TrainConfig
-from anet.training.device import Placement, placement
-from anet.training.distributed import Distributed, current
-from anet.training.logs import MetricsLog
-from anet.training.metrics import score
-from anet.training.model import batch_forward, build_for_data, edge_weights, model_inputs
-from anet.training.optimizer import parameter_groups
-from anet.training.progress import TrainingProgress
-from anet.training.run_dir import BEST_CHECKPOINT, write_learned
-from anet.training.run_info import (
+from ..data.spec import DataSpec
+from ..dsl import Network, architecture_hash
+from ..errors import UserError
+from .batchnorm import fixed_batches, recalibrate_batchnorm, recalibrated
+from .checkpoint import CHECKPOINT, load_checkpoint, load_model_state, save_checkpoint
+from .config import TrainConfig
+from .device import Placement, placement
+from .distributed import Distributed, current
+from .logs import MetricsLog
+from .metrics import score
+from .model import batch_forward, build_for_data, edge_weights, model_inputs
+from .optimizer import parameter_groups
+from .progress import TrainingProgress
+from .run_dir import BEST_CHECKPOINT, write_learned
+from .run_info import (
     Resolved,
     RunInfo,
     is_run_dir,
@@ -42,11 +42,11 @@ from anet.training.run_info import (
     text_digest,
     write_run_info,
 )
-from anet.training.sampling import ResumableSampler
-from anet.training.schedule import warmup_cosine
-from anet.training.summary import check_clip_flags, data_summary
-from anet.training.unreadable import SUBSTITUTES, UNREADABLE, TolerantSamples, UnreadableVideos, collate_readable
-from anet.training.validation import evaluate
+from .sampling import ResumableSampler
+from .schedule import warmup_cosine
+from .summary import check_clip_flags, data_summary
+from .unreadable import SUBSTITUTES, UNREADABLE, TolerantSamples, UnreadableVideos, collate_readable
+from .validation import evaluate
 
 
 class TrainingError(UserError, RuntimeError):

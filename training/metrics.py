@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import torch
 
-from anet.training.config import Metric
+from .config import Metric
 
 
 def topk_correct(logits: torch.Tensor, labels: torch.Tensor, ks: tuple[int, ...] = (1, 5)) -> dict[int, int]:

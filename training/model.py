@@ -9,11 +9,11 @@ from typing import Any
 import torch
 from torch import nn
 
-from anet.compiler import compile_to_module
-from anet.data.spec import DataSpec
-from anet.dsl import Network
-from anet.errors import UserError
-from anet.training.device import Placement
+from ..compiler import compile_to_module
+from ..data.spec import DataSpec
+from ..dsl import Network
+from ..errors import UserError
+from .device import Placement
 
 
 class DataMismatchError(UserError, ValueError):

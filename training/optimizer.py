@@ -17,7 +17,7 @@ from typing import Any
 
 from torch import nn
 
-from anet.runtime.fusion import Fusion
+from ..runtime.fusion import Fusion
 
 
 def edge_logits(model: nn.Module) -> list[nn.Parameter]:

@@ -14,12 +14,12 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from anet.data.clip import ClipConfig
-from anet.data.decode import VideoReader
-from anet.data.transforms import frames_to_tensor
-from anet.dsl import Network
-from anet.errors import UserError
-from anet.training.run_info import RunInfo
+from ..data.clip import ClipConfig
+from ..data.decode import VideoReader
+from ..data.transforms import frames_to_tensor
+from ..dsl import Network
+from ..errors import UserError
+from .run_info import RunInfo
 
 
 @dataclass(frozen=True)

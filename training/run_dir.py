@@ -14,10 +14,10 @@ from typing import Literal
 
 from torch import nn
 
-from anet.dsl import Network, format_network, parse
-from anet.files import write_atomic
-from anet.training.checkpoint import CHECKPOINT, CheckpointError, load_checkpoint, load_model_state
-from anet.training.run_info import LEARNED_FILE, RunInfo, read_run_info
+from ..dsl import Network, format_network, parse
+from ..files import write_atomic
+from .checkpoint import CHECKPOINT, CheckpointError, load_checkpoint, load_model_state
+from .run_info import LEARNED_FILE, RunInfo, read_run_info
 
 BEST_CHECKPOINT = "best.pt"
 Which = Literal["last", "best"]
@@ -59,7 +59,7 @@ def read_run(run_dir: str | Path, checkpoint: Which | str = "last") -> LoadedRun
 def build_run_model(run: LoadedRun) -> nn.Module:
     """The run's network at its trained width and class count, with the checkpoint's weights, in
     eval mode."""
-    from anet.compiler import compile_to_module
+    from ..compiler import compile_to_module
 
     state = load_checkpoint(run.checkpoint)
     if state["architecture"] != run.info.architecture:
@@ -82,7 +82,7 @@ def load_run(run_dir: str | Path, checkpoint: Which | str = "last") -> tuple[nn.
 
 def with_learned_weights(network: Network, weights: dict[str, list[float]]) -> Network:
     """`network` with every multi-input block's edges carrying the weights training learned."""
-    from anet.evolution.store import file_weight  # float32, saturated values kept inside (0, 1)
+    from ..evolution.store import file_weight  # float32, saturated values kept inside (0, 1)
 
     nodes = tuple(
         node.model_copy(

@@ -17,10 +17,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from anet import __version__
-from anet.errors import UserError
-from anet.files import write_atomic
-from anet.training.config import TrainConfig
+from .. import __version__
+from ..errors import UserError
+from ..files import write_atomic
+from .config import TrainConfig
 
 RUN_INFO = "run.json"
 NETWORK_FILE = "network.anet"

@@ -7,10 +7,10 @@ from __future__ import annotations
 import logging
 import math
 
-from anet.data.spec import DataSpec
-from anet.dsl import Network
-from anet.errors import UserError
-from anet.training.config import Metric
+from ..data.spec import DataSpec
+from ..dsl import Network
+from ..errors import UserError
+from .config import Metric
 
 log = logging.getLogger(__name__)
 

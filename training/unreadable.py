@@ -20,9 +20,9 @@ from typing import Any
 
 from torch.utils.data import Dataset, default_collate
 
-from anet.data.decode import VideoDecodeError
-from anet.errors import UserError
-from anet.training.sampling import SeededSamples
+from ..data.decode import VideoDecodeError
+from ..errors import UserError
+from .sampling import SeededSamples
 
 SUBSTITUTES = 8  # following videos tried in place of an unreadable one in training
 UNREADABLE = "unreadable"  # item / batch key: [(path, message), ...] of the videos that failed

@@ -11,13 +11,13 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset, Subset
 
-from anet.dsl import Network
-from anet.training.config import MAX_BAD_VIDEOS
-from anet.training.device import Placement
-from anet.training.metrics import Accumulator
-from anet.training.model import model_inputs
-from anet.training.sampling import _mix
-from anet.training.unreadable import (
+from ..dsl import Network
+from .config import MAX_BAD_VIDEOS
+from .device import Placement
+from .metrics import Accumulator
+from .model import model_inputs
+from .sampling import _mix
+from .unreadable import (
     INDEX,
     UNREADABLE,
     TolerantSamples,

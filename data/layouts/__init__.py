@@ -14,9 +14,9 @@ import functools
 import importlib
 import pkgutil
 
-from anet.data.layout import Layout
-from anet.data.layouts.charades import CharadesDataset, read_charades_classes
-from anet.data.layouts.common import (
+from ..layout import Layout
+from .charades import CharadesDataset, read_charades_classes
+from .common import (
     SPLIT_ALIASES,
     LabelSpace,
     LayoutError,
@@ -29,8 +29,8 @@ from anet.data.layouts.common import (
     resolve_video,
     select_split,
 )
-from anet.data.layouts.csv_table import VideoCsvDataset, read_csv_annotations
-from anet.data.layouts.folder import (
+from .csv_table import VideoCsvDataset, read_csv_annotations
+from .folder import (
     VideoFolderDataset,
     find_videos,
     folder_classes,

@@ -11,10 +11,11 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from anet.data.clip import ClipConfig, Transform
-from anet.data.dataspec import DataSpec, DataSpecError, spec_of
-from anet.data.layout import CLIP_OPTIONS, ExistingPath, Layout, Values, existing
-from anet.data.layouts.common import (
+from ..clip import ClipConfig, Transform
+from ..dataspec import DataSpec, DataSpecError, spec_of
+from ..layout import CLIP_OPTIONS, ExistingPath, Layout, Values, existing
+from ..text import read_annotation_text
+from .common import (
     LayoutError,
     VideoDataset,
     VideoRecord,
@@ -23,7 +24,6 @@ from anet.data.layouts.common import (
     resolve_video,
     sibling,
 )
-from anet.data.text import read_annotation_text
 
 
 def read_charades_classes(path: str | Path) -> tuple[list[str], list[str]]:

@@ -23,10 +23,10 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from anet.data.clip import ClipConfig, Transform, load_video_clip
-from anet.data.decode import VIDEO_SUFFIXES
-from anet.data.text import read_annotation_text
-from anet.errors import UserError
+from ...errors import UserError
+from ..clip import ClipConfig, Transform, load_video_clip
+from ..decode import VIDEO_SUFFIXES
+from ..text import read_annotation_text
 
 # Folder names / CSV values accepted for each split, first one canonical.
 SPLIT_ALIASES: dict[str, tuple[str, ...]] = {

@@ -12,10 +12,11 @@ from typing import Any
 
 from torch.utils.data import Dataset
 
-from anet.data.clip import ClipConfig, Transform
-from anet.data.dataspec import DataSpec, spec_of
-from anet.data.layout import CLIP_OPTIONS, ExistingPath, Flag, Layout, Number, Values, existing
-from anet.data.layouts.common import (
+from ..clip import ClipConfig, Transform
+from ..dataspec import DataSpec, spec_of
+from ..layout import CLIP_OPTIONS, ExistingPath, Flag, Layout, Number, Values, existing
+from ..text import read_annotation_text
+from .common import (
     LabelSpace,
     LayoutError,
     VideoDataset,
@@ -25,7 +26,6 @@ from anet.data.layouts.common import (
     resolve_video,
     select_split,
 )
-from anet.data.text import read_annotation_text
 
 log = logging.getLogger(__name__)
 

@@ -8,11 +8,11 @@ from typing import Any
 
 from torch.utils.data import Dataset
 
-from anet.data.clip import ClipConfig, Transform
-from anet.data.dataspec import DataSpec, DataSpecError, spec_of
-from anet.data.decode import VIDEO_SUFFIXES
-from anet.data.layout import CLIP_OPTIONS, Layout, Number, Values, existing
-from anet.data.layouts.common import (
+from ..clip import ClipConfig, Transform
+from ..dataspec import DataSpec, DataSpecError, spec_of
+from ..decode import VIDEO_SUFFIXES
+from ..layout import CLIP_OPTIONS, Layout, Number, Values, existing
+from .common import (
     SPLIT_ALIASES,
     LayoutError,
     VideoDataset,

@@ -7,11 +7,11 @@ from typing import Any
 
 from torch.utils.data import Dataset
 
-from anet.data.clip import ClipConfig
-from anet.data.dataspec import DataSpec, spec_of
-from anet.data.frames import FLOW_TEMPLATE, FrameFolderDataset, read_frame_list
-from anet.data.layout import CLIP_OPTIONS, ExistingPath, Flag, Layout, Number, Values, existing
-from anet.data.layouts.common import (
+from ..clip import ClipConfig
+from ..dataspec import DataSpec, spec_of
+from ..frames import FLOW_TEMPLATE, FrameFolderDataset, read_frame_list
+from ..layout import CLIP_OPTIONS, ExistingPath, Flag, Layout, Number, Values, existing
+from .common import (
     LabelSpace,
     read_class_list,
     sibling,

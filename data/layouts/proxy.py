@@ -8,10 +8,10 @@ from typing import Any
 
 from torch.utils.data import Dataset
 
-from anet.data.clip import ClipConfig
-from anet.data.dataspec import DataSpec, DataSpecError, spec_of
-from anet.data.layout import Flag, Integer, Layout, Number, Values
-from anet.data.proxy import PROXY_CLASSES, ProxyConfig, ProxyDataset
+from ..clip import ClipConfig
+from ..dataspec import DataSpec, DataSpecError, spec_of
+from ..layout import Flag, Integer, Layout, Number, Values
+from ..proxy import PROXY_CLASSES, ProxyConfig, ProxyDataset
 
 
 def build(text: str, path: Path | None, options: Values) -> DataSpec:

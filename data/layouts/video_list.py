@@ -16,10 +16,11 @@ from typing import Any
 
 from torch.utils.data import Dataset
 
-from anet.data.clip import ClipConfig
-from anet.data.dataspec import DataSpec, DataSpecError, spec_of
-from anet.data.layout import CLIP_OPTIONS, ExistingPath, Flag, Layout, Number, Values, existing
-from anet.data.layouts.common import (
+from ..clip import ClipConfig
+from ..dataspec import DataSpec, DataSpecError, spec_of
+from ..layout import CLIP_OPTIONS, ExistingPath, Flag, Layout, Number, Values, existing
+from ..text import read_annotation_text
+from .common import (
     LabelSpace,
     LayoutError,
     VideoDataset,
@@ -28,7 +29,6 @@ from anet.data.layouts.common import (
     select_split,
     sibling,
 )
-from anet.data.text import read_annotation_text
 
 
 @dataclass(frozen=True)
