@@ -106,6 +106,10 @@ class LocalProcesses:
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
+            from ..training.device import measured_bf16_speedup, native_bf16
+
+            if native_bf16():  # probe once here: the workers inherit it (see measured_bf16_speedup)
+                measured_bf16_speedup()
             self._pool = ProcessPoolExecutor(
                 self.workers,
                 mp_context=multiprocessing.get_context("spawn"),

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 import torch
 
@@ -93,10 +97,29 @@ def test_placement_says_its_choice_and_reason_once_per_process(cpu_with, monkeyp
     assert capsys.readouterr().err == ""
 
 
-def test_the_probe_measures_both_and_restores_the_thread_count():
+def test_the_probe_measures_both_and_restores_the_thread_count(monkeypatch):
     threads = torch.get_num_threads()
+    monkeypatch.delenv(device.INHERITED_SPEEDUP, raising=False)
     device.measured_bf16_speedup.cache_clear()
     speedup = device.measured_bf16_speedup()
     assert 0.01 < speedup < 100
     assert torch.get_num_threads() == threads
     assert device.measured_bf16_speedup() == speedup  # once per process
+
+
+def test_processes_started_after_the_probe_inherit_its_measurement(monkeypatch):
+    """The search's local workers start together: each probing next to the others measured bf16 at
+    0.4x in one of three, which would train that candidate in another precision than its siblings."""
+    monkeypatch.delenv(device.INHERITED_SPEEDUP, raising=False)
+    device.measured_bf16_speedup.cache_clear()
+    monkeypatch.setattr(device, "_probe", lambda: 1.5)
+    assert device.measured_bf16_speedup() == 1.5
+    assert os.environ[device.INHERITED_SPEEDUP] == "1.5000"
+    child = subprocess.run(
+        [sys.executable, "-c", "from anet.training import device; print(device.measured_bf16_speedup())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert child.stdout.strip() == "1.5"  # not measured again: inherited
+    device.measured_bf16_speedup.cache_clear()
