@@ -33,17 +33,11 @@ OPSET = 17
 
 
 def input_names(network: Network) -> list[str]:
-    """The generated `forward`'s arguments: rgb (also when flow is computed from it), and flow when
-    the network reads precomputed flow."""
-    modalities = {s.modality for s in network.stems}
-    if "object" in modalities:
+    """The generated `forward`'s required arguments (`Network.inputs`): rgb (also when flow is
+    computed from it), and flow when the network reads precomputed flow."""
+    if any(s.modality == "object" for s in network.stems):
         raise UserError(f"{network.header.name} has an object stem: exporting it is not supported yet")
-    names = []
-    if "rgb" in modalities or ("flow" in modalities and network.header.flow == "computed"):
-        names.append("rgb")
-    if "flow" in modalities and network.header.flow == "input":
-        names.append("flow")
-    return names
+    return [i.name for i in network.inputs if i.required]
 
 
 def example_inputs(network: Network, *, batch: int, frames: int, size: int, seed: int = 0) -> tuple[Tensor, ...]:
