@@ -197,9 +197,11 @@ def main() -> None:
         print(f"{problem}: nothing to compare.\n")
         print(__doc__[__doc__.index("TensorFlow is not a dependency") :])
         return
-    from anet.training.device import describe_cpu
+    from anet.training.device import describe_cpu, measured_bf16_speedup, native_bf16
 
     print(describe_cpu())
+    if native_bf16():  # probed here, alone: the workers inherit it rather than probe side by side
+        measured_bf16_speedup()
     print(f"load average {os.getloadavg()[0]:.1f} at start")
     for spec in args.sizes.split(","):
         frames, size = (int(v) for v in spec.split("x"))
