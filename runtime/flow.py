@@ -325,21 +325,45 @@ def _tvl1_inplace(
         w.zero_()
         q.zero_()
         grad_w.zero_()  # the last column of grad_w[0] and last row of grad_w[1] stay 0
-        gx, gy = grad_w[0], grad_w[1]
-        qx, qy = q[0], q[1]
-        for _ in range(iterations):
-            torch.addcmul(rho_term, step_coef[0], w[0], out=step)
-            step.addcmul_(step_coef[1], w[1]).clamp_(-lam_theta, lam_theta)
-            w.addcmul_(grad_i, step)
-            # w += div q, backward differences (q's last column / row is always 0).
-            w.add_(qx)
-            w[..., 1:].sub_(qx[..., :-1])
-            w.add_(qy)
-            w[..., 1:, :].sub_(qy[..., :-1, :])
-            torch.sub(w[..., 1:], w[..., :-1], out=gx[..., :-1])
-            torch.sub(w[..., 1:, :], w[..., :-1, :], out=gy[..., :-1, :])
-            # 1 + |grad w|; mul + addcmul + sqrt is faster than torch.hypot on CPU.
-            torch.mul(gx, gx, out=denom).addcmul_(gy, gy).sqrt_().add_(1.0)
-            q.add_(grad_w, alpha=tau).div_(denom)
+        primal_dual_steps(w, q, grad_w, grad_i, step_coef, rho_term, step, denom, iterations, lam_theta, tau)
         torch.mul(w, 1.0 / tau_theta, out=flow[:, start : start + n])
     return flow
+
+
+def primal_dual_steps(
+    w: Tensor,
+    q: Tensor,
+    grad_w: Tensor,
+    grad_i: Tensor,
+    step_coef: Tensor,
+    rho_term: Tensor,
+    step: Tensor,
+    denom: Tensor,
+    iterations: int,
+    lam_theta: float,
+    tau: float,
+    eps: float = 0.0,
+) -> None:
+    """`iterations` steps of the scaled TV-L1 iteration in place on w and q (see `_tvl1_inplace`):
+    grad_i is (tau/theta) gI, step_coef b and rho_term a; grad_w's last column (x) and last row (y)
+    must be 0, step and denom are scratch. `eps` (scaled like |grad w|^2) goes inside the square root;
+    the single-scale layer leaves it out, the coarse-to-fine one needs it (see there)."""
+    gx, gy = grad_w[0], grad_w[1]
+    qx, qy = q[0], q[1]
+    for _ in range(iterations):
+        torch.addcmul(rho_term, step_coef[0], w[0], out=step)
+        step.addcmul_(step_coef[1], w[1]).clamp_(-lam_theta, lam_theta)
+        w.addcmul_(grad_i, step)
+        # w += div q, backward differences (q's last column / row is always 0).
+        w.add_(qx)
+        w[..., 1:].sub_(qx[..., :-1])
+        w.add_(qy)
+        w[..., 1:, :].sub_(qy[..., :-1, :])
+        torch.sub(w[..., 1:], w[..., :-1], out=gx[..., :-1])
+        torch.sub(w[..., 1:, :], w[..., :-1, :], out=gy[..., :-1, :])
+        # 1 + |grad w|; mul + addcmul + sqrt is faster than torch.hypot on CPU.
+        torch.mul(gx, gx, out=denom).addcmul_(gy, gy)
+        if eps:
+            denom.add_(eps)
+        denom.sqrt_().add_(1.0)
+        q.add_(grad_w, alpha=tau).div_(denom)

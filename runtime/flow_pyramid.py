@@ -34,6 +34,7 @@ from .flow import (
     _forward_diff_y,
     _is_compiling,
     normalise_clips,
+    primal_dual_steps,
 )
 from .median import median_filter
 
@@ -308,7 +309,6 @@ def _solve_level_inplace(
     w = flow.mul(tau_theta)  # [2, N, H, W]
     q = new((2, *w.shape)).zero_()  # [2 (x, y), 2 (u1, u2), N, H, W]
     grad_w = torch.zeros_like(q)  # the last column of grad_w[0] and last row of grad_w[1] stay 0
-    gx, gy, qx, qy = grad_w[0], grad_w[1], q[0], q[1]
     denom, step_coef = torch.empty_like(w), torch.empty_like(w)
     rho_term, step = new(image0.shape), new(image0.shape)
     for _ in range(warps):
@@ -322,20 +322,11 @@ def _solve_level_inplace(
         rho_term.addcmul_(grad_i[1], w[1], value=-1.0 / tau_theta).mul_(neg_inv_grad_sq)
         torch.mul(grad_i, neg_inv_grad_sq, out=step_coef).mul_(1.0 / tau_theta)
         grad_i = grad_i.mul(tau_theta)
-        for _ in range(iterations):
-            torch.addcmul(rho_term, step_coef[0], w[0], out=step)
-            step.addcmul_(step_coef[1], w[1]).clamp_(-lam_theta, lam_theta)
-            w.addcmul_(grad_i, step)
-            w.add_(qx)
-            w[..., 1:].sub_(qx[..., :-1])
-            w.add_(qy)
-            w[..., 1:, :].sub_(qy[..., :-1, :])
-            torch.sub(w[..., 1:], w[..., :-1], out=gx[..., :-1])
-            torch.sub(w[..., 1:, :], w[..., :-1, :], out=gy[..., :-1, :])
-            # The eps of the functional path also keeps sqrt off denormal numbers (10x slower on CPU),
-            # which uniform motion produces: there grad w is all but zero.
-            torch.mul(gx, gx, out=denom).addcmul_(gy, gy).add_(_EPS * tau_theta**2).sqrt_().add_(1.0)
-            q.add_(grad_w, alpha=tau).div_(denom)
+        # The eps of the functional path also keeps sqrt off denormal numbers (10x slower on CPU),
+        # which uniform motion produces: there grad w is all but zero.
+        primal_dual_steps(
+            w, q, grad_w, grad_i, step_coef, rho_term, step, denom, iterations, lam_theta, tau, eps=_EPS * tau_theta**2
+        )
         if median > 1:
             w.copy_(median_filter(w, median))
     return w.div_(tau_theta)
