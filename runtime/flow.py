@@ -26,11 +26,11 @@ Import rule: like all of ``anet.runtime`` this module imports only torch, never 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+
+from .layers import capturing_graph
 
 __all__ = ["RepresentationFlow", "tvl1_pairs"]
 
@@ -48,10 +48,6 @@ _MIN_RANGE = 1e-12
 # blocks made a 32-frame clip about 2x faster (1 thread: 430 vs 770 ms). The price is 8x more,
 # smaller operations, which costs more when other processes compete for the cores.
 _BLOCK_PIXELS = 4 * 224 * 224
-
-
-# torch.compiler.is_compiling appeared in torch 2.3; before that dynamo traces the in-place loop (it can).
-_is_compiling: Callable[[], bool] = getattr(torch.compiler, "is_compiling", lambda: False)
 
 
 class RepresentationFlow(nn.Module):
@@ -181,7 +177,7 @@ def tvl1_pairs(
     tracing and compiling are all out of the picture, else the functional one (which runs all
     pairs at once and ignores ``pairs_per_block``).
     """
-    traced = torch.jit.is_tracing() or torch.onnx.is_in_onnx_export() or _is_compiling()
+    traced = capturing_graph()
     grad = torch.is_grad_enabled() and (
         first.requires_grad
         or second.requires_grad

@@ -32,10 +32,10 @@ from .flow import (
     _divergence,
     _forward_diff_x,
     _forward_diff_y,
-    _is_compiling,
     normalise_clips,
     primal_dual_steps,
 )
+from .layers import capturing_graph
 from .median import median_filter
 
 __all__ = ["PyramidFlow", "pyramid_tvl1_pairs"]
@@ -172,7 +172,7 @@ def pyramid_tvl1_pairs(
 
     Intensities in [0, 255]. Returns [2, N, H, W] (x and y displacement in pixels).
     """
-    traced = torch.jit.is_tracing() or torch.onnx.is_in_onnx_export() or _is_compiling()
+    traced = capturing_graph()
     grad = torch.is_grad_enabled() and (first.requires_grad or second.requires_grad)
     functional = traced or grad or first.device.type == "meta"
     settings = dict(scales=scales, warps=warps, iterations=iterations, median=median, scale_step=scale_step)

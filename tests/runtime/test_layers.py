@@ -235,3 +235,81 @@ def test_views_give_the_same_result_for_any_memory_format():
         cl = clip.contiguous(memory_format=torch.channels_last_3d)
         torch.testing.assert_close(over_time(tconv, clip), over_time(tconv, cl))
         assert over_time(tconv, cl).is_contiguous(memory_format=torch.channels_last_3d)
+
+
+# --- BN folded into the conv in inference ---------------------------------------------------------
+
+
+def _with_statistics(unit: torch.nn.Module, seed: int) -> torch.nn.Module:
+    """A unit whose BN has non-trivial statistics and affine parameters (a fresh BN is the identity)."""
+    g = torch.Generator().manual_seed(seed)
+    bn = unit.bn
+    with torch.no_grad():
+        bn.running_mean.copy_(torch.randn(bn.num_features, generator=g) * 0.5)
+        bn.running_var.copy_(torch.rand(bn.num_features, generator=g) * 2 + 0.1)
+        bn.weight.copy_(torch.randn(bn.num_features, generator=g))
+        bn.bias.copy_(torch.randn(bn.num_features, generator=g))
+    return unit.eval()
+
+
+FOLDED_UNITS = [
+    pytest.param(lambda: FrameConvBN(in_channels=5, out_channels=7, kernel=3), id="3x3"),
+    pytest.param(lambda: FrameConvBN(in_channels=5, out_channels=7, kernel=7, stride=2), id="7x7-stride2"),
+    pytest.param(lambda: FrameConvBN(in_channels=5, out_channels=7, kernel=1, stride=2, relu=False), id="1x1-sub"),
+    pytest.param(lambda: TemporalConvBN(in_channels=5, out_channels=7, kernel=3, dilation=2), id="temporal"),
+]
+
+
+def _count_bn_calls(unit: torch.nn.Module) -> list[int]:
+    calls = [0]
+    unit.bn.register_forward_hook(lambda *_: calls.__setitem__(0, calls[0] + 1))
+    return calls
+
+
+@pytest.mark.parametrize("make", FOLDED_UNITS)
+@pytest.mark.parametrize("seed", [0, 1])
+def test_folded_inference_equals_conv_then_bn(make, seed):
+    unit = _with_statistics(make(), seed)
+    x = torch.randn(2, 5, 6, 9, 11).contiguous(memory_format=torch.channels_last_3d)
+    calls = _count_bn_calls(unit)
+    with torch.no_grad():
+        folded = unit(x)
+    assert calls[0] == 0  # the BN module was not run: the fold was used
+    expected = unit(x)  # gradient enabled: conv, then the BN module
+    assert calls[0] == 1
+    torch.testing.assert_close(folded, expected.detach(), rtol=1e-5, atol=1e-5)
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+        folded_bf16 = unit(x)
+    assert folded_bf16.dtype == torch.bfloat16
+    torch.testing.assert_close(folded_bf16.float(), expected.detach(), rtol=0.05, atol=0.05)
+
+
+@pytest.mark.parametrize("make", FOLDED_UNITS[:1])
+def test_fold_is_not_used_when_training_or_capturing_a_graph(make):
+    unit = _with_statistics(make(), 0)
+    x = torch.randn(1, 5, 3, 8, 8)
+    calls = _count_bn_calls(unit)
+    with torch.no_grad():
+        unit.train()(x)  # training-mode BN normalises with the batch and updates the statistics
+        assert calls[0] == 1
+        traced = torch.jit.trace(unit.eval(), x, check_trace=False)
+    assert calls[0] == 2
+    # The trace holds the BN with its own parameters: changing them later changes the traced result.
+    with torch.no_grad():
+        unit.bn.bias.add_(1.0)
+        torch.testing.assert_close(traced(x), unit(x))
+
+
+def test_fold_follows_parameters_changed_in_place():
+    """Nothing is cached: weights and statistics changed after a forward (even through ``.data``,
+    which version counters do not see) are used by the next one."""
+    unit = _with_statistics(FrameConvBN(in_channels=3, out_channels=4, kernel=3, relu=False), 0)
+    x = torch.randn(1, 3, 2, 6, 6)
+    with torch.no_grad():
+        before = unit(x)
+        unit.bn.running_mean.add_(2.0)
+        unit.conv.weight.data.mul_(3.0)
+        after = unit(x)
+    expected = unit(x).detach()  # gradient enabled: the unfolded path
+    torch.testing.assert_close(after, expected, rtol=1e-5, atol=1e-5)
+    assert not torch.allclose(after, before, atol=0.1)
