@@ -4,6 +4,7 @@ package's own modules, not a script someone left there."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).parents[1]
-ROOT_MODULES = {"__init__.py", "__main__.py", "errors.py", "files.py"}
+ROOT_MODULES = {"__init__.py", "__main__.py", "api.py", "errors.py", "files.py", "host.py", "paper.py"}
 NOT_PACKAGE = {"tests", "benchmarks", "docs", "examples"}
 PIP_WHEEL = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q"]
 
@@ -55,3 +56,31 @@ def test_the_wheel_holds_the_package_and_no_stray_root_file(tmp_path):
     names = {n for n in zipfile.ZipFile(wheel).namelist() if ".dist-info/" not in n}
     assert "anet/a50.py" not in names
     assert names == expected
+    # Installed from the wheel alone, every module imports: a root module the package imports but the
+    # wheel lacks (anet.paper and anet.api once were) fails here, whatever the lists above say.
+    site = tmp_path / "site"
+    installed = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-index", "--target", str(site), str(wheel)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert installed.returncode == 0, installed.stderr
+    modules = sorted(n[:-3].replace("/", ".").removesuffix(".__init__") for n in names if n.endswith(".py"))
+    modules.remove("anet.__main__")  # importing it runs the command line
+    # The test environment's editable install of anet would serve what the wheel lacks: drop its finder.
+    code = (
+        "import importlib, sys; "
+        "sys.meta_path[:] = [f for f in sys.meta_path if not f.__module__.startswith('__editable__')]; "
+        "import anet; assert anet.__file__.startswith(sys.argv[1]), anet.__file__; "
+        "[importlib.import_module(m) for m in sys.argv[2:]]; anet.parse, anet.Search"
+    )
+    imported = subprocess.run(
+        [sys.executable, "-c", code, str(site), *modules],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=site,  # not tmp_path, which holds the source copy
+        env=os.environ | {"PYTHONPATH": str(site)},
+    )
+    assert imported.returncode == 0, imported.stderr
