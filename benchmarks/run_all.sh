@@ -11,6 +11,7 @@ mkdir -p "$OUT"
 declare -A ARGS=(
   [language_speed]=""
   [startup]=""
+  [openmp_wait]="--full"
   [precision]="--threads 2 --profile"
   [tf_comparison]=""
   [gpu_check]=""
@@ -29,7 +30,7 @@ declare -A ARGS=(
   [evolution_figure4]="--out $OUT/figure4"
   [proxy_ordering]="--runs $OUT/figure4"
 )
-ORDER=(language_speed startup render_speed evolution_overhead flow_layer flow_share flow_accuracy compiler_overhead cpu_settings
+ORDER=(language_speed startup openmp_wait render_speed evolution_overhead flow_layer flow_share flow_accuracy compiler_overhead cpu_settings
        precision tf_comparison gpu_check data_throughput runtime_conv_layout proxy_fitness proxy_task edge_signal evolution_figure4 proxy_ordering)
 NAMES=("${@:-${ORDER[@]}}")
 for name in "${NAMES[@]}"; do

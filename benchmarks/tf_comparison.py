@@ -117,9 +117,11 @@ class Worker:
     @classmethod
     def start(cls, python: str, kind: str, frames: int, size: int, code: str) -> Worker:
         command = [python, __file__, "--worker", kind, "--frames", str(frames), "--size", str(size), "--tf-code", code]
-        # As the `anet` command runs (anet.cli.main): OpenMP threads wait passively, which matters on
-        # a shared machine (spinning threads made small models crawl next to other jobs).
-        env = os.environ | {"OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "PASSIVE")}
+        env = dict(os.environ)
+        if kind != "tf":  # OpenMP's threads wait as under the `anet` command; TensorFlow has its own pool
+            from anet.host import openmp_environment  # (the TensorFlow venv has no anet)
+
+            openmp_environment(env)
         process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT, env=env)
         return cls(kind, process, {})
 

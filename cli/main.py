@@ -3,12 +3,12 @@ which `anet` does only for the command it runs (anet.cli.app.COMMAND_MODULES).""
 
 import os
 
-# OpenMP threads that spin while they wait make small models crawl when other processes share the
-# cores (a proxy candidate took 50 s instead of 2 s next to other jobs); passive waiting avoids it.
-# Set before torch is imported, inherited by worker processes; an explicit setting wins.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+from ..host import openmp_environment
 
-from .app import anet
+# Before torch is imported; inherited by worker processes; an explicit setting wins (anet.host).
+openmp_environment(os.environ)
+
+from .app import anet  # noqa: E402
 
 
 def __getattr__(name: str) -> object:

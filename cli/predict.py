@@ -25,6 +25,12 @@ from .app import anet
 @click.option("--frames", type=click.IntRange(min=1), help="Clip length (default: the run's).")
 @click.option("--size", type=click.IntRange(min=8), help="Clip size (default: the run's).")
 @click.option(
+    "--precision",
+    type=click.Choice(["auto", "fp32", "bf16"]),
+    help="As `anet train --precision` (default: what the run trained with).",
+)
+@click.option("--device", default="cpu", show_default=True, help="cpu, cuda, cuda:1, ... (or auto).")
+@click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="json: one object."
 )
 def predict(
@@ -35,19 +41,24 @@ def predict(
     checkpoint: str,
     frames: int | None,
     size: int | None,
+    precision: str | None,
+    device: str,
     fmt: str,
 ) -> None:
     """Classify VIDEOs with a trained run: decode, sample clips as evaluation does, print the classes.
 
     Each video gives --clips clips of the run's frames, rate and size (short side resized, centre
     crop); their softmax scores are averaged (sigmoid scores max-pooled for multi-label runs)."""
+    from ..training.config import TrainConfig
+    from ..training.device import placement
     from ..training.predict_video import predict_videos
     from ..training.run_dir import build_run_model, read_run
 
     run = read_run(run_dir, checkpoint)
-    model = build_run_model(run)
+    place = placement(TrainConfig(device=device, precision=precision or run.info.config.precision))
+    model = build_run_model(run).to(place.device)
     results = predict_videos(
-        model, run.network, run.info, [Path(v) for v in videos], top=top, clips=clips, frames=frames, size=size
+        model, run.network, run.info, [Path(v) for v in videos], place, top=top, clips=clips, frames=frames, size=size
     )
     if fmt == "json":
         click.echo(json.dumps({"run": run_dir, "predictions": [r.as_dict() for r in results]}, indent=1))

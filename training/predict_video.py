@@ -19,6 +19,7 @@ from ..data.decode import VideoReader
 from ..data.transforms import frames_to_tensor
 from ..dsl import Network
 from ..errors import UserError
+from .device import Placement
 from .run_info import RunInfo
 
 
@@ -72,13 +73,14 @@ def predict_videos(
     network: Network,
     info: RunInfo,
     videos: list[Path],
+    place: Placement,
     *,
     top: int = 5,
     clips: int = 3,
     frames: int | None = None,
     size: int | None = None,
 ) -> list[Prediction]:
-    """One `Prediction` per video, in order. The model must be in eval mode on the CPU."""
+    """One `Prediction` per video, in order. The model must be in eval mode on `place`'s device."""
     if network.header.flow == "input" and any(s.modality == "flow" for s in network.stems):
         raise UserError(
             f"{info.network} reads precomputed flow (`flow input`): `anet predict` decodes RGB only; "
@@ -87,7 +89,8 @@ def predict_videos(
     config = clip_config(info, frames=frames, size=size)
     results = []
     for path in videos:
-        logits = model(rgb=video_clips(path, config, clips)).float()
+        with place.autocast():
+            logits = model(rgb=video_clips(path, config, clips).to(place.device)).float().cpu()
         scores = torch.sigmoid(logits).amax(0) if info.multi_label else torch.softmax(logits, dim=-1).mean(0)
         best = scores.topk(min(top, scores.numel()))
         indices = best.indices.tolist()

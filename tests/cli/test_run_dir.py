@@ -157,6 +157,22 @@ def test_predict_prints_class_names_and_the_scores_evaluation_computes(trained):
     assert [e["score"] for e in prediction["top"]] == sorted((e["score"] for e in prediction["top"]), reverse=True)
 
 
+def test_predict_runs_in_the_precision_asked(trained):
+    """The run trained in fp32, so that is the default; bf16 autocast gives close, not equal, scores."""
+    out, video = str(trained["out"]), str(trained["data"] / "val" / "bunny" / "bunny0.mp4")
+    args = ("predict", out, video, "--format", "json", "--clips", "1", "--top", "3")
+    scores = {}
+    for precision in ("fp32", "bf16"):
+        (prediction,) = json.loads(ok(run(*args, "--precision", precision)))["predictions"]
+        scores[precision] = {e["class"]: e["score"] for e in prediction["top"]}
+    (default,) = json.loads(ok(run(*args)))["predictions"]
+    assert {e["class"]: e["score"] for e in default["top"]} == scores["fp32"]
+    assert scores["bf16"] != scores["fp32"]
+    assert scores["bf16"] == pytest.approx(scores["fp32"], abs=0.05)
+    if not torch.cuda.is_available():
+        user_error(run(*args, "--device", "cuda"), "--device cuda")
+
+
 def test_predict_several_videos_as_text(trained):
     videos = [str(trained["data"] / "val" / name / f"{name}0.mp4") for name in CLASSES]
     text = ok(run("predict", str(trained["out"]), *videos, "--top", "3"))
