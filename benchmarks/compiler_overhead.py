@@ -1,8 +1,9 @@
 """How much time does generated AssembleNet-50 code spend outside its convolution, BN and pooling layers?
 
 The overhead ratio is the whole model's time divided by the summed time of its compute layers run
-alone, on the same input shapes and memory layouts: every ``nn.Conv2d`` (stem, module, shortcut
-and fusion lift convs), ``nn.BatchNorm3d``, per-frame max-pool (the stems' ``SameMaxPool`` and the
+alone, on the same input shapes and memory layouts: every 2D convolution (stem, module, shortcut
+and fusion lift convs; in inference with the BN folded in, as the runtime runs them),
+``nn.BatchNorm3d`` (training only), per-frame max-pool (the stems' ``SameMaxPool`` and the
 fusions' pooling to the smallest input) and the head's ``nn.Linear``. The layers' input shapes are
 recorded with hooks during one forward; then each layer is timed alone on a fresh input of the same
 shape and strides. What the ratio measures above 1 is the rest: views and reshapes of the
@@ -57,7 +58,8 @@ from anet.compiler import compile_file
 from anet.runtime.layers import SameMaxPool, same_max_pool
 
 ROOT = Path(__file__).resolve().parents[1]
-LAYER_TYPES = (nn.Conv2d, nn.BatchNorm3d, SameMaxPool, nn.Linear)
+LAYER_TYPES = (nn.BatchNorm3d, SameMaxPool, nn.Linear)  # convs: at F.conv2d
+CONV2D = nn.functional.conv2d
 LOAD_WARNING = (
     ": OTHER PROCESSES ARE RUNNING. With 2 threads on 2 busy cores, OpenMP operators were measured 10-20x "
     "slower than with 1 thread; use a quiet machine or --threads 1"
@@ -77,8 +79,6 @@ class Call:
 
 
 def kind_of(module: nn.Module) -> str:
-    if isinstance(module, nn.Conv2d):
-        return "conv"
     if isinstance(module, nn.BatchNorm3d):
         return "bn"
     if isinstance(module, nn.Linear):
@@ -87,7 +87,9 @@ def kind_of(module: nn.Module) -> str:
 
 
 def record_calls(model: nn.Module, inputs: dict[str, Tensor], training: bool) -> list[Call]:
-    """Run one forward and record every compute layer call (module hooks, plus the fusions' pools)."""
+    """Run one forward and record every compute layer call: module hooks for BN, pooling and the
+    head, the fusions' pooling function, and every 2D convolution at ``F.conv2d`` (the conv modules'
+    and the convs with BN folded in that inference runs instead, see ``anet.runtime.ConvBN``)."""
     calls: list[Call] = []
 
     def hook(module: nn.Module, args: tuple[Tensor, ...]) -> None:
@@ -104,12 +106,20 @@ def record_calls(model: nn.Module, inputs: dict[str, Tensor], training: bool) ->
         )
         return same_max_pool(x, kernel, stride)
 
+    def conv(x: Tensor, weight: Tensor, bias: Tensor | None = None, *args: object) -> Tensor:
+        calls.append(
+            Call("conv", lambda t: CONV2D(t, weight, bias, *args), tuple(x.shape), x.stride(), x.requires_grad, x.dtype)
+        )
+        return CONV2D(x, weight, bias, *args)
+
     fusion_module.same_max_pool = pool  # the Fusion's pooling is a function, not a module
+    nn.functional.conv2d = conv  # looked up at every call, by nn.Conv2d and by the runtime alike
     try:
         with torch.set_grad_enabled(training):
             model(**inputs)
     finally:
         fusion_module.same_max_pool = same_max_pool
+        nn.functional.conv2d = CONV2D
         for h in handles:
             h.remove()
     return calls

@@ -35,13 +35,17 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import torch
-from compiler_overhead import layer_alone, record_calls
-from torch import Tensor, nn
-from torch.profiler import ProfilerActivity, profile
+from anet.host import openmp_environment
 
-from anet.compiler import compile_file
-from anet.training.device import choose_precision, describe_cpu
+openmp_environment(os.environ)  # as under the `anet` command; before torch is imported
+
+import torch  # noqa: E402
+from compiler_overhead import layer_alone, record_calls  # noqa: E402
+from torch import Tensor, nn  # noqa: E402
+from torch.profiler import ProfilerActivity, profile  # noqa: E402
+
+from anet.compiler import compile_file  # noqa: E402
+from anet.training.device import choose_precision, describe_cpu  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 PRECISIONS = {"fp32": None, "bf16": torch.bfloat16}
