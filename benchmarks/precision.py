@@ -35,9 +35,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from anet.host import openmp_environment
+from anet.host import keep_freed_memory, openmp_environment
 
 openmp_environment(os.environ)  # as under the `anet` command; before torch is imported
+keep_freed_memory()  # as every command that runs a model
 
 import torch  # noqa: E402
 from compiler_overhead import layer_alone, record_calls  # noqa: E402

@@ -74,8 +74,10 @@ def anet_worker(frames: int, size: int, precision: str) -> tuple[object, dict[st
     import torch
 
     from anet.compiler import compile_file
+    from anet.host import keep_freed_memory
     from anet.training.device import choose_precision
 
+    keep_freed_memory()  # as every command that runs a model
     torch.manual_seed(0)
     model = compile_file(ROOT / "examples" / "assemblenet50.anet").build_model(num_classes=CLASSES).eval()
     choice = choose_precision(precision, torch.device("cpu"))  # type: ignore[arg-type]

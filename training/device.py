@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import torch
 
 from ..errors import UserError
+from ..host import keep_freed_memory
 from .config import Precision, TrainConfig
 
 # cpuinfo's names (torch.cpu.get_capabilities) of the instructions that compute in bf16 natively.
@@ -186,6 +187,7 @@ def placement(config: TrainConfig, *, local_rank: int = 0) -> Placement:
         device = torch.device(f"cuda:{local_rank}" if torch.cuda.is_available() else "cpu")
     else:
         device = parse_device(config.device)
+    keep_freed_memory()  # every command that runs a model passes here (anet.host says why)
     choice = choose_precision(config.precision, device)
     place = Placement(device, choice.dtype, choice.reason)
     if config.precision == "auto" and local_rank == 0:
