@@ -167,6 +167,47 @@ def profile_bf16(module: object, workload: Workload, top: int = 14) -> None:
     print(f"\nbf16 forward, {workload.name} size, operators by self CPU time (of {total / 1e3:.0f} ms):")
     for e in events[:top]:
         print(f"  {e.key:<40} {e.self_cpu_time_total / 1e3:9.1f} ms {e.self_cpu_time_total / total:7.1%}  x{e.count}")
+    conv_s = sum(e.self_cpu_time_total for e in events if e.key == "aten::mkldnn_convolution") / 1e6
+    macs = conv_macs(model, rgb)
+    print(
+        f"convolutions: {macs / 1e9:.1f} G multiply-accumulates in {conv_s * 1e3:.0f} ms (the operator's time "
+        f"on the calling thread, {torch.get_num_threads()} threads working): {macs / conv_s / 1e9:.0f} GMAC/s; one "
+        f"large 3x3 convolution alone (32 frames, 128 -> 128 channels, 28 x 28, bf16): "
+        f"{peak_conv_rate() / 1e9:.0f} GMAC/s"
+    )
+
+
+def conv_macs(model: nn.Module, rgb: Tensor) -> int:
+    """Multiply-accumulates of every 2D convolution in one bf16 forward (counted at F.conv2d)."""
+    macs = 0
+    conv2d = nn.functional.conv2d
+
+    def counting(x: Tensor, weight: Tensor, *args: object) -> Tensor:
+        nonlocal macs
+        y = conv2d(x, weight, *args)
+        macs += y.numel() * weight[0].numel()  # groups are 1 throughout
+        return y
+
+    nn.functional.conv2d = counting
+    try:
+        with torch.no_grad(), autocast(torch.bfloat16):
+            model(rgb)
+    finally:
+        nn.functional.conv2d = conv2d
+    return macs
+
+
+def peak_conv_rate(repeats: int = 10) -> float:
+    """Multiply-accumulates per second of a convolution big enough to run at oneDNN's best."""
+    x = torch.randn(32, 128, 28, 28).contiguous(memory_format=torch.channels_last).bfloat16()
+    w = torch.randn(128, 128, 3, 3).contiguous(memory_format=torch.channels_last).bfloat16()
+    with torch.no_grad():
+        y = nn.functional.conv2d(x, w, padding=1)  # warm-up: oneDNN builds its kernel
+        start = time.perf_counter()
+        for _ in range(repeats):
+            nn.functional.conv2d(x, w, padding=1)
+        seconds = (time.perf_counter() - start) / repeats
+    return y.numel() * w[0].numel() / seconds
 
 
 def main() -> None:

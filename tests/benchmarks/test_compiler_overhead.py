@@ -1,0 +1,41 @@
+"""benchmarks/compiler_overhead.py's recording of the layers a forward runs: in inference the
+convolutions with BN folded in (and no BN), in training the conv modules and their BN."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import torch
+
+from anet.compiler import compile_file
+from anet.runtime.layers import ConvBN
+
+ROOT = Path(__file__).parents[2]
+
+
+def load_benchmark():
+    spec = importlib.util.spec_from_file_location("compiler_overhead", ROOT / "benchmarks" / "compiler_overhead.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("compiler_overhead", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_record_calls_sees_the_convolutions_inference_runs_and_the_bn_training_runs():
+    benchmark = load_benchmark()
+    torch.manual_seed(0)
+    model = compile_file(ROOT / "examples" / "two_stream_late_fusion.anet").build_model(width=0.0625)
+    inputs = {"rgb": torch.rand(1, 3, 3, 32, 32)}
+    units = [m for m in model.modules() if isinstance(m, ConvBN)]
+    convs = [m for m in model.modules() if isinstance(m, torch.nn.Conv2d)]
+
+    def kinds(training: bool) -> dict[str, int]:
+        model.train(training)
+        calls = benchmark.record_calls(model, inputs, training=training)
+        return {kind: sum(c.kind == kind for c in calls) for kind in ("conv", "bn")}
+
+    assert kinds(False) == {"conv": len(convs), "bn": 0}  # every conv once, BN folded into it
+    assert kinds(True) == {"conv": len(convs), "bn": len(units)}
+    assert torch.nn.functional.conv2d is benchmark.CONV2D  # the recording put the function back
