@@ -17,17 +17,15 @@ either spins or sleeps, and neither default fits:
 Measured on 2 cores (AMD EPYC, AVX512_BF16) by ``benchmarks/openmp_wait.py --full``, which measures
 the three on the machine at hand.
 
-Large blocks. glibc serves every allocation above its mmap threshold (at most 32 MiB) with a fresh
-mapping that the kernel zero-fills page by page on first touch, and unmaps it when it is freed, so
-every large activation of every forward pays its page faults again: about 125,000 per bf16 forward
-of AssembleNet-50 at 32 x 224 x 224, 0.25-0.3 s of kernel CPU time. Served from the heap and kept
-there (:func:`keep_freed_memory`), freed blocks are reused without faults: that forward took 0.97 s
-instead of 1.21 s (1.16 s against 1.26 s in a second run), a proxy training step 0.091 s instead of
-0.108 s, and the peak memory of both, and of a training step at full size, stayed the same. The
-price: memory freed at the heap's top is kept up to 1 GiB rather than returned, and an allocation
-pattern can grow the heap before it settles (one 64 MiB tensor allocated and freed in a loop grew
-the peak from 283 MB to 731 MB over 8 rounds, then stayed). ``ANET_KEEP_FREED_MEMORY=0`` leaves
-malloc as it is.
+Large blocks. glibc serves allocations above its mmap threshold (at most 32 MiB) with fresh
+mappings that the kernel zero-fills page by page on first touch, and unmaps them when they are
+freed, so large activations pay their page faults again at every forward: 38,000-89,000 per bf16
+forward of AssembleNet-50 at 32 x 224 x 224. Served from the heap and kept there
+(:func:`keep_freed_memory`), freed blocks are reused without faults: that forward was 3-12 % faster
+in fresh processes side by side, with the same peak memory (``benchmarks/inference_options.py``).
+The price: memory freed at the heap's top is kept up to 1 GiB rather than returned, and some
+allocation patterns grow the heap before it settles (tests/test_host.py's loop of one 64 MiB
+tensor grows it for its first rounds). ``ANET_KEEP_FREED_MEMORY=0`` leaves malloc as it is.
 
 Import rule: no torch here; :func:`openmp_environment` must run before torch is imported.
 """

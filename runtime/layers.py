@@ -168,10 +168,11 @@ class ConvBN(nn.Module):
 
     In eval mode BN is a fixed per-channel affine map, so conv + BN equals one conv with weights
     scaled by gamma / sqrt(var + eps) and a bias beta - mean * gamma / sqrt(var + eps). The fold is
-    computed at every call from the current parameters and statistics (about 40 ms for all of
-    AssembleNet-50's weights with their autocast casts, against a BN pass over every activation: the
-    bf16 forward at 32 x 224 x 224 became about 17 % faster), so it can never go stale (a cache keyed
-    on version counters would miss writes through ``.data``), and it is used
+    computed at every call from the current parameters and statistics (tens of milliseconds for all
+    of AssembleNet-50's weights with their autocast casts, against a BN pass over every activation:
+    the bf16 forward at 32 x 224 x 224 became 1.06-1.10x as fast, benchmarks/inference_options.py),
+    so it can never go stale (a cache keyed on version counters would miss writes through
+    ``.data``), and it is used
     only where it cannot change what autograd or a recorded graph sees: eval mode, no gradient, no
     graph capture (:func:`capturing_graph`). Results equal conv + BN to float rounding.
     """

@@ -1,0 +1,224 @@
+"""What each inference speed-up of AssembleNet-50 on the CPU buys, and what was tried and not kept,
+measured side by side. The CPU's capability is printed first. bf16 autocast, 1 x 32 x 224 x 224,
+eval, no gradient, 2 threads, the `anet` command's OpenMP setting (anet.host).
+
+* ``fold``: BN folded into the convs (anet.runtime.ConvBN, the default) against conv then BN, with
+  ``flow=`` given, alternating round by round in one process.
+* ``relu post-op``: the folded conv with its ReLU fused in as a oneDNN post-op
+  (``torch.ops.mkldnn._convolution_pointwise``), against the default; not kept.
+* ``freed memory``: the whole forward in fresh processes, with and without
+  anet.host.keep_freed_memory (which the other parts run with, as the commands do): time, page
+  faults per forward, peak memory.
+* ``flow layer``: the representation-flow layer on 31 pairs of 224 x 224 frames in fp32 (as it runs)
+  and in bf16, with the endpoint error of each on the Middlebury motorcycle pair at quarter size
+  (data/flow_truth.py); bf16 was not kept.
+* ``--compile`` adds torch.compile (inductor) of the flow layer, and of the whole model with
+  inductor's freezing, each with its compile time (minutes).
+
+Run from the repository root::
+
+    python benchmarks/inference_options.py [--rounds 6] [--compile]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from anet.host import keep_freed_memory, openmp_environment
+
+openmp_environment(os.environ)  # as under the `anet` command; before torch is imported
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from torch import Tensor, nn  # noqa: E402
+
+from anet.compiler import compile_file  # noqa: E402
+from anet.data.flow_truth import endpoint_errors, motorcycle_pair  # noqa: E402
+from anet.runtime import layers  # noqa: E402
+from anet.runtime.flow import RepresentationFlow, normalise_clips, tvl1_pairs  # noqa: E402
+from anet.training.device import describe_cpu  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+FOLDED = layers.ConvBN.conv_bn
+
+
+def unfolded(self: layers.ConvBN, apply: Callable[..., Tensor], x: Tensor) -> Tensor:
+    return self.bn(apply(self.conv, x))
+
+
+def model_and_clip() -> tuple[nn.Module, Tensor]:
+    torch.manual_seed(0)
+    model = compile_file(ROOT / "examples" / "assemblenet50.anet").build_model(num_classes=339).eval()
+    return model, torch.rand(1, 3, 32, 224, 224)
+
+
+def forward(model: nn.Module, **inputs: Tensor) -> Tensor:
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+        return model(**inputs)
+
+
+def seconds(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def alternate(variants: dict[str, Callable[[], object]], rounds: int) -> dict[str, float]:
+    """Median time per variant, the variants alternating round by round after one warm-up each."""
+    for fn in variants.values():
+        fn()
+    times: dict[str, list[float]] = {name: [] for name in variants}
+    for _ in range(rounds):
+        for name, fn in variants.items():
+            times[name].append(seconds(fn))
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def relu_post_op(self: layers.FrameConvBN, x: Tensor) -> Tensor:
+    """FrameConvBN's inference path with the BN folded and the ReLU as a oneDNN post-op."""
+    if self.subsample > 1:
+        x = x[..., :: self.subsample, :: self.subsample]
+    bn, conv = self.bn, self.conv
+    dtype = torch.get_autocast_dtype("cpu") if torch.is_autocast_enabled("cpu") else x.dtype
+    scale = bn.weight * torch.rsqrt(bn.running_var + bn.eps)
+    weight = (conv.weight * scale.view(-1, 1, 1, 1)).to(dtype)
+    bias = (bn.bias - bn.running_mean * scale).to(dtype)
+    op = torch.ops.mkldnn._convolution_pointwise
+    attr = "relu" if self.relu else "none"
+    args = (list(conv.padding), list(conv.stride), list(conv.dilation), 1, attr, [], "")
+    return layers.per_frame(lambda v: op(v.to(dtype), weight, bias, *args), x)
+
+
+def model_options(rounds: int) -> None:
+    model, rgb = model_and_clip()
+    with torch.no_grad():
+        flow = model.flow(rgb)
+    plain_forward = layers.FrameConvBN.forward
+
+    def with_fold(fold: Callable[..., Tensor], frame_forward: Callable[..., Tensor]) -> Callable[[], object]:
+        def run() -> object:
+            layers.ConvBN.conv_bn, layers.FrameConvBN.forward = fold, frame_forward  # type: ignore[method-assign]
+            try:
+                return forward(model, rgb=rgb, flow=flow)
+            finally:
+                layers.ConvBN.conv_bn, layers.FrameConvBN.forward = FOLDED, plain_forward  # type: ignore[method-assign]
+
+        return run
+
+    variants = {
+        "conv then BN": with_fold(unfolded, plain_forward),
+        "BN folded (default)": with_fold(FOLDED, plain_forward),
+        "BN folded + ReLU post-op": with_fold(FOLDED, relu_post_op),
+    }
+    times = alternate(variants, rounds)
+    print(f"\nbf16 forward with flow given, medians of {rounds} rounds:")
+    for name, value in times.items():
+        print(f"  {name:<28} {value * 1e3:7.0f} ms   x{times['conv then BN'] / value:.2f} against conv then BN")
+
+
+MEMORY_WORKER = """
+import resource, statistics, sys
+sys.path.insert(0, "benchmarks")
+import inference_options as b
+from anet.host import keep_freed_memory
+print("kept" if keep_freed_memory() else "not kept")
+model, rgb = b.model_and_clip()
+b.forward(model, rgb=rgb); b.forward(model, rgb=rgb)
+times, faults = [], []
+for _ in range(ROUNDS):
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    times.append(b.seconds(lambda: b.forward(model, rgb=rgb)))
+    faults.append(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+print(statistics.median(times), statistics.median(faults), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def freed_memory(rounds: int) -> None:
+    print(f"\nwhole bf16 forward (flow computed), fresh process each, medians of {rounds} forwards:")
+    for setting in ("0", "1", "0", "1"):
+        env = os.environ | {"ANET_KEEP_FREED_MEMORY": setting}
+        code = MEMORY_WORKER.replace("ROUNDS", str(rounds))
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT)
+        if done.returncode:
+            raise SystemExit(done.stderr)
+        state, figures = done.stdout.strip().splitlines()[-2:]
+        median, faults, peak_kib = (float(v) for v in figures.split())
+        print(
+            f"  freed memory {state:<9} {median * 1e3:7.0f} ms  {faults:9,.0f} page faults  "
+            f"peak {peak_kib / 1024:5.0f} MB"
+        )
+
+
+def flow_layer(rounds: int, compile_: bool) -> None:
+    first, second = torch.rand(31, 224, 224) * 255, torch.rand(31, 224, 224) * 255
+    variants: dict[str, Callable[[], object]] = {
+        "fp32 (as it runs)": lambda: tvl1_pairs(first, second),
+        "bf16": lambda: tvl1_pairs(first.bfloat16(), second.bfloat16()),
+    }
+    if compile_:
+        layer, rgb = RepresentationFlow(), torch.rand(1, 3, 32, 224, 224)
+        compiled = torch.compile(layer)
+        with torch.no_grad():
+            took = seconds(lambda: compiled(rgb))
+        print(f"\ntorch.compile of the flow layer: {took:.0f} s to compile")
+        variants["fp32, whole layer eager"] = lambda: layer(rgb)
+        variants["fp32, whole layer compiled"] = lambda: compiled(rgb)
+    with torch.no_grad():
+        times = alternate(variants, rounds)
+    truth = motorcycle_pair(0.25)
+    frames = torch.tensor(np.stack([truth.first, truth.second])).float().mean(-1)[None] / 255
+    gray = normalise_clips(frames)
+    print(
+        f"\nflow layer, 31 pairs of 224 x 224 (40 iterations), medians of {rounds} rounds; EPE on the motorcycle pair:"
+    )
+    for name, value in times.items():
+        epe = ""
+        if name in ("fp32 (as it runs)", "bf16"):
+            dtype = torch.float32 if name.startswith("fp32") else torch.bfloat16
+            with torch.no_grad():
+                flow = tvl1_pairs(gray[:, 0].to(dtype), gray[:, 1].to(dtype)).float()
+            epe = f"   EPE {endpoint_errors(flow[:, 0].permute(1, 2, 0).numpy(), truth).mean():.2f} px"
+        print(f"  {name:<28} {value * 1e3:7.0f} ms{epe}")
+
+
+def whole_model_compiled(rounds: int) -> None:
+    import torch._inductor.config as inductor
+
+    inductor.freezing = True
+    model, rgb = model_and_clip()
+    compiled = torch.compile(model)
+    took = seconds(lambda: forward(compiled, rgb=rgb))
+    times = alternate(
+        {"eager": lambda: forward(model, rgb=rgb), "compiled": lambda: forward(compiled, rgb=rgb)}, rounds
+    )
+    print(f"\ntorch.compile (inductor, freezing) of the whole model: {took:.0f} s to compile; medians of {rounds}:")
+    for name, value in times.items():
+        print(f"  {name:<28} {value * 1e3:7.0f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=6)
+    parser.add_argument("--compile", action="store_true", help="add torch.compile of the flow layer and the model")
+    args = parser.parse_args()
+    torch.set_num_threads(2)
+    keep_freed_memory()  # as every command that runs a model (the freed-memory part compares both)
+    print(describe_cpu())
+    print(f"load average {os.getloadavg()[0]:.1f} at start")
+    model_options(args.rounds)
+    freed_memory(args.rounds)
+    flow_layer(args.rounds, args.compile)
+    if args.compile:
+        whole_model_compiled(args.rounds)
+    print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
+
+
+if __name__ == "__main__":
+    main()
