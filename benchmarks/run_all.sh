@@ -13,6 +13,7 @@ declare -A ARGS=(
   [startup]=""
   [openmp_wait]="--full"
   [precision]="--threads 2 --profile"
+  [inference_options]="--compile"
   [tf_comparison]=""
   [gpu_check]=""
   [render_speed]=""
@@ -31,7 +32,7 @@ declare -A ARGS=(
   [proxy_ordering]="--runs $OUT/figure4"
 )
 ORDER=(language_speed startup openmp_wait render_speed evolution_overhead flow_layer flow_share flow_accuracy compiler_overhead cpu_settings
-       precision tf_comparison gpu_check data_throughput runtime_conv_layout proxy_fitness proxy_task edge_signal evolution_figure4 proxy_ordering)
+       precision inference_options tf_comparison gpu_check data_throughput runtime_conv_layout proxy_fitness proxy_task edge_signal evolution_figure4 proxy_ordering)
 NAMES=("${@:-${ORDER[@]}}")
 for name in "${NAMES[@]}"; do
   echo "== $name ${ARGS[$name]} ($(date -u +%H:%M:%S), load $(cut -d' ' -f1 /proc/loadavg))"
