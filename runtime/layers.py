@@ -33,6 +33,7 @@ from torch import Tensor, nn
 __all__ = [
     "BN_EPS",
     "BN_MOMENTUM",
+    "FOLD_MIN_POSITIONS",
     "ConvBN",
     "FrameConvBN",
     "SameMaxPool",
@@ -52,6 +53,8 @@ __all__ = [
 BN_MOMENTUM = 0.01
 """PyTorch's momentum for TF's BN decay of 0.99 (PyTorch weighs the *new* batch statistic)."""
 BN_EPS = 1e-5
+FOLD_MIN_POSITIONS = 16384
+"""Output positions (batch x frames x height x width) from which inference folds BN into the conv."""
 
 # torch.compiler.is_compiling appeared in torch 2.3; before that dynamo traces the eager paths (it can).
 _is_compiling: Callable[[], bool] = getattr(torch.compiler, "is_compiling", lambda: False)
@@ -172,9 +175,16 @@ class ConvBN(nn.Module):
     of AssembleNet-50's weights with their autocast casts, against a BN pass over every activation:
     the bf16 forward at 32 x 224 x 224 became 1.06-1.10x as fast, benchmarks/inference_options.py),
     so it can never go stale (a cache keyed on version counters would miss writes through
-    ``.data``), and it is used
-    only where it cannot change what autograd or a recorded graph sees: eval mode, no gradient, no
-    graph capture (:func:`capturing_graph`). Results equal conv + BN to float rounding.
+    ``.data``), and it is used only where it cannot change what autograd or a recorded graph sees:
+    eval mode, no gradient, no graph capture (:func:`capturing_graph`). Results equal conv + BN to
+    float rounding.
+
+    The fold is half a dozen small operations per conv, which cost more than the BN pass they save
+    when the activation is small: folding everything made the search's proxy model (width 1/8,
+    8 x 8 x 48 x 48) 8 % slower in bf16. So it is used from ``FOLD_MIN_POSITIONS`` output positions
+    (batch x frames x height x width) on; measured with flow given, bf16 (thresholds 0 / 4096 /
+    16384 / 65536 / never): proxy 37.3 / 35.1 / 34.6 / 36.8 / 34.5 ms, AssembleNet-50 at 1 x 32 x
+    224 x 224 900 / 902 / 892 / 951 / 1013 ms.
     """
 
     conv: nn.Conv2d
@@ -183,7 +193,15 @@ class ConvBN(nn.Module):
     def conv_bn(self, apply: Callable[[Callable[[Tensor], Tensor], Tensor], Tensor], x: Tensor) -> Tensor:
         """``bn(apply(conv, x))``, where ``apply`` maps the 2D conv over the clip's frames or time."""
         bn, conv = self.bn, self.conv
-        if bn.training or torch.is_grad_enabled() or bn.running_var is None or bn.weight is None or capturing_graph():
+        positions = x.numel() // max(1, x.shape[1]) // (conv.stride[0] * conv.stride[1])
+        if (
+            positions < FOLD_MIN_POSITIONS
+            or bn.training
+            or torch.is_grad_enabled()
+            or bn.running_var is None
+            or bn.weight is None
+            or capturing_graph()
+        ):
             return bn(apply(conv, x))
         scale = bn.weight * torch.rsqrt(bn.running_var + bn.eps)
         weight = conv.weight * scale.view(-1, 1, 1, 1)  # keeps the weight's channels-last order

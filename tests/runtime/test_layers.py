@@ -14,6 +14,7 @@ from anet.runtime import scale_channels
 from anet.runtime.layers import (
     BN_EPS,
     BN_MOMENTUM,
+    FOLD_MIN_POSITIONS,
     FrameConvBN,
     SameMaxPool,
     TemporalConvBN,
@@ -270,7 +271,7 @@ def _count_bn_calls(unit: torch.nn.Module) -> list[int]:
 @pytest.mark.parametrize("seed", [0, 1])
 def test_folded_inference_equals_conv_then_bn(make, seed):
     unit = _with_statistics(make(), seed)
-    x = torch.randn(2, 5, 6, 9, 11).contiguous(memory_format=torch.channels_last_3d)
+    x = torch.randn(2, 5, 8, 64, 66).contiguous(memory_format=torch.channels_last_3d)  # >= 16384 positions
     calls = _count_bn_calls(unit)
     with torch.no_grad():
         folded = unit(x)
@@ -287,7 +288,7 @@ def test_folded_inference_equals_conv_then_bn(make, seed):
 @pytest.mark.parametrize("make", FOLDED_UNITS[:1])
 def test_fold_is_not_used_when_training_or_capturing_a_graph(make):
     unit = _with_statistics(make(), 0)
-    x = torch.randn(1, 5, 3, 8, 8)
+    x = torch.randn(1, 5, 4, 64, 64)
     calls = _count_bn_calls(unit)
     with torch.no_grad():
         unit.train()(x)  # training-mode BN normalises with the batch and updates the statistics
@@ -304,12 +305,26 @@ def test_fold_follows_parameters_changed_in_place():
     """Nothing is cached: weights and statistics changed after a forward (even through ``.data``,
     which version counters do not see) are used by the next one."""
     unit = _with_statistics(FrameConvBN(in_channels=3, out_channels=4, kernel=3, relu=False), 0)
-    x = torch.randn(1, 3, 2, 6, 6)
+    x = torch.randn(1, 3, 4, 64, 64)
+    calls = _count_bn_calls(unit)
     with torch.no_grad():
         before = unit(x)
         unit.bn.running_mean.add_(2.0)
         unit.conv.weight.data.mul_(3.0)
         after = unit(x)
+    assert calls[0] == 0
     expected = unit(x).detach()  # gradient enabled: the unfolded path
     torch.testing.assert_close(after, expected, rtol=1e-5, atol=1e-5)
     assert not torch.allclose(after, before, atol=0.1)
+
+
+def test_small_activations_keep_bn_unfolded():
+    """Below FOLD_MIN_POSITIONS output positions the fold would cost more than the BN pass it saves."""
+    unit = _with_statistics(FrameConvBN(in_channels=3, out_channels=4, kernel=3, stride=2), 0)
+    calls = _count_bn_calls(unit)
+    side = 2 * int(math.sqrt(FOLD_MIN_POSITIONS // 4))  # stride 2: a quarter of the input positions
+    with torch.no_grad():
+        unit(torch.randn(1, 3, 4, side - 2, side - 2))  # just below: BN runs
+        assert calls[0] == 1
+        unit(torch.randn(1, 3, 4, side, side))  # at the threshold: folded
+        assert calls[0] == 1
