@@ -2,8 +2,9 @@
 measured side by side. The CPU's capability is printed first. bf16 autocast, 1 x 32 x 224 x 224,
 eval, no gradient, 2 threads, the `anet` command's OpenMP setting (anet.host).
 
-* ``fold``: BN folded into the convs (anet.runtime.ConvBN, the default) against conv then BN, with
-  ``flow=`` given, alternating round by round in one process.
+* ``fold``: BN folded into the convs (anet.runtime.ConvBN, the default: from FOLD_MIN_POSITIONS
+  output positions on) against conv then BN and against folding at every size, with ``flow=``
+  given, alternating round by round in one process; at full size and at the search's proxy size.
 * ``relu post-op``: the folded conv with its ReLU fused in as a oneDNN post-op
   (``torch.ops.mkldnn._convolution_pointwise``), against the default; not kept.
 * ``freed memory``: the whole forward in fresh processes, with and without
@@ -96,31 +97,44 @@ def relu_post_op(self: layers.FrameConvBN, x: Tensor) -> Tensor:
     return layers.per_frame(lambda v: op(v.to(dtype), weight, bias, *args), x)
 
 
-def model_options(rounds: int) -> None:
+def model_options(rounds: int, *, proxy: bool = False) -> None:
+    """Full size: unfolded, folded as the runtime does (from FOLD_MIN_POSITIONS), folded at every
+    size, and with the ReLU post-op; proxy size (the search's model): the first three."""
     model, rgb = model_and_clip()
+    if proxy:
+        torch.manual_seed(0)
+        model = compile_file(ROOT / "examples" / "assemblenet50.anet").build_model(num_classes=8, width=0.125)
+        model, rgb = model.eval(), torch.rand(8, 3, 8, 48, 48)
     with torch.no_grad():
         flow = model.flow(rgb)
     plain_forward = layers.FrameConvBN.forward
 
-    def with_fold(fold: Callable[..., Tensor], frame_forward: Callable[..., Tensor]) -> Callable[[], object]:
+    def with_fold(
+        fold: Callable[..., Tensor], frame_forward: Callable[..., Tensor], threshold: int = layers.FOLD_MIN_POSITIONS
+    ) -> Callable[[], object]:
         def run() -> object:
             layers.ConvBN.conv_bn, layers.FrameConvBN.forward = fold, frame_forward  # type: ignore[method-assign]
+            default, layers.FOLD_MIN_POSITIONS = layers.FOLD_MIN_POSITIONS, threshold
             try:
                 return forward(model, rgb=rgb, flow=flow)
             finally:
                 layers.ConvBN.conv_bn, layers.FrameConvBN.forward = FOLDED, plain_forward  # type: ignore[method-assign]
+                layers.FOLD_MIN_POSITIONS = default
 
         return run
 
     variants = {
         "conv then BN": with_fold(unfolded, plain_forward),
-        "BN folded (default)": with_fold(FOLDED, plain_forward),
-        "BN folded + ReLU post-op": with_fold(FOLDED, relu_post_op),
+        f"BN folded from {layers.FOLD_MIN_POSITIONS}": with_fold(FOLDED, plain_forward),
+        "BN folded at every size": with_fold(FOLDED, plain_forward, threshold=0),
     }
-    times = alternate(variants, rounds)
-    print(f"\nbf16 forward with flow given, medians of {rounds} rounds:")
+    if not proxy:
+        variants["BN folded + ReLU post-op"] = with_fold(FOLDED, relu_post_op)
+    times = alternate(variants, rounds * 4 if proxy else rounds)
+    shape = "proxy model (width 1/8, 8 x 8 x 48 x 48)" if proxy else "1 x 32 x 224 x 224"
+    print(f"\nbf16 forward with flow given, {shape}, medians of {rounds * 4 if proxy else rounds} rounds:")
     for name, value in times.items():
-        print(f"  {name:<28} {value * 1e3:7.0f} ms   x{times['conv then BN'] / value:.2f} against conv then BN")
+        print(f"  {name:<28} {value * 1e3:7.1f} ms   x{times['conv then BN'] / value:.2f} against conv then BN")
 
 
 MEMORY_WORKER = """
@@ -213,6 +227,7 @@ def main() -> None:
     print(describe_cpu())
     print(f"load average {os.getloadavg()[0]:.1f} at start")
     model_options(args.rounds)
+    model_options(args.rounds, proxy=True)
     freed_memory(args.rounds)
     flow_layer(args.rounds, args.compile)
     if args.compile:

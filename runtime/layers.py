@@ -173,18 +173,18 @@ class ConvBN(nn.Module):
     scaled by gamma / sqrt(var + eps) and a bias beta - mean * gamma / sqrt(var + eps). The fold is
     computed at every call from the current parameters and statistics (tens of milliseconds for all
     of AssembleNet-50's weights with their autocast casts, against a BN pass over every activation:
-    the bf16 forward at 32 x 224 x 224 became 1.06-1.10x as fast, benchmarks/inference_options.py),
+    the bf16 forward at 32 x 224 x 224 became 1.07-1.11x as fast, benchmarks/inference_options.py),
     so it can never go stale (a cache keyed on version counters would miss writes through
     ``.data``), and it is used only where it cannot change what autograd or a recorded graph sees:
     eval mode, no gradient, no graph capture (:func:`capturing_graph`). Results equal conv + BN to
     float rounding.
 
     The fold is half a dozen small operations per conv, which cost more than the BN pass they save
-    when the activation is small: folding everything made the search's proxy model (width 1/8,
-    8 x 8 x 48 x 48) 8 % slower in bf16. So it is used from ``FOLD_MIN_POSITIONS`` output positions
-    (batch x frames x height x width) on; measured with flow given, bf16 (thresholds 0 / 4096 /
-    16384 / 65536 / never): proxy 37.3 / 35.1 / 34.6 / 36.8 / 34.5 ms, AssembleNet-50 at 1 x 32 x
-    224 x 224 900 / 902 / 892 / 951 / 1013 ms.
+    when the activation is small: folding at every size made the search's proxy model (width 1/8,
+    8 x 8 x 48 x 48, bf16) 0.83x as fast. So it is used from ``FOLD_MIN_POSITIONS`` output positions
+    (batch x frames x height x width) on, which keeps the full-size gain (1.11x against 1.13x folding
+    everything) and makes the proxy model 1.04x as fast (benchmarks/inference_options.py; a scan of
+    thresholds 4096 / 16384 / 65536 put the best near 16384 at both sizes).
     """
 
     conv: nn.Conv2d
