@@ -183,8 +183,7 @@ class ConvBN(nn.Module):
     when the activation is small: folding at every size made the search's proxy model (width 1/8,
     8 x 8 x 48 x 48, bf16) 0.83x as fast. So it is used from ``FOLD_MIN_POSITIONS`` output positions
     (batch x frames x height x width) on, which keeps the full-size gain (1.11x against 1.13x folding
-    everything) and makes the proxy model 1.04x as fast (benchmarks/inference_options.py; a scan of
-    thresholds 4096 / 16384 / 65536 put the best near 16384 at both sizes).
+    everything) and makes the proxy model 1.04x as fast (benchmarks/inference_options.py).
     """
 
     conv: nn.Conv2d
