@@ -2,9 +2,10 @@
 measured side by side. The CPU's capability is printed first. bf16 autocast, 1 x 32 x 224 x 224,
 eval, no gradient, 2 threads, the `anet` command's OpenMP setting (anet.host).
 
-* ``fold``: BN folded into the convs (anet.runtime.ConvBN, the default: from FOLD_MIN_POSITIONS
-  output positions on) against conv then BN and against folding at every size, with ``flow=``
-  given, alternating round by round in one process; at full size and at the search's proxy size.
+* ``fold``: BN folded into the convs (anet.runtime.ConvBN, the default: from FOLD_MIN_ELEMENTS
+  output elements on) against conv then BN and against folding at every size, with ``flow=``
+  given, alternating round by round in one process; at full size, at 1 x 8 x 112 x 112 and at the
+  search's proxy size.
 * ``relu post-op``: the folded conv with its ReLU fused in as a oneDNN post-op
   (``torch.ops.mkldnn._convolution_pointwise``), against the default; not kept.
 * ``freed memory``: the whole forward in fresh processes, with and without
@@ -97,42 +98,47 @@ def relu_post_op(self: layers.FrameConvBN, x: Tensor) -> Tensor:
     return layers.per_frame(lambda v: op(v.to(dtype), weight, bias, *args), x)
 
 
-def model_options(rounds: int, *, proxy: bool = False) -> None:
-    """Full size: unfolded, folded as the runtime does (from FOLD_MIN_POSITIONS), folded at every
-    size, and with the ReLU post-op; proxy size (the search's model): the first three."""
-    model, rgb = model_and_clip()
-    if proxy:
-        torch.manual_seed(0)
-        model = compile_file(ROOT / "examples" / "assemblenet50.anet").build_model(num_classes=8, width=0.125)
-        model, rgb = model.eval(), torch.rand(8, 3, 8, 48, 48)
+SHAPES = {  # name: (width, clip shape, rounds multiplier)
+    "1 x 32 x 224 x 224": (1.0, (1, 3, 32, 224, 224), 1),
+    "1 x 8 x 112 x 112": (1.0, (1, 3, 8, 112, 112), 3),
+    "proxy model (width 1/8, 8 x 8 x 48 x 48)": (0.125, (8, 3, 8, 48, 48), 4),
+}
+
+
+def model_options(rounds: int, shape: str) -> None:
+    """Unfolded, folded as the runtime does (from FOLD_MIN_ELEMENTS), folded at every size, and at
+    full size with the ReLU post-op as well."""
+    width, clip, more = SHAPES[shape]
+    torch.manual_seed(0)
+    model = compile_file(ROOT / "examples" / "assemblenet50.anet").build_model(num_classes=339, width=width).eval()
+    rgb = torch.rand(*clip)
     with torch.no_grad():
         flow = model.flow(rgb)
     plain_forward = layers.FrameConvBN.forward
 
     def with_fold(
-        fold: Callable[..., Tensor], frame_forward: Callable[..., Tensor], threshold: int = layers.FOLD_MIN_POSITIONS
+        fold: Callable[..., Tensor], frame_forward: Callable[..., Tensor], threshold: int = layers.FOLD_MIN_ELEMENTS
     ) -> Callable[[], object]:
         def run() -> object:
             layers.ConvBN.conv_bn, layers.FrameConvBN.forward = fold, frame_forward  # type: ignore[method-assign]
-            default, layers.FOLD_MIN_POSITIONS = layers.FOLD_MIN_POSITIONS, threshold
+            default, layers.FOLD_MIN_ELEMENTS = layers.FOLD_MIN_ELEMENTS, threshold
             try:
                 return forward(model, rgb=rgb, flow=flow)
             finally:
                 layers.ConvBN.conv_bn, layers.FrameConvBN.forward = FOLDED, plain_forward  # type: ignore[method-assign]
-                layers.FOLD_MIN_POSITIONS = default
+                layers.FOLD_MIN_ELEMENTS = default
 
         return run
 
     variants = {
         "conv then BN": with_fold(unfolded, plain_forward),
-        f"BN folded from {layers.FOLD_MIN_POSITIONS}": with_fold(FOLDED, plain_forward),
+        f"BN folded from {layers.FOLD_MIN_ELEMENTS}": with_fold(FOLDED, plain_forward),
         "BN folded at every size": with_fold(FOLDED, plain_forward, threshold=0),
     }
-    if not proxy:
+    if more == 1:
         variants["BN folded + ReLU post-op"] = with_fold(FOLDED, relu_post_op)
-    times = alternate(variants, rounds * 4 if proxy else rounds)
-    shape = "proxy model (width 1/8, 8 x 8 x 48 x 48)" if proxy else "1 x 32 x 224 x 224"
-    print(f"\nbf16 forward with flow given, {shape}, medians of {rounds * 4 if proxy else rounds} rounds:")
+    times = alternate(variants, rounds * more)
+    print(f"\nbf16 forward with flow given, {shape}, medians of {rounds * more} rounds:")
     for name, value in times.items():
         print(f"  {name:<28} {value * 1e3:7.1f} ms   x{times['conv then BN'] / value:.2f} against conv then BN")
 
@@ -226,8 +232,8 @@ def main() -> None:
     keep_freed_memory()  # as every command that runs a model (the freed-memory part compares both)
     print(describe_cpu())
     print(f"load average {os.getloadavg()[0]:.1f} at start")
-    model_options(args.rounds)
-    model_options(args.rounds, proxy=True)
+    for shape in SHAPES:
+        model_options(args.rounds, shape)
     freed_memory(args.rounds)
     flow_layer(args.rounds, args.compile)
     if args.compile:

@@ -33,7 +33,7 @@ from torch import Tensor, nn
 __all__ = [
     "BN_EPS",
     "BN_MOMENTUM",
-    "FOLD_MIN_POSITIONS",
+    "FOLD_MIN_ELEMENTS",
     "ConvBN",
     "FrameConvBN",
     "SameMaxPool",
@@ -53,8 +53,8 @@ __all__ = [
 BN_MOMENTUM = 0.01
 """PyTorch's momentum for TF's BN decay of 0.99 (PyTorch weighs the *new* batch statistic)."""
 BN_EPS = 1e-5
-FOLD_MIN_POSITIONS = 16384
-"""Output positions (batch x frames x height x width) from which inference folds BN into the conv."""
+FOLD_MIN_ELEMENTS = 2**20
+"""Output elements (batch x channels x frames x height x width) from which inference folds BN into the conv."""
 
 # torch.compiler.is_compiling appeared in torch 2.3; before that dynamo traces the eager paths (it can).
 _is_compiling: Callable[[], bool] = getattr(torch.compiler, "is_compiling", lambda: False)
@@ -181,9 +181,9 @@ class ConvBN(nn.Module):
 
     The fold is half a dozen small operations per conv, which cost more than the BN pass they save
     when the activation is small: folding at every size made the search's proxy model (width 1/8,
-    8 x 8 x 48 x 48, bf16) 0.83x as fast. So it is used from ``FOLD_MIN_POSITIONS`` output positions
-    (batch x frames x height x width) on, which keeps the full-size gain (1.11x against 1.13x folding
-    everything) and makes the proxy model 1.04x as fast (benchmarks/inference_options.py).
+    8 x 8 x 48 x 48, bf16) 0.83x as fast. So it is used from ``FOLD_MIN_ELEMENTS`` output elements
+    on, which keeps the gain at full size and leaves the proxy model as fast as unfolded
+    (benchmarks/inference_options.py measures both, and 1 x 8 x 112 x 112 between them).
     """
 
     conv: nn.Conv2d
@@ -192,9 +192,9 @@ class ConvBN(nn.Module):
     def conv_bn(self, apply: Callable[[Callable[[Tensor], Tensor], Tensor], Tensor], x: Tensor) -> Tensor:
         """``bn(apply(conv, x))``, where ``apply`` maps the 2D conv over the clip's frames or time."""
         bn, conv = self.bn, self.conv
-        positions = x.numel() // max(1, x.shape[1]) // (conv.stride[0] * conv.stride[1])
+        elements = x.numel() // max(1, x.shape[1]) // (conv.stride[0] * conv.stride[1]) * conv.out_channels
         if (
-            positions < FOLD_MIN_POSITIONS
+            elements < FOLD_MIN_ELEMENTS
             or bn.training
             or torch.is_grad_enabled()
             or bn.running_var is None

@@ -25,7 +25,7 @@ def load_benchmark():
 
 
 def test_record_calls_sees_the_convolutions_inference_runs_and_the_bn_training_runs(monkeypatch):
-    monkeypatch.setattr(layers, "FOLD_MIN_POSITIONS", 0)  # fold at this tiny size too, as at full size
+    monkeypatch.setattr(layers, "FOLD_MIN_ELEMENTS", 0)  # fold at this tiny size too, as at full size
     benchmark = load_benchmark()
     torch.manual_seed(0)
     model = compile_file(ROOT / "examples" / "two_stream_late_fusion.anet").build_model(width=0.0625)

@@ -14,7 +14,7 @@ from anet.runtime import scale_channels
 from anet.runtime.layers import (
     BN_EPS,
     BN_MOMENTUM,
-    FOLD_MIN_POSITIONS,
+    FOLD_MIN_ELEMENTS,
     FrameConvBN,
     SameMaxPool,
     TemporalConvBN,
@@ -254,10 +254,10 @@ def _with_statistics(unit: torch.nn.Module, seed: int) -> torch.nn.Module:
 
 
 FOLDED_UNITS = [
-    pytest.param(lambda: FrameConvBN(in_channels=5, out_channels=7, kernel=3), id="3x3"),
-    pytest.param(lambda: FrameConvBN(in_channels=5, out_channels=7, kernel=7, stride=2), id="7x7-stride2"),
-    pytest.param(lambda: FrameConvBN(in_channels=5, out_channels=7, kernel=1, stride=2, relu=False), id="1x1-sub"),
-    pytest.param(lambda: TemporalConvBN(in_channels=5, out_channels=7, kernel=3, dilation=2), id="temporal"),
+    pytest.param(lambda: FrameConvBN(in_channels=5, out_channels=64, kernel=3), id="3x3"),
+    pytest.param(lambda: FrameConvBN(in_channels=5, out_channels=64, kernel=7, stride=2), id="7x7-stride2"),
+    pytest.param(lambda: FrameConvBN(in_channels=5, out_channels=64, kernel=1, stride=2, relu=False), id="1x1-sub"),
+    pytest.param(lambda: TemporalConvBN(in_channels=5, out_channels=64, kernel=3, dilation=2), id="temporal"),
 ]
 
 
@@ -271,7 +271,7 @@ def _count_bn_calls(unit: torch.nn.Module) -> list[int]:
 @pytest.mark.parametrize("seed", [0, 1])
 def test_folded_inference_equals_conv_then_bn(make, seed):
     unit = _with_statistics(make(), seed)
-    x = torch.randn(2, 5, 8, 64, 66).contiguous(memory_format=torch.channels_last_3d)  # >= 16384 positions
+    x = torch.randn(2, 5, 8, 64, 66).contiguous(memory_format=torch.channels_last_3d)  # >= 2**20 outputs
     calls = _count_bn_calls(unit)
     with torch.no_grad():
         folded = unit(x)
@@ -288,7 +288,7 @@ def test_folded_inference_equals_conv_then_bn(make, seed):
 @pytest.mark.parametrize("make", FOLDED_UNITS[:1])
 def test_fold_is_not_used_when_training_or_capturing_a_graph(make):
     unit = _with_statistics(make(), 0)
-    x = torch.randn(1, 5, 4, 64, 64)
+    x = torch.randn(1, 5, 4, 64, 66)  # large enough to fold in inference
     calls = _count_bn_calls(unit)
     with torch.no_grad():
         unit.train()(x)  # training-mode BN normalises with the batch and updates the statistics
@@ -304,8 +304,8 @@ def test_fold_is_not_used_when_training_or_capturing_a_graph(make):
 def test_fold_follows_parameters_changed_in_place():
     """Nothing is cached: weights and statistics changed after a forward (even through ``.data``,
     which version counters do not see) are used by the next one."""
-    unit = _with_statistics(FrameConvBN(in_channels=3, out_channels=4, kernel=3, relu=False), 0)
-    x = torch.randn(1, 3, 4, 64, 64)
+    unit = _with_statistics(FrameConvBN(in_channels=3, out_channels=64, kernel=3, relu=False), 0)
+    x = torch.randn(1, 3, 4, 64, 66)
     calls = _count_bn_calls(unit)
     with torch.no_grad():
         before = unit(x)
@@ -319,10 +319,10 @@ def test_fold_follows_parameters_changed_in_place():
 
 
 def test_small_activations_keep_bn_unfolded():
-    """Below FOLD_MIN_POSITIONS output positions the fold would cost more than the BN pass it saves."""
-    unit = _with_statistics(FrameConvBN(in_channels=3, out_channels=4, kernel=3, stride=2), 0)
+    """Below FOLD_MIN_ELEMENTS output elements the fold would cost more than the BN pass it saves."""
+    unit = _with_statistics(FrameConvBN(in_channels=3, out_channels=64, kernel=3, stride=2), 0)
     calls = _count_bn_calls(unit)
-    side = 2 * int(math.sqrt(FOLD_MIN_POSITIONS // 4))  # stride 2: a quarter of the input positions
+    side = 2 * int(math.sqrt(FOLD_MIN_ELEMENTS // 64 // 4))  # 64 channels, 4 frames, stride 2
     with torch.no_grad():
         unit(torch.randn(1, 3, 4, side - 2, side - 2))  # just below: BN runs
         assert calls[0] == 1
