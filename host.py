@@ -19,11 +19,12 @@ the three on the machine at hand.
 
 Large blocks. glibc serves allocations above its mmap threshold (at most 32 MiB) with fresh
 mappings that the kernel zero-fills page by page on first touch, and unmaps them when they are
-freed, so large activations pay their page faults again at every forward: 38,000-89,000 per bf16
+freed, so large activations pay their page faults again at every forward: 38,000-119,000 per bf16
 forward of AssembleNet-50 at 32 x 224 x 224. Served from the heap and kept there
-(:func:`keep_freed_memory`), freed blocks are reused without faults: that forward was 3-12 % faster
-in fresh processes side by side, with the same peak memory (``benchmarks/inference_options.py``).
-The price: memory freed at the heap's top is kept up to 1 GiB rather than returned, and some
+(:func:`keep_freed_memory`), freed blocks are reused without faults: that forward was about 6 %
+faster in the median of 12 pairs of fresh processes, but with a wide spread (11 % slower to 12 %
+faster), and with the same peak memory (``benchmarks/inference_options.py``); the kernel's time
+on the faults is saved either way. The price: memory freed at the heap's top is kept up to 1 GiB rather than returned, and some
 allocation patterns grow the heap before it settles (tests/test_host.py's loop of one 64 MiB
 tensor grows it for its first rounds). ``ANET_KEEP_FREED_MEMORY=0`` leaves malloc as it is.
 
