@@ -24,9 +24,10 @@ forward of AssembleNet-50 at 32 x 224 x 224. Served from the heap and kept there
 (:func:`keep_freed_memory`), freed blocks are reused without faults: that forward was about 6 %
 faster in the median of 12 pairs of fresh processes, but with a wide spread (11 % slower to 12 %
 faster), and with the same peak memory (``benchmarks/inference_options.py``); the kernel's time
-on the faults is saved either way. The price: memory freed at the heap's top is kept up to 1 GiB rather than returned, and some
-allocation patterns grow the heap before it settles (tests/test_host.py's loop of one 64 MiB
-tensor grows it for its first rounds). ``ANET_KEEP_FREED_MEMORY=0`` leaves malloc as it is.
+on the faults is saved either way. The price: memory freed at the heap's top is kept up to 1 GiB
+rather than returned, and some allocation patterns grow the heap before it settles
+(tests/test_host.py's loop of one 64 MiB tensor grows it for its first rounds).
+``ANET_KEEP_FREED_MEMORY=0`` leaves malloc as it is.
 
 Import rule: no torch here; :func:`openmp_environment` must run before torch is imported.
 """
