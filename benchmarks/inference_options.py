@@ -87,11 +87,9 @@ def relu_post_op(self: layers.FrameConvBN, x: Tensor) -> Tensor:
     """FrameConvBN's inference path with the BN folded and the ReLU as a oneDNN post-op."""
     if self.subsample > 1:
         x = x[..., :: self.subsample, :: self.subsample]
-    bn, conv = self.bn, self.conv
+    conv = self.conv
     dtype = torch.get_autocast_dtype("cpu") if torch.is_autocast_enabled("cpu") else x.dtype
-    scale = bn.weight * torch.rsqrt(bn.running_var + bn.eps)
-    weight = (conv.weight * scale.view(-1, 1, 1, 1)).to(dtype)
-    bias = (bn.bias - bn.running_mean * scale).to(dtype)
+    weight, bias = (t.to(dtype) for t in layers.folded_weights(conv, self.bn))
     op = torch.ops.mkldnn._convolution_pointwise
     attr = "relu" if self.relu else "none"
     args = (list(conv.padding), list(conv.stride), list(conv.dilation), 1, attr, [], "")

@@ -44,6 +44,7 @@ import torch  # noqa: E402
 from compiler_overhead import layer_alone, record_calls  # noqa: E402
 from torch import Tensor, nn  # noqa: E402
 from torch.profiler import ProfilerActivity, profile  # noqa: E402
+from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
 from anet.compiler import compile_file  # noqa: E402
 from anet.training.device import choose_precision, describe_cpu  # noqa: E402
@@ -178,23 +179,11 @@ def profile_bf16(module: object, workload: Workload, top: int = 14) -> None:
 
 
 def conv_macs(model: nn.Module, rgb: Tensor) -> int:
-    """Multiply-accumulates of every 2D convolution in one bf16 forward (counted at F.conv2d)."""
-    macs = 0
-    conv2d = nn.functional.conv2d
-
-    def counting(x: Tensor, weight: Tensor, *args: object) -> Tensor:
-        nonlocal macs
-        y = conv2d(x, weight, *args)
-        macs += y.numel() * weight[0].numel()  # groups are 1 throughout
-        return y
-
-    nn.functional.conv2d = counting
-    try:
-        with torch.no_grad(), autocast(torch.bfloat16):
-            model(rgb)
-    finally:
-        nn.functional.conv2d = conv2d
-    return macs
+    """Multiply-accumulates of every convolution in one bf16 forward (torch's FLOP counter counts
+    two FLOPs per multiply-accumulate)."""
+    with torch.no_grad(), autocast(torch.bfloat16), FlopCounterMode(display=False) as counter:
+        model(rgb)
+    return counter.get_flop_counts()["Global"][torch.ops.aten.convolution] // 2
 
 
 def peak_conv_rate(repeats: int = 10) -> float:

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import click
 
+from ..training.config import TrainConfig
 from .app import anet
+from .options import config_option
 
 
 @anet.command()
@@ -24,9 +26,10 @@ from .app import anet
 @click.option("--checkpoint", default="last", show_default=True, help="last, best, or a checkpoint file.")
 @click.option("--frames", type=click.IntRange(min=1), help="Clip length (default: the run's).")
 @click.option("--size", type=click.IntRange(min=8), help="Clip size (default: the run's).")
-@click.option(
+@config_option(
     "--precision",
-    type=click.Choice(["auto", "fp32", "bf16"]),
+    defaults=TrainConfig,
+    default=None,
     help="As `anet train --precision` (default: what the run trained with).",
 )
 @click.option("--device", default="cpu", show_default=True, help="cpu, cuda, cuda:1, ... (or auto).")
@@ -49,7 +52,6 @@ def predict(
 
     Each video gives --clips clips of the run's frames, rate and size (short side resized, centre
     crop); their softmax scores are averaged (sigmoid scores max-pooled for multi-label runs)."""
-    from ..training.config import TrainConfig
     from ..training.device import placement
     from ..training.predict_video import predict_videos
     from ..training.run_dir import build_run_model, read_run

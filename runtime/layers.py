@@ -41,6 +41,7 @@ __all__ = [
     "batch_norm",
     "capturing_graph",
     "channels_last",
+    "folded_weights",
     "frame_conv",
     "frame_size",
     "over_time",
@@ -202,10 +203,15 @@ class ConvBN(nn.Module):
             or capturing_graph()
         ):
             return bn(apply(conv, x))
-        scale = bn.weight * torch.rsqrt(bn.running_var + bn.eps)
-        weight = conv.weight * scale.view(-1, 1, 1, 1)  # keeps the weight's channels-last order
-        bias = bn.bias - bn.running_mean * scale
+        weight, bias = folded_weights(conv, bn)
         return apply(lambda v: F.conv2d(v, weight, bias, conv.stride, conv.padding, conv.dilation), x)
+
+
+def folded_weights(conv: nn.Conv2d, bn: nn.BatchNorm3d) -> tuple[Tensor, Tensor]:
+    """The weight and bias of the one conv that equals ``conv`` followed by eval-mode ``bn``."""
+    scale = bn.weight * torch.rsqrt(bn.running_var + bn.eps)
+    weight = conv.weight * scale.view(-1, 1, 1, 1)  # keeps the weight's channels-last order
+    return weight, bn.bias - bn.running_mean * scale
 
 
 class FrameConvBN(ConvBN):
