@@ -15,7 +15,7 @@ from ..evolution.store import BEST, PLOT
 from .app import CommandFailed, anet, stops_cleanly
 from .language import read_network
 from .lock import LOCK, run_lock
-from .options import config_option
+from .options import DataSpecOption, config_option
 from .train import signal_options
 
 if TYPE_CHECKING:  # the search's modules are imported when a command needs them: a fast `anet --help`
@@ -66,7 +66,7 @@ PROXY_TRAINING = proxy_training()
     defaults=EvolutionConfig,
     help="Ray cluster address (with --backend ray; default: a local Ray instance).",
 )
-@config_option("--data", defaults=EvolutionConfig, help="Data spec of the fitness task.")
+@config_option("--data", defaults=EvolutionConfig, cls=DataSpecOption, help="Data spec of the fitness task.")
 @config_option(
     "--fitness",
     defaults=EvolutionConfig,

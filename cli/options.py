@@ -84,3 +84,23 @@ def _plain(annotation: Any) -> tuple[Any, list[Any]]:
         plain, *metadata = get_args(annotation)
         return plain, metadata
     return annotation, []
+
+
+class DataSpecOption(click.Option):
+    """`--data`: its help ends with the data layouts' kinds, read from the layouts themselves
+    (`anet.data.layouts.registered`) so that it lists what the parser accepts. The layouts import
+    torch, so they are read when the help is, not whenever the command line is built."""
+
+    _text: str | None = None
+
+    @property  # type: ignore[override]
+    def help(self) -> str | None:
+        from ..data.layouts import registered
+
+        kinds = ", ".join(kind + (f":{layout.path}" if layout.path else "") for kind, layout in registered().items())
+        syntax = "KIND[:PATH][,KEY=VALUE...]"
+        return f"{self._text or 'Data spec.'} {syntax}, one of {kinds}; a wrong KEY's error lists the KIND's keys."
+
+    @help.setter
+    def help(self, text: str | None) -> None:
+        self._text = text

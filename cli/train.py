@@ -15,17 +15,13 @@ from ..training.config import PROXY_EDGE_LR, TrainConfig
 from .app import CommandFailed, anet
 from .language import FILE_ARG, read_network
 from .lock import run_lock
-from .options import config_option
+from .options import DataSpecOption, config_option
 from .run_source import load_for_eval
 
 MAX_BAD_VIDEOS_OPTION = config_option(
     "--max-bad-videos",
     defaults=TrainConfig,
     help="Largest share of a split's videos that may be unreadable (skipped with a warning) before the run stops.",
-)
-DATA_HELP = (
-    "Data spec: proxy[:classes=8,frames=8,size=32,...] (built in, the default), folder:DIR, csv:FILE, "
-    "charades:CSV,classes=FILE, frames:LIST, list:FILE (mmaction2 video list). See README."
 )
 
 
@@ -52,7 +48,7 @@ def _data(spec: str):  # noqa: ANN202 - DataSpec, imported lazily
 
 @anet.command()
 @FILE_ARG
-@click.option("--data", default="proxy", show_default=True, help=DATA_HELP)
+@click.option("--data", cls=DataSpecOption, default="proxy", show_default=True, help="Data spec.")
 @click.option("--out", type=click.Path(file_okay=False), required=True, help="Checkpoints, CSV and TensorBoard logs.")
 @click.option("--resume", is_flag=True, help="Continue from OUT/checkpoint.pt.")
 @config_option("--iterations", defaults=TrainConfig)
@@ -172,9 +168,7 @@ def train(
     "--checkpoint",
     help="With RUN_DIR: last (default), best, or a file. With FILE.anet: the checkpoint file (required).",
 )
-@click.option(
-    "--data", help="Data spec (default: the one the run or checkpoint was trained on). " + DATA_HELP.split(": ", 1)[1]
-)
+@click.option("--data", cls=DataSpecOption, help="Data spec (default: the one the run or checkpoint was trained on).")
 @click.option("--frames", type=click.IntRange(min=1), help="Clip length; longer than training is fine (36 for MiT).")
 @click.option("--size", type=click.IntRange(min=8))
 @click.option(

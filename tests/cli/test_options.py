@@ -7,6 +7,7 @@ import math
 
 import click
 import pytest
+from click.testing import CliRunner
 from pydantic import BaseModel, ValidationError
 
 from anet.cli.main import anet
@@ -96,11 +97,21 @@ def test_every_option_has_its_settings_default_and_bounds(command):
             assert by_cli == by_settings, f"{label} {value!r}: command line {by_cli}, settings {by_settings}"
 
 
+@pytest.mark.parametrize("command", ["train", "eval", "evolve"])
+def test_the_data_help_lists_every_layout(command):
+    """`--data`'s help is read from the registered layouts, so it lists each kind and its path."""
+    from anet.data.layouts import registered
+
+    result = CliRunner().invoke(anet, [command, "--help"], terminal_width=300)
+    assert result.exit_code == 0, result.output
+    (line,) = [line for line in result.output.splitlines() if line.lstrip().startswith("--data")]
+    for kind, layout in registered().items():
+        assert (f"{kind}:{layout.path}" if layout.path else f" {kind};") in line, kind
+
+
 def test_evolve_trains_candidates_as_proxy_training_says_by_default(tmp_path):
     """`anet evolve` with no training options records exactly `proxy_training()` as its settings."""
     import json
-
-    from click.testing import CliRunner
 
     run = tmp_path / "run"
     result = CliRunner().invoke(

@@ -7,8 +7,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 import anet.data.layouts as layouts_package
+from anet.cli.main import anet
 from anet.data.layout import Integer, Layout
 from anet.data.layouts import registered
 from anet.data.spec import DataSpecError, parse_data_spec, syntax
@@ -97,6 +99,8 @@ def test_a_new_layout_is_one_module(tmp_path: Path, monkeypatch):
         spec = parse_data_spec("counting:anywhere,samples=5")
         assert spec.kind == "counting" and len(spec.dataset("train")) == 5
         assert "counting:DIR[,samples=3]" in syntax().splitlines()
+        help_text = " ".join(CliRunner().invoke(anet, ["train", "--help"], terminal_width=200).output.split())
+        assert "charades:TRAIN_CSV, counting:DIR, csv:FILE," in help_text  # the --data help, in kind order
         with pytest.raises(DataSpecError, match="unknown option 'frames' for counting"):
             parse_data_spec("counting:anywhere,frames=5")
     finally:
