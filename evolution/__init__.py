@@ -15,13 +15,19 @@ from .config import EvolutionConfig
 
 if TYPE_CHECKING:
     from .search import Search, best_network
-    from .state import Candidate, SearchState
+    from .state import Candidate, PopulationRound, SearchState
 
-__all__ = ["Candidate", "EvolutionConfig", "Search", "SearchState", "best_network"]
+__all__ = ["Candidate", "EvolutionConfig", "PopulationRound", "Search", "SearchState", "best_network"]
 
 # The search is imported on first use: the command line's option declarations need only the
 # settings, and `anet --help` should not wait for the search engine.
-_LAZY = {"Search": "search", "best_network": "search", "Candidate": "state", "SearchState": "state"}
+_LAZY = {
+    "Search": "search",
+    "best_network": "search",
+    "Candidate": "state",
+    "PopulationRound": "state",
+    "SearchState": "state",
+}
 
 
 def __getattr__(name: str) -> Any:

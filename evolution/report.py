@@ -24,10 +24,10 @@ def curve(state: SearchState, k: int = 3) -> list[tuple[int, float, float]]:
     rows = []
     best = float("-inf")
     for entry in state.history:
-        values = sorted((state.fitness(m) for m in entry["members"]), reverse=True)
+        values = sorted((state.fitness(m) for m in entry.members), reverse=True)
         top = values[:k]
         best = max([best, *values[:1]])
-        rows.append((entry["round"], sum(top) / len(top) if top else float("nan"), best))
+        rows.append((entry.round, sum(top) / len(top) if top else float("nan"), best))
     return rows
 
 

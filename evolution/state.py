@@ -30,6 +30,14 @@ class Candidate:
     seconds: float = 0.0
 
 
+@dataclass(frozen=True)
+class PopulationRound:
+    """The population after one round was applied: what the fitness-over-rounds curve reads."""
+
+    round: int
+    members: tuple[str, ...]
+
+
 @dataclass
 class SearchState:
     config: dict[str, Any] | None = None
@@ -37,7 +45,7 @@ class SearchState:
     candidates: dict[str, Candidate] = field(default_factory=dict)
     population: list[str] = field(default_factory=list)
     applied: int = -1  # last round whose candidates went into the population (0 = initial population)
-    history: list[dict[str, Any]] = field(default_factory=list)  # one row per applied round
+    history: list[PopulationRound] = field(default_factory=list)  # one per applied round
 
     @classmethod
     def replay(cls, events: Iterable[Event]) -> SearchState:
@@ -76,8 +84,8 @@ class SearchState:
                 c.status, c.reason, c.seconds = "failed", event.reason, event.seconds
             case Population():
                 self.population, self.applied = list(event.members), event.round
-                entry = {"round": event.round, "members": list(event.members)}
-                if self.history and self.history[-1]["round"] == event.round:
+                entry = PopulationRound(event.round, tuple(event.members))
+                if self.history and self.history[-1].round == event.round:
                     self.history[-1] = entry  # retried candidates joined the population of that round
                 else:
                     self.history.append(entry)

@@ -144,7 +144,7 @@ def assert_consistent(run: Path, state: SearchState, *, compile_files: bool = Tr
     names = sorted(p.name for p in (run / CANDIDATES).iterdir())
     assert names == sorted(f"{cid}.anet" for cid in state.candidates), "extra or missing candidate files"
     assert not [p for p in run.rglob(".*") if p.is_file()], "temporary files left behind"
-    populations = {entry["round"]: entry["members"] for entry in state.history}
+    populations = {entry.round: entry.members for entry in state.history}
     assert sorted(populations) == list(range(config.rounds + 1))
     for cid, c in state.candidates.items():
         path = run / CANDIDATES / f"{cid}.anet"

@@ -103,11 +103,11 @@ def test_failed_candidates_are_recorded_and_the_search_goes_on_then_retried(tmp_
     for cid, reason in victims.items():
         c = state.candidates[cid]
         assert c.status == "failed" and c.reason == reason and c.fitness is None
-        assert all(cid not in entry["members"] for entry in state.history)
+        assert all(cid not in entry.members for entry in state.history)
         assert load(run / "candidates" / f"{cid}.anet").header.fitness is None
     assert [e["reason"] for e in events(run) if e["event"] == "failed"] == list(victims.values())
     assert sum(c.status == "evaluated" for c in state.candidates.values()) == 16 - 2
-    assert len(state.history[0]["members"]) == 5  # round 0 lost one
+    assert len(state.history[0].members) == 5  # round 0 lost one
     assert_consistent(run, state, compile_files=False)
 
     # resumed without retry_failed: nothing changes
@@ -118,7 +118,7 @@ def test_failed_candidates_are_recorded_and_the_search_goes_on_then_retried(tmp_
     assert set(retrying.calls) == set(victims)
     assert all(retried.candidates[cid].status == "evaluated" for cid in victims)
     assert all(c.reason is None for c in retried.candidates.values())
-    assert retried.history[-1]["round"] == 10  # an extra population update at the current round
+    assert retried.history[-1].round == 10  # an extra population update at the current round
     expected = sorted(
         (c.id for c in retried.candidates.values() if c.id in state.population or c.id in victims),
         key=lambda cid: (retried.fitness(cid), -int(cid[1:])),
