@@ -2,10 +2,11 @@
 measured side by side. The CPU's capability is printed first. bf16 autocast, 1 x 32 x 224 x 224,
 eval, no gradient, 2 threads, the `anet` command's OpenMP setting (anet.host).
 
-* ``fold``: BN folded into the convs (anet.runtime.ConvBN, the default: from FOLD_MIN_ELEMENTS
-  output elements on) against conv then BN and against folding at every size, with ``flow=``
-  given, alternating round by round in one process; at full size, at 1 x 8 x 112 x 112 and at the
-  search's proxy size.
+* ``fold``: BN folded into the convs at every call (anet.runtime.ConvBN in eval mode: from
+  FOLD_MIN_ELEMENTS output elements on) against conv then BN, against folding at every size and
+  against the inference copy that anet's commands run (anet.runtime.inference_copy: BN folded
+  once, conv weights in bf16), with ``flow=`` given, alternating round by round in one process; at
+  full size, at 1 x 8 x 112 x 112 and at the search's proxy size.
 * ``relu post-op``: the folded conv with its ReLU fused in as a oneDNN post-op
   (``torch.ops.mkldnn._convolution_pointwise``), against the default; not kept.
 * ``freed memory``: the whole forward in fresh processes, with and without
@@ -46,7 +47,7 @@ from torch import Tensor, nn  # noqa: E402
 from anet.compiler import compile_file  # noqa: E402
 from anet.data.flow_truth import endpoint_errors, motorcycle_pair  # noqa: E402
 from anet.runtime import flow as flow_module  # noqa: E402
-from anet.runtime import layers  # noqa: E402
+from anet.runtime import inference_copy, layers  # noqa: E402
 from anet.runtime.flow import RepresentationFlow, normalise_clips, tvl1_pairs  # noqa: E402
 from anet.training.device import describe_cpu  # noqa: E402
 
@@ -107,8 +108,9 @@ SHAPES = {  # name: (width, clip shape, rounds multiplier)
 
 
 def model_options(rounds: int, shape: str) -> None:
-    """Unfolded, folded as the runtime does (from FOLD_MIN_ELEMENTS), folded at every size, and at
-    full size with the ReLU post-op as well."""
+    """Unfolded, folded at every call as a model in eval mode does (from FOLD_MIN_ELEMENTS), folded
+    at every call at every size, the inference copy that the commands run (BN folded once, conv
+    weights in bf16), and at full size the ReLU post-op as well."""
     width, clip, more = SHAPES[shape]
     torch.manual_seed(0)
     model = compile_file(ROOT / "examples" / "assemblenet50.anet").build_model(num_classes=339, width=width).eval()
@@ -131,10 +133,12 @@ def model_options(rounds: int, shape: str) -> None:
 
         return run
 
+    copy = inference_copy(model, torch.bfloat16)
     variants = {
         "conv then BN": with_fold(unfolded, plain_forward),
         f"BN folded from {layers.FOLD_MIN_ELEMENTS}": with_fold(FOLDED, plain_forward),
         "BN folded at every size": with_fold(FOLDED, plain_forward, threshold=0),
+        "inference copy": lambda: forward(copy, rgb=rgb, flow=flow),
     }
     if more == 1:
         variants["BN folded + ReLU post-op"] = with_fold(FOLDED, relu_post_op)

@@ -4,12 +4,14 @@
 Per workload and precision (the two precisions alternate round by round, so that other load on the
 machine hits both alike):
 
-* ``inference``: eval, no grad, flow computed in the network; the flow layer's share of it is
-  timed with hooks on ``model.flow`` inside the same forwards;
+* ``inference``: no grad, flow computed in the network, on the model's inference copy as anet's
+  commands run it (anet.runtime.inference_copy: BN folded once, conv weights in the precision's
+  dtype); the flow layer's share of it is timed with hooks on ``model.flow`` inside the same
+  forwards;
 * ``training step``: train mode, forward + cross-entropy (label smoothing 0.2) + backward + momentum
   SGD step, flow computed in the network;
-* ``whole / layers``: the whole forward with the flow given (``flow=``), against the sum of its
-  conv, BN, pooling and linear layers each run alone on inputs of the same shape, strides and dtype
+* ``whole / layers``: the inference copy's forward with the flow given (``flow=``), against the
+  sum of its conv, BN, pooling and linear layers each run alone on inputs of the same shape, strides and dtype
   under the same autocast (benchmarks/compiler_overhead.py's recording): what lies above 1 is the
   glue (ReLUs, residual adds, fusion sums, layout views, Python). Target <= 1.10.
 
@@ -47,6 +49,7 @@ from torch.profiler import ProfilerActivity, profile  # noqa: E402
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
 from anet.compiler import compile_file  # noqa: E402
+from anet.runtime import inference_copy  # noqa: E402
 from anet.training.device import choose_precision, describe_cpu  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -114,16 +117,10 @@ def measure(workload: Workload, module: object, repeats: int) -> dict[str, Figur
     optimizers = {
         name: torch.optim.SGD(base.parameters(), lr=0.0, momentum=0.9, weight_decay=1e-4) for name in PRECISIONS
     }  # lr 0: every step sees the same weights, so both precisions time the same network
-    inside: list[float] = []
-    entered: list[float] = []
-    hooks = [
-        base.flow.register_forward_pre_hook(lambda *_: entered.append(time.perf_counter())),
-        base.flow.register_forward_hook(lambda *_: inside.append(time.perf_counter() - entered[-1])),
-    ]
 
-    def infer(dtype: torch.dtype | None, **extra: Tensor) -> None:
+    def infer(model: nn.Module, dtype: torch.dtype | None, **extra: Tensor) -> None:
         with torch.no_grad(), autocast(dtype):
-            base(rgb, **extra)
+            model(rgb, **extra)
 
     def train_step(name: str, dtype: torch.dtype | None) -> None:
         with autocast(dtype):
@@ -135,11 +132,11 @@ def measure(workload: Workload, module: object, repeats: int) -> dict[str, Figur
     for round_ in range(repeats + 1):  # round 0 warms up (oneDNN kernels, allocator)
         for name, dtype in PRECISIONS.items():
             f = figures[name]
-            base.eval()
-            inside.clear()
-            t = seconds(lambda dtype=dtype: infer(dtype))
-            flow_time = sum(inside)
-            w = seconds(lambda dtype=dtype: infer(dtype, flow=flow))
+            # What `anet eval` and `anet predict` run; made anew each round, since the training
+            # steps move the BN statistics.
+            frozen = inference_copy(base, dtype)
+            t, flow_time = timed_with_flow(frozen, lambda frozen=frozen, dtype=dtype: infer(frozen, dtype))
+            w = seconds(lambda frozen=frozen, dtype=dtype: infer(frozen, dtype, flow=flow))
             base.train()
             s = seconds(lambda name=name, dtype=dtype: train_step(name, dtype))
             if round_:
@@ -147,17 +144,29 @@ def measure(workload: Workload, module: object, repeats: int) -> dict[str, Figur
                 f.flow.append(flow_time)
                 f.whole.append(w)
                 f.training.append(s)
-    for handle in hooks:
-        handle.remove()
-    base.eval()
     for name, dtype in PRECISIONS.items():
-        figures[name].layers = layers_alone(base, {"rgb": rgb, "flow": flow}, dtype)
+        figures[name].layers = layers_alone(inference_copy(base, dtype), {"rgb": rgb, "flow": flow}, dtype)
     return figures
+
+
+def timed_with_flow(model: nn.Module, run: Callable[[], object]) -> tuple[float, float]:
+    """The time of ``run`` and the time spent inside ``model.flow`` during it (hooks)."""
+    inside: list[float] = []
+    entered: list[float] = []
+    hooks = [
+        model.flow.register_forward_pre_hook(lambda *_: entered.append(time.perf_counter())),
+        model.flow.register_forward_hook(lambda *_: inside.append(time.perf_counter() - entered[-1])),
+    ]
+    try:
+        return seconds(run), sum(inside)
+    finally:
+        for handle in hooks:
+            handle.remove()
 
 
 def profile_bf16(module: object, workload: Workload, top: int = 14) -> None:
     torch.manual_seed(0)
-    model = module.build_model(width=workload.width).eval()  # type: ignore[attr-defined]
+    model = inference_copy(module.build_model(width=workload.width), torch.bfloat16)  # type: ignore[attr-defined]
     rgb = torch.rand(workload.batch, 3, workload.frames, workload.size, workload.size)
     with torch.no_grad(), autocast(torch.bfloat16):
         model(rgb)

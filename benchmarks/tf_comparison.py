@@ -3,7 +3,8 @@
 Three worker processes stay alive for each clip size, each with its model built and warmed up: the
 TensorFlow Model Garden's AssembleNet-50 in its default fp32 (Keras graph through `tf.function`,
 published structure and edge weights, RepresentationFlow computing flow in the network), anet's
-generated AssembleNet-50 in fp32, and anet in what `--precision auto` picks on this machine. The
+generated AssembleNet-50 in fp32, and anet in what `--precision auto` picks on this machine (both
+anet workers run the model's inference copy, BN folded once, as `anet predict` and `anet eval` do). The
 parent asks them for one forward each in turn, round after round, so that other load on the
 machine hits all three alike. Batch 1, eval, no gradient, random clips; threads: each framework's
 default (all cores). Target: anet at least 3x TensorFlow fp32 at 32 x 224 x 224.
@@ -75,6 +76,7 @@ def anet_worker(frames: int, size: int, precision: str) -> tuple[object, dict[st
 
     from anet.compiler import compile_file
     from anet.host import keep_freed_memory
+    from anet.runtime import inference_copy
     from anet.training.device import choose_precision
 
     keep_freed_memory()  # as every command that runs a model
@@ -83,12 +85,14 @@ def anet_worker(frames: int, size: int, precision: str) -> tuple[object, dict[st
     choice = choose_precision(precision, torch.device("cpu"))  # type: ignore[arg-type]
     clip = torch.rand(1, 3, frames, size, size)
 
+    frozen = inference_copy(model, choice.dtype)  # what `anet predict` and `anet eval` run
+
     def forward() -> None:
         with (
             torch.no_grad(),
             torch.autocast("cpu", dtype=choice.dtype or torch.float32, enabled=choice.dtype is not None),
         ):
-            model(clip)
+            frozen(clip)
 
     info = {
         "name": f"anet, {choice.describe()}" + (" (--precision auto)" if precision == "auto" else ""),

@@ -19,6 +19,7 @@ from .flow import RepresentationFlow
 from .flow_pyramid import PyramidFlow
 from .fusion import Fusion
 from .head import Head
+from .inference import inference_copy
 from .layers import BN_EPS, BN_MOMENTUM, FrameConvBN, SameMaxPool, TemporalConvBN, scale_channels
 from .modules import ResidualModule2D, ResidualModule2Plus1D
 from .stems import FlowStem, ObjectStem, RGBStem
@@ -45,5 +46,6 @@ __all__ = [
     "SameMaxPool",
     "TemporalConvBN",
     "check_version",
+    "inference_copy",
     "scale_channels",
 ]

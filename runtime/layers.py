@@ -41,6 +41,7 @@ __all__ = [
     "batch_norm",
     "capturing_graph",
     "channels_last",
+    "foldable",
     "folded_weights",
     "frame_conv",
     "frame_size",
@@ -171,40 +172,71 @@ class ConvBN(nn.Module):
     """A bias-free conv followed by BN; in inference the BN is folded into the conv.
 
     In eval mode BN is a fixed per-channel affine map, so conv + BN equals one conv with weights
-    scaled by gamma / sqrt(var + eps) and a bias beta - mean * gamma / sqrt(var + eps). The fold is
-    computed at every call from the current parameters and statistics (tens of milliseconds for all
-    of AssembleNet-50's weights with their autocast casts, against a BN pass over every activation:
-    the bf16 forward at 32 x 224 x 224 became 1.07-1.11x as fast, benchmarks/inference_options.py),
-    so it can never go stale (a cache keyed on version counters would miss writes through
-    ``.data``), and it is used only where it cannot change what autograd or a recorded graph sees:
-    eval mode, no gradient, no graph capture (:func:`capturing_graph`). Results equal conv + BN to
-    float rounding.
+    scaled by gamma / sqrt(var + eps) and a bias beta - mean * gamma / sqrt(var + eps)
+    (:func:`folded_weights`). There are two ways to use that:
 
-    The fold is half a dozen small operations per conv, which cost more than the BN pass they save
-    when the activation is small: folding at every size made the search's proxy model (width 1/8,
-    8 x 8 x 48 x 48, bf16) 0.83x as fast. So it is used from ``FOLD_MIN_ELEMENTS`` output elements
-    on, which keeps the gain at full size and leaves the proxy model as fast as unfolded
-    (benchmarks/inference_options.py measures both, and 1 x 8 x 112 x 112 between them).
+    * anet's commands run inference on a copy whose BN is folded for good, once
+      (:meth:`fold_bn_`, called by ``anet.runtime.inference_copy``): ``bn`` is then None and the
+      conv has a bias;
+    * a model used directly in eval mode folds at every call, from the current parameters and
+      statistics (tens of milliseconds for all of AssembleNet-50's weights with their autocast
+      casts, against a BN pass over every activation: the bf16 forward at 32 x 224 x 224 became
+      1.07-1.12x as fast, benchmarks/inference_options.py), so it can never go stale (a cache keyed
+      on version counters would miss writes through ``.data``). It is used only where it cannot
+      change what autograd or a recorded graph sees: eval mode, no gradient, no graph capture
+      (:func:`capturing_graph`). The fold is half a dozen small operations per conv, which cost more
+      than the BN pass they save when the activation is small: folding at every size made the
+      search's proxy model (width 1/8, 8 x 8 x 48 x 48, bf16) 0.83-0.89x as fast. So it is used from
+      ``FOLD_MIN_ELEMENTS`` output elements on, which keeps the gain at full size and leaves the
+      proxy model as fast as unfolded (benchmarks/inference_options.py measures both, and
+      1 x 8 x 112 x 112 between them).
+
+    Results equal conv + BN to float rounding either way.
     """
 
     conv: nn.Conv2d
-    bn: nn.BatchNorm3d
+    bn: nn.BatchNorm3d | None
 
     def conv_bn(self, apply: Callable[[Callable[[Tensor], Tensor], Tensor], Tensor], x: Tensor) -> Tensor:
         """``bn(apply(conv, x))``, where ``apply`` maps the 2D conv over the clip's frames or time."""
         bn, conv = self.bn, self.conv
+        if bn is None:  # folded for good (fold_bn_)
+            return apply(conv, x)
         elements = x.numel() // max(1, x.shape[1]) // (conv.stride[0] * conv.stride[1]) * conv.out_channels
-        if (
-            elements < FOLD_MIN_ELEMENTS
-            or bn.training
-            or torch.is_grad_enabled()
-            or bn.running_var is None
-            or bn.weight is None
-            or capturing_graph()
-        ):
+        if elements < FOLD_MIN_ELEMENTS or torch.is_grad_enabled() or not foldable(bn) or capturing_graph():
             return bn(apply(conv, x))
         weight, bias = folded_weights(conv, bn)
         return apply(lambda v: F.conv2d(v, weight, bias, conv.stride, conv.padding, conv.dilation), x)
+
+    @torch.no_grad()
+    def fold_bn_(self, dtype: torch.dtype | None = None) -> None:
+        """Fold the eval-mode BN into the conv for good, with the weights in ``dtype`` (the autocast
+        dtype the module will run under, so that autocast does not cast them at every call). Only
+        for a module that is not trained any more: ``anet.runtime.inference_copy`` calls it on a copy."""
+        if self.bn is None or not foldable(self.bn):
+            return
+        weight, bias = folded_weights(self.conv, self.bn)
+        conv = self.conv
+        folded = nn.Conv2d(
+            conv.in_channels,
+            conv.out_channels,
+            conv.kernel_size,  # type: ignore[arg-type]
+            stride=conv.stride,  # type: ignore[arg-type]
+            padding=conv.padding,  # type: ignore[arg-type]
+            dilation=conv.dilation,  # type: ignore[arg-type]
+            device=weight.device,
+            dtype=dtype or weight.dtype,
+        )
+        folded.weight.copy_(weight)
+        folded.bias.copy_(bias)
+        self.conv = folded.to(memory_format=torch.channels_last).requires_grad_(False)
+        self.bn = None
+
+
+def foldable(bn: nn.BatchNorm3d) -> bool:
+    """Whether ``bn`` is a fixed affine map that a conv can absorb: eval mode, running statistics
+    and a scale and shift."""
+    return not bn.training and bn.running_var is not None and bn.running_mean is not None and bn.weight is not None
 
 
 def folded_weights(conv: nn.Conv2d, bn: nn.BatchNorm3d) -> tuple[Tensor, Tensor]:

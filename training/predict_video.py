@@ -19,6 +19,7 @@ from ..data.decode import VideoReader
 from ..data.transforms import frames_to_tensor
 from ..dsl import Network
 from ..errors import UserError
+from ..runtime import inference_copy
 from .device import Placement
 from .run_info import RunInfo
 
@@ -80,13 +81,15 @@ def predict_videos(
     frames: int | None = None,
     size: int | None = None,
 ) -> list[Prediction]:
-    """One `Prediction` per video, in order. The model must be in eval mode on `place`'s device."""
+    """One `Prediction` per video, in order, from the model's inference copy (BN folded once); the
+    model must be on `place`'s device."""
     if network.header.flow == "input" and any(s.modality == "flow" for s in network.stems):
         raise UserError(
             f"{info.network} reads precomputed flow (`flow input`): `anet predict` decodes RGB only; "
             "evaluate frame folders with flow through `anet eval --data frames:...`"
         )
     config = clip_config(info, frames=frames, size=size)
+    model = inference_copy(model, place.autocast_dtype)
     results = []
     for path in videos:
         with place.autocast():

@@ -12,6 +12,7 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset, Subset
 
 from ..dsl import Network
+from ..runtime import inference_copy
 from .config import MAX_BAD_VIDEOS
 from .device import Placement
 from .metrics import Accumulator
@@ -98,7 +99,9 @@ def evaluate(
 ) -> dict[str, float]:
     """Metrics over `dataset` (its first `limit` items). With `crops` > 1 every item is read `crops`
     times with different random draws, and the predictions are max-pooled (multi-label, after the
-    sigmoid, as in the paper) or averaged (single-label, after the softmax)."""
+    sigmoid, as in the paper) or averaged (single-label, after the softmax). The forwards run on
+    the model's inference copy (BN folded once; `model` is not changed)."""
+    model = inference_copy(model, place.autocast_dtype)
     if limit is not None and limit < len(dataset):  # type: ignore[arg-type]
         dataset = Subset(dataset, range(limit))
     unreadable = unreadable or UnreadableVideos("validation", len(dataset), MAX_BAD_VIDEOS)  # type: ignore[arg-type]
