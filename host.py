@@ -21,11 +21,11 @@ Large blocks. glibc serves allocations above its mmap threshold (at most 32 MiB)
 mappings that the kernel zero-fills page by page on first touch, and unmaps them when they are
 freed, so large activations pay their page faults again at every forward: 38,000-119,000 per bf16
 forward of AssembleNet-50 at 32 x 224 x 224. Served from the heap and kept there
-(:func:`keep_freed_memory`), freed blocks are reused without faults: that forward was about 6 %
-faster in the median of 12 pairs of fresh processes, but with a wide spread (11 % slower to 12 %
-faster), and with the same peak memory (``benchmarks/inference_options.py``); the kernel's time
-on the faults is saved either way. The price: memory freed at the heap's top is kept up to 1 GiB
-rather than returned, and some allocation patterns grow the heap before it settles
+(:func:`keep_freed_memory`), freed blocks are reused without faults. The forward's time gain was
+small and unsteady across pairs of fresh processes, with the same peak memory
+(``benchmarks/inference_options.py``; the README's Inference options give the figures); the
+kernel's time on the faults is saved either way. The price: memory freed at the heap's top is kept
+up to 1 GiB rather than returned, and some allocation patterns grow the heap before it settles
 (tests/test_host.py's loop of one 64 MiB tensor grows it for its first rounds).
 ``ANET_KEEP_FREED_MEMORY=0`` leaves malloc as it is.
 
@@ -34,6 +34,7 @@ Import rule: no torch here; :func:`openmp_environment` must run before torch is 
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import MutableMapping
 
@@ -44,7 +45,6 @@ OPENMP_SPIN_COUNT = 2000
 
 _M_TRIM_THRESHOLD, _M_MMAP_MAX = -1, -4  # mallopt's parameter numbers (glibc's malloc.h)
 _TRIM_THRESHOLD = 1 << 30  # free memory above 1 GiB at the heap's top is still given back
-_kept: list[bool] = []
 
 
 def openmp_environment(environ: MutableMapping[str, str]) -> None:
@@ -60,21 +60,19 @@ def openmp_environment(environ: MutableMapping[str, str]) -> None:
     environ["OMP_WAIT_POLICY"] = "PASSIVE"
 
 
+@functools.cache
 def keep_freed_memory() -> bool:
     """Serve large allocations from glibc's heap and keep freed blocks there; True when in effect.
 
     Called by every command that runs a model (``anet.training.device.placement``). Only on glibc
     (other C libraries are left alone), once per process, and not under ``ANET_KEEP_FREED_MEMORY=0``.
     """
-    if not _kept:
-        done = False
-        if os.environ.get("ANET_KEEP_FREED_MEMORY", "1") != "0" and _is_glibc():
-            import ctypes  # here, not at the top: `anet check` imports this module and runs no model
+    if os.environ.get("ANET_KEEP_FREED_MEMORY", "1") == "0" or not _is_glibc():
+        return False
+    import ctypes  # here, not at the top: `anet check` imports this module and runs no model
 
-            libc = ctypes.CDLL(None)
-            done = bool(libc.mallopt(_M_MMAP_MAX, 0)) and bool(libc.mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD))
-        _kept.append(done)
-    return _kept[0]
+    libc = ctypes.CDLL(None)
+    return bool(libc.mallopt(_M_MMAP_MAX, 0)) and bool(libc.mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD))
 
 
 def _is_glibc() -> bool:

@@ -216,20 +216,11 @@ class ConvBN(nn.Module):
         if self.bn is None or not foldable(self.bn):
             return
         weight, bias = folded_weights(self.conv, self.bn)
-        conv = self.conv
-        folded = nn.Conv2d(
-            conv.in_channels,
-            conv.out_channels,
-            conv.kernel_size,  # type: ignore[arg-type]
-            stride=conv.stride,  # type: ignore[arg-type]
-            padding=conv.padding,  # type: ignore[arg-type]
-            dilation=conv.dilation,  # type: ignore[arg-type]
-            device=weight.device,
-            dtype=dtype or weight.dtype,
-        )
-        folded.weight.copy_(weight)
-        folded.bias.copy_(bias)
-        self.conv = folded.to(memory_format=torch.channels_last).requires_grad_(False)
+        dtype = dtype or weight.dtype
+        # The conv keeps its geometry; its weight becomes the folded one (channels-last, as folded)
+        # and it gains the bias.
+        self.conv.weight = nn.Parameter(weight.to(dtype), requires_grad=False)
+        self.conv.bias = nn.Parameter(bias.to(dtype), requires_grad=False)
         self.bn = None
 
 
