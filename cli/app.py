@@ -30,10 +30,13 @@ COMMAND_MODULES = {
     **dict.fromkeys(("check", "fmt", "import"), "anet.cli.language"),
     "export": "anet.cli.export",
     "predict": "anet.cli.predict",
-    "info": "anet.cli.compile",
-    **dict.fromkeys(("evolve", "runs"), "anet.cli.evolve"),
+    "info": "anet.cli.info",
+    "evolve": "anet.cli.evolve",
+    "runs": "anet.cli.runs",
     "render": "anet.cli.render",
-    **dict.fromkeys(("train", "eval", "flow"), "anet.cli.train"),
+    "train": "anet.cli.train",
+    "eval": "anet.cli.evaluate",
+    "flow": "anet.cli.flow",
 }
 
 

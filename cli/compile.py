@@ -1,4 +1,4 @@
-"""`anetc compile` and `anet info`: the compiler's commands."""
+"""`anetc compile`: an .anet file compiled to a PyTorch module."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import click
 
 from ..compiler import compile_network
 from ..files import write_atomic
-from .app import AnetGroup, anet
+from .app import AnetGroup
 from .language import FILE_ARG, read_network
 
 
@@ -29,17 +29,3 @@ def compile_(file: str, output: str | None) -> None:
         click.echo(f"wrote {output} ({network.header.name}: {len(network.nodes)} nodes)", err=True)
     else:
         click.echo(source, nl=False)
-
-
-@anet.command()
-@FILE_ARG
-@click.option("--frames", type=click.IntRange(min=1), help="Clip length (default: the file's clip frames).")
-@click.option("--size", type=click.IntRange(min=8), help="Clip height and width (default: the file's clip size).")
-@click.option("--width", type=click.FloatRange(min=0, min_open=True), help="Channel multiplier (default: the file's).")
-def info(file: str, frames: int | None, size: int | None, width: float | None) -> None:
-    """Parameters and FLOPs per node and in total, for one clip of batch 1."""
-    from ..compiler.summary import summarize, summary_table
-
-    network, text, label = read_network(file)
-    rows = summarize(network, text, label, frames=frames, size=size, width=width)
-    summary_table(rows, network, frames or network.header.frames, size or network.header.size)

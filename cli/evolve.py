@@ -1,4 +1,4 @@
-"""`anet evolve` and `anet runs show`: the architecture search from the command line."""
+"""`anet evolve`: the architecture search from the command line."""
 
 from __future__ import annotations
 
@@ -10,20 +10,16 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from ..dsl import format_network
-from ..evolution.config import EvolutionConfig, proxy_training
+from ..evolution.config import EvolutionConfig
 from ..evolution.store import BEST, PLOT
 from .app import CommandFailed, anet, stops_cleanly
 from .language import read_network
 from .lock import LOCK, run_lock
-from .options import DataSpecOption, config_option
-from .train import signal_options
+from .options import DataSpecOption, nested, setting, settings_options, signal_settings
 
 if TYPE_CHECKING:  # the search's modules are imported when a command needs them: a fast `anet --help`
     from ..evolution import Candidate, SearchState
     from ..evolution.search import Heard
-
-
-PROXY_TRAINING = proxy_training()
 
 
 @anet.command()
@@ -43,42 +39,39 @@ PROXY_TRAINING = proxy_training()
     type=click.Path(exists=True, file_okay=False),
     help="Continue the run in this directory after a crash or a stop.",
 )
-@config_option(
-    "--strategy",
-    defaults=EvolutionConfig,
-    help="guided: connection-learning-guided (eq. 2); standard: random third of edges; random: search.",
+@settings_options(
+    EvolutionConfig(),
+    setting(
+        "strategy",
+        help="guided: connection-learning-guided (eq. 2); standard: random third of edges; random: search.",
+    ),
+    setting("population", help="Candidates kept (a tournament draws from them)."),
+    "tournament",
+    setting("rounds", help="Children to evolve."),
+    setting("threshold", help="B of eq. 2 (default: B ~ U(0, 1) per edge)."),
+    setting("seed", "--random-seed", help="Seed of every random draw."),
+    setting(
+        "workers",
+        default=None,  # None: the model's default on a new run, the run's own on --resume
+        help=f"Candidates trained at once (default {EvolutionConfig.model_fields['workers'].default}; on --resume, "
+        "the run's own). N consecutive rounds are made from the same population, so the outcome depends on N.",
+    ),
+    "backend",
+    setting("address", help="Ray cluster address (with --backend ray; default: a local Ray instance)."),
+    setting("data", cls=DataSpecOption, help="Data spec of the fitness task."),
+    setting("fitness", help="synthetic: a free deterministic stand-in that exercises the engine, not a measure."),
+    nested(
+        "train",  # the proxy training of each candidate; defaults: proxy_training()
+        setting("iterations", help="Proxy training."),
+        "batch_size",
+        "width",
+        "frames",
+        "size",
+        *signal_settings(where="in proxy training; 1: the paper's recipe"),
+        "metric",
+    ),
+    into="config",
 )
-@config_option("--population", defaults=EvolutionConfig, help="Candidates kept (a tournament draws from them).")
-@config_option("--tournament", defaults=EvolutionConfig)
-@config_option("--rounds", defaults=EvolutionConfig, help="Children to evolve.")
-@config_option("--threshold", defaults=EvolutionConfig, help="B of eq. 2 (default: B ~ U(0, 1) per edge).")
-@config_option("--random-seed", defaults=EvolutionConfig, field="seed", help="Seed of every random draw.")
-@config_option(
-    "--workers",
-    defaults=EvolutionConfig,
-    default=None,
-    help=f"Candidates trained at once (default {EvolutionConfig.model_fields['workers'].default}; on --resume, the "
-    "run's own). N consecutive rounds are made from the same population, so the outcome depends on N.",
-)
-@config_option("--backend", defaults=EvolutionConfig)
-@config_option(
-    "--address",
-    defaults=EvolutionConfig,
-    help="Ray cluster address (with --backend ray; default: a local Ray instance).",
-)
-@config_option("--data", defaults=EvolutionConfig, cls=DataSpecOption, help="Data spec of the fitness task.")
-@config_option(
-    "--fitness",
-    defaults=EvolutionConfig,
-    help="synthetic: a free deterministic stand-in that exercises the engine, not a measure.",
-)
-@config_option("--iterations", defaults=PROXY_TRAINING, help="Proxy training.")
-@config_option("--batch-size", defaults=PROXY_TRAINING)
-@config_option("--width", defaults=PROXY_TRAINING)
-@config_option("--frames", defaults=PROXY_TRAINING)
-@config_option("--size", defaults=PROXY_TRAINING)
-@signal_options(PROXY_TRAINING, where="in proxy training; 1: the paper's recipe")
-@config_option("--metric", defaults=PROXY_TRAINING)
 @click.option("--retry-failed", is_flag=True, help="On --resume, train the failed candidates again.")
 @click.option(
     "--repair",
@@ -90,116 +83,85 @@ def evolve(
     seed_option: tuple[str, ...],
     out: str | None,
     resume: str | None,
-    strategy: str,
-    population: int,
-    tournament: int,
-    rounds: int,
-    threshold: float | None,
-    random_seed: int,
-    workers: int | None,
-    backend: str,
-    address: str | None,
-    data: str,
-    fitness: str,
-    iterations: int,
-    batch_size: int,
-    width: float,
-    frames: int,
-    size: int,
-    edge_lr: float,
-    bn_batches: int,
-    metric: str,
+    config: EvolutionConfig,
     retry_failed: bool,
     repair: bool,
 ) -> None:
     """Evolve architectures; every candidate is written to RUN/candidates/*.anet as it is made.
 
     Resumable after any crash with --resume RUN. The best architecture is RUN/best.anet."""
-    from ..evolution.report import plot, show
-    from ..evolution.search import SearchError
-    from ..training.config import TrainConfig
+    from ..evolution.report import show
 
     if (out is None) == (resume is None):
         raise click.UsageError("give exactly one of --out DIR (a new run) or --resume DIR")
     if repair and not resume:
         raise click.UsageError("--repair goes with --resume DIR")
     run = Path(resume or out)  # type: ignore[arg-type]
-    if not resume:
-        files = (*seed_option, *seed_files)
-        if len(files) > population:
-            raise click.UsageError(
-                f"{len(files)} seed files do not fit in a population of {population}: every seed joins the "
-                f"initial population as written, so give --population {len(files)} or more, or fewer seeds"
-            )
-        _check_new(run)
-        seeds = [format_network(read_network(f)[0]) for f in files]
-        if fitness == "proxy":  # a wrong spec is the user's mistake now, not every candidate's failure later
-            from ..data.spec import parse_data_spec
-
-            parse_data_spec(data)
-        chosen = dict(
-            iterations=iterations,
-            batch_size=batch_size,
-            width=width,
-            frames=frames,
-            size=size,
-            edge_lr=edge_lr,
-            bn_batches=bn_batches,
-            metric=metric,
-            progress=False,
-        )
-        train = TrainConfig.model_validate(
-            PROXY_TRAINING.model_dump(exclude_unset=True)
-            | chosen
-            | {"bn_batches": bn_batches, "metric": metric, "progress": False}
-        )
-        config = EvolutionConfig(
-            strategy=strategy,
-            population=population,
-            tournament=tournament,
-            rounds=rounds,
-            threshold=threshold,
-            seed=random_seed,
-            workers=workers or 1,
-            backend=backend,
-            address=address,
-            data=data,
-            fitness=fitness,
-            train=train,
-        )
+    seeds = [] if resume else _new_run(run, (*seed_option, *seed_files), config)
     with stops_cleanly(f"resume with anet evolve --resume {run}"), run_lock(run):
         if resume:
-            state = _load(run, repair=repair)
-            if state.config is None:
-                raise CommandFailed(
-                    f"{run} has no recorded configuration to resume (it was stopped before its start was "
-                    f"journaled): start it again with --out {run} and its options"
-                )
-            config = EvolutionConfig.from_record(
-                state.config, backend=backend, address=address, **({} if workers is None else {"workers": workers})
-            )
-            seeds: list[str] = []  # the run's own, from its journal
+            config = _resumed(run, config, repair=repair)
         else:
             _check_new(run)  # again, now that it is ours: another process may have started it meanwhile
-        try:
-            state = _search(run, config, seeds, retry_failed)
-            plot(state, run / PLOT)
-        except SearchError as exc:
-            raise CommandFailed(str(exc)) from None
-        except OSError as exc:  # a full disk, a file system gone read-only: the journal is intact
-            again = (
-                f"anet evolve --resume {run}"
-                if _started(run)
-                else f"anet evolve --out {run} with its options again (its start was not journaled)"
-            )
-            raise CommandFailed(
-                f"{exc.filename or run}: {exc.strerror or exc}; the run is intact up to its last journaled "
-                f"event: once that is fixed, continue with {again}"
-            ) from None
+        state = _searched(run, config, seeds, retry_failed)
         show(state, Console())
     if state.best() is None:
         raise CommandFailed(f"no candidate of {run} was trained; see the reasons above (anet runs show {run})")
     click.echo(f"best architecture: {run / BEST}; fitness plot: {run / PLOT}")
+
+
+def _new_run(run: Path, files: tuple[str, ...], config: EvolutionConfig) -> list[str]:
+    """The seeds of a new run, once its settings and directory are known to be usable: the user's
+    mistakes are reported now, not as every candidate's failure later."""
+    if len(files) > config.population:
+        raise click.UsageError(
+            f"{len(files)} seed files do not fit in a population of {config.population}: every seed joins the "
+            f"initial population as written, so give --population {len(files)} or more, or fewer seeds"
+        )
+    _check_new(run)
+    seeds = [format_network(read_network(f)[0]) for f in files]
+    if config.fitness == "proxy":
+        from ..data.spec import parse_data_spec
+
+        parse_data_spec(config.data)
+    return seeds
+
+
+def _resumed(run: Path, given: EvolutionConfig, *, repair: bool) -> EvolutionConfig:
+    """The configuration the run recorded, with where it runs (`--backend`, `--address`, and
+    `--workers` if given) from the command line."""
+    state = _load(run, repair=repair)
+    if state.config is None:
+        raise CommandFailed(
+            f"{run} has no recorded configuration to resume (it was stopped before its start was "
+            f"journaled): start it again with --out {run} and its options"
+        )
+    workers = {"workers": given.workers} if "workers" in given.model_fields_set else {}
+    return EvolutionConfig.from_record(state.config, backend=given.backend, address=given.address, **workers)
+
+
+def _searched(run: Path, config: EvolutionConfig, seeds: list[str], retry_failed: bool) -> SearchState:
+    """The search run and its plot drawn; a failure it reports, or one of the disk, ends the command
+    with how to go on."""
+    from ..evolution.report import plot
+    from ..evolution.search import SearchError
+
+    try:
+        state = _search(run, config, seeds, retry_failed)
+        plot(state, run / PLOT)
+    except SearchError as exc:
+        raise CommandFailed(str(exc)) from None
+    except OSError as exc:  # a full disk, a file system gone read-only: the journal is intact
+        again = (
+            f"anet evolve --resume {run}"
+            if _started(run)
+            else f"anet evolve --out {run} with its options again (its start was not journaled)"
+        )
+        raise CommandFailed(
+            f"{exc.filename or run}: {exc.strerror or exc}; the run is intact up to its last journaled "
+            f"event: once that is fixed, continue with {again}"
+        ) from None
+    return state
 
 
 def _check_new(run: Path) -> None:
@@ -274,26 +236,3 @@ def _search(run: Path, config: EvolutionConfig, seeds: list[str], retry_failed: 
         search = Search(run, config, seeds=seeds, listener=listener, retry_failed=retry_failed)
         listener("start", search.state, None)
         return search.run()
-
-
-@anet.group()
-def runs() -> None:
-    """Inspect search runs."""
-
-
-@runs.command(name="show")
-@click.argument("run", type=click.Path(exists=True, file_okay=False))
-@click.option("--plot/--no-plot", default=True, help=f"Also (re)write RUN/{PLOT}.")
-def runs_show(run: str, plot: bool) -> None:
-    """The population, the best per round, failures; writes the fitness-over-rounds plot."""
-    from ..evolution.journal import JournalError
-    from ..evolution.report import load_state, show
-    from ..evolution.report import plot as draw
-
-    try:
-        state = load_state(Path(run))
-    except (FileNotFoundError, JournalError) as exc:
-        raise CommandFailed(str(exc)) from None
-    show(state, Console())
-    if plot and state.history:
-        click.echo(f"wrote {draw(state, Path(run) / PLOT)}")

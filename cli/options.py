@@ -1,16 +1,22 @@
 """Command-line options made from the pydantic settings they fill, so that a default, a bound or a
 choice is stated once, in the settings (`TrainConfig`, `EvolutionConfig`, `proxy_training()`),
-and the command line cannot drift from what the settings accept."""
+and the command line cannot drift from what the settings accept.
+
+A command names the fields it offers once (`settings_options`), and receives the settings built
+from them and validated; `config_option` makes the option of one field."""
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import annotated_types
 import click
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
@@ -39,6 +45,119 @@ def config_option(
     if info.description and "help" not in options:
         options["help"] = info.description[0].upper() + info.description[1:] + "."
     return click.option(*decls, **options)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A field offered as an option: its name in the settings, and what the option says otherwise
+    than the field would: `decls`, its dashed names if not `--field-name`; `options`, arguments of
+    `click.option` such as `help`, an explicit `default` or `cls`."""
+
+    field: str
+    decls: tuple[str, ...] = ()
+    options: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Nested:
+    """Fields of a settings model that is a field of the outer one (`EvolutionConfig.train`), offered
+    by the same command; their defaults are the outer defaults' value of that field."""
+
+    field: str
+    settings: tuple[Setting | Nested | str, ...]
+
+
+def setting(name: str, *decls: str, **options: Any) -> Setting:
+    return Setting(name, decls, options)
+
+
+def nested(name: str, *settings: Setting | Nested | str) -> Nested:
+    return Nested(name, settings)
+
+
+def signal_settings(*, where: str) -> tuple[Setting, Setting]:
+    """`--edge-lr` and `--bn-batches`, the two settings that give the search its signal, for `anet train`
+    and `anet evolve` alike (their defaults, `TrainConfig()` and `proxy_training()`, differ: `where`
+    says which one the command's is)."""
+    return (
+        setting("edge_lr", help=f"Learning-rate multiplier of the connection-weight logits ({where})."),
+        setting("bn_batches"),
+    )
+
+
+FieldPath = tuple[str, ...]  # a field of nested settings: ("train", "iterations")
+
+
+def settings_options(defaults: BaseModel, *settings: Setting | Nested | str, into: str) -> Decorator:
+    """The options of `settings` (field names, `setting(...)`, `nested(...)`), in that order, and the
+    command called with the settings they make as its argument `into`: `defaults` with the values
+    given, where an option at None leaves its field at the default. Each option's parameter is named
+    after its field, so that a field is named once, where the command lists it. A value the settings
+    refuse is a usage error that names its option (exit 2)."""
+    flat = list(_flatten(defaults, settings))
+    offered = {path[-1]: (path, owner, entry) for path, owner, entry in flat}
+    if len(offered) != len(flat):
+        raise ValueError(f"two offered settings share a name: {[path for path, _, _ in flat]}")
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(command)
+        def with_settings(*args: Any, **kwargs: Any) -> Any:
+            given = {path: kwargs.pop(name) for name, (path, _, _) in offered.items()}
+            kwargs[into] = _validated(defaults, given)
+            return command(*args, **kwargs)
+
+        for name, (_, owner, entry) in reversed(offered.items()):  # click lists options bottom-up
+            decls = entry.decls or ("--" + name.replace("_", "-"),)
+            with_settings = config_option(*decls, name, defaults=owner, field=name, **entry.options)(with_settings)
+        return with_settings
+
+    return decorate
+
+
+def _flatten(
+    defaults: BaseModel, settings: tuple[Setting | Nested | str, ...]
+) -> Iterator[tuple[FieldPath, BaseModel, Setting]]:
+    """Each offered field: its path, the settings it belongs to (their value is its default), and
+    how it is offered."""
+    for entry in settings:
+        if isinstance(entry, Nested):
+            for path, owner, inner in _flatten(getattr(defaults, entry.field), entry.settings):
+                yield (entry.field, *path), owner, inner
+        else:
+            offered = Setting(entry) if isinstance(entry, str) else entry
+            yield (offered.field,), defaults, offered
+
+
+def _validated(defaults: BaseModel, given: dict[FieldPath, Any]) -> BaseModel:
+    """The settings; a refused value names its option, a refused combination (a model's own check)
+    the options of that model."""
+    try:
+        return type(defaults).model_validate(_values(defaults, given))
+    except ValidationError as exc:
+        ctx = click.get_current_context()
+        error = exc.errors()[0]
+        where = tuple(map(str, error["loc"]))
+        message = error["msg"].removeprefix("Value error, ")
+        names = {path[-1] for path in given if path[: len(where)] == where}
+        params = [p for p in ctx.command.params if p.name in names]
+        if len(params) == 1:
+            raise click.BadParameter(message, ctx=ctx, param=params[0]) from None
+        hints = ", ".join(p.get_error_hint(ctx) for p in params) or ".".join(where)
+        raise click.UsageError(f"Invalid values for {hints}: {message}", ctx=ctx) from None
+
+
+def _values(defaults: BaseModel, given: dict[FieldPath, Any]) -> dict[str, Any]:
+    """The fields `defaults` set, with the values given (those of a nested model, the same way)."""
+    values = defaults.model_dump(exclude_unset=True)
+    inner: dict[str, dict[FieldPath, Any]] = {}
+    for path, value in given.items():
+        if len(path) > 1:
+            inner.setdefault(path[0], {})[path[1:]] = value
+        elif value is not None:
+            values[path[0]] = value
+    for name, fields in inner.items():
+        values[name] = _values(getattr(defaults, name), fields)
+    return values
 
 
 def click_type(annotation: Any, metadata: list[Any]) -> click.ParamType | type | None:

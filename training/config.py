@@ -32,11 +32,13 @@ class TrainConfig(BaseModel):
 
     iterations: PositiveInt = 1000
     batch_size: PositiveInt = 8
-    lr: float | None = Field(default=None, gt=0, description="peak learning rate; default: 3.2 * batch / 512")
+    lr: float | None = Field(default=None, gt=0, description="peak learning rate (default 3.2 * batch / 512)")
     momentum: float = Field(default=0.9, ge=0, lt=1)
     weight_decay: float = Field(default=1e-4, ge=0)
     label_smoothing: float = Field(default=0.2, ge=0, lt=1)
-    warmup: float = Field(default=0.1, ge=0, lt=1, description="share of iterations with linear warm-up")
+    warmup: float = Field(
+        default=0.1, ge=0, lt=1, description="share of iterations with linear warm-up, then cosine decay"
+    )
     frames: PositiveInt | None = None
     size: int | None = Field(default=None, ge=8, description="clip height and width (8 or more)")
     width: float | None = Field(default=None, gt=0)
@@ -51,7 +53,7 @@ class TrainConfig(BaseModel):
     precision: Precision = "auto"
     compile: bool = False
     device: str = "auto"
-    workers: int = Field(default=0, ge=0)
+    workers: int = Field(default=0, ge=0, description="DataLoader processes")
     seed: int = 0
     eval_every: int = Field(default=0, ge=0, description="evaluate every N iterations (0: only at the end)")
     checkpoint_every: int = Field(default=0, ge=0, description="0: only at the end")
@@ -60,7 +62,11 @@ class TrainConfig(BaseModel):
     eval_frames: PositiveInt | None = None
     max_eval_samples: PositiveInt | None = None
     max_bad_videos: float = Field(
-        default=MAX_BAD_VIDEOS, ge=0, le=1, description="largest share of a split's videos skipped as unreadable"
+        default=MAX_BAD_VIDEOS,
+        ge=0,
+        le=1,
+        description="largest share of a split's videos that may be unreadable (skipped with a warning) before the "
+        "run stops",
     )
     progress: bool = True
     metric: Metric = Field(

@@ -1,21 +1,22 @@
 """The options of `anet train` and `anet evolve` agree with the settings they fill: the same
-defaults, and a value passes the command line exactly when the settings accept it."""
+defaults, and a value passes the command line exactly when the settings accept it; the commands
+receive the settings built from their options (`settings_options`)."""
 
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import click
 import pytest
 from click.testing import CliRunner
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from anet.cli.main import anet
+from anet.cli.options import nested, setting, settings_options
 from anet.evolution.config import EvolutionConfig, proxy_training
 from anet.training.config import TrainConfig
 
-# option name -> settings field, where they differ
-FIELD = {"compile_": "compile", "random_seed": "seed"}
 # defaults the command line chooses on purpose (each says why where it is declared)
 CHOSEN = {("train", "checkpoint_every"): 100, ("evolve", "workers"): None}
 # options that are not settings
@@ -43,7 +44,7 @@ def settings_of(command: str) -> list[tuple[click.Option, type[BaseModel], BaseM
     for param in anet.get_command(click.Context(anet), command).params:  # commands load lazily
         if not isinstance(param, click.Option) or param.name in NOT_SETTINGS[command]:
             continue
-        field = FIELD.get(param.name, param.name)
+        field = param.name  # settings_options names each option's parameter after its field
         for model, defaults, only in COMMANDS[command]:
             if (only is None or field in only) and field in model.model_fields:
                 rows.append((param, model, defaults, field))
@@ -123,3 +124,112 @@ def test_evolve_trains_candidates_as_proxy_training_says_by_default(tmp_path):
     assert EvolutionConfig.model_validate(start["config"]) == EvolutionConfig(
         fitness="synthetic", population=2, rounds=0
     )
+
+
+def test_train_hands_the_training_the_settings_its_options_give(tmp_path, monkeypatch):
+    """`anet train` builds `TrainConfig` from its options: the given values, the other defaults (and
+    the command line's own checkpoint interval)."""
+    import anet.training as training
+
+    received = []
+
+    def record(network, text, spec, config, **kwargs):
+        received.append(config)
+        raise KeyboardInterrupt  # stop before training; click turns it into "Aborted!", exit 1
+
+    monkeypatch.setattr(training, "train", record)
+    example = Path(__file__).parents[2] / "examples" / "two_stream_late_fusion.anet"
+    args = ["--iterations", "3", "--lr", "0.5", "--compile", "--keep", "best", "--width", "0.25", "--seed", "7"]
+    result = CliRunner().invoke(anet, ["train", str(example), "--out", str(tmp_path / "run"), *args])
+    assert received, result.output
+    assert received[0] == TrainConfig(
+        iterations=3, lr=0.5, compile=True, keep="best", width=0.25, seed=7, checkpoint_every=100
+    )
+
+
+class Window(BaseModel):
+    low: int = Field(default=0, ge=0)
+    high: int = 10
+
+    @model_validator(mode="after")
+    def ordered(self) -> Window:
+        if self.high < self.low:
+            raise ValueError("high must not be below low")
+        return self
+
+    @model_validator(mode="before")
+    @classmethod
+    def high_below_1000(cls, values: dict) -> dict:
+        if values.get("high", 0) >= 1000:
+            raise ValueError("too high")
+        return values
+
+
+class Search(BaseModel):
+    rounds: int = 3
+    window: Window = Field(default_factory=lambda: Window(high=5))
+    name: str | None = None
+
+
+@click.command()
+@settings_options(
+    Search(),
+    setting("rounds", "--steps", help="Rounds."),
+    "name",
+    nested("window", "low", setting("high", default=None)),
+    into="search",
+)
+def window_command(search: Search) -> None:
+    click.echo(search.model_dump_json())
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ([], Search()),
+        (["--steps", "4", "--low", "2"], Search(rounds=4, window=Window(low=2, high=5))),
+        (["--high", "7", "--name", "x"], Search(name="x", window=Window(high=7))),
+    ],
+)
+def test_settings_options_build_the_settings_from_the_defaults_and_the_options(args, expected):
+    """Nested settings default to the outer defaults' value (`high` 5, not `Window`'s 10); an option
+    at None leaves its field there."""
+    result = CliRunner().invoke(window_command, args)
+    assert result.exit_code == 0, result.output
+    assert Search.model_validate_json(result.output) == expected
+
+
+def test_settings_options_keep_names_order_and_help():
+    params = [p for p in window_command.params if isinstance(p, click.Option)]
+    assert [(p.name, p.opts) for p in params] == [
+        ("rounds", ["--steps"]),
+        ("name", ["--name"]),
+        ("low", ["--low"]),
+        ("high", ["--high"]),
+    ]
+    assert params[0].help == "Rounds."
+    assert params[2].default == 0
+    assert isinstance(params[2].type, click.IntRange) and params[2].type.min == 0
+
+
+def test_a_combination_the_settings_refuse_is_a_usage_error_naming_its_options():
+    """A combination the settings refuse (a model's own check) names the options of that model."""
+    result = CliRunner().invoke(window_command, ["--low", "8", "--high", "3"])
+    assert result.exit_code == 2
+    assert "Invalid values for '--low', '--high': high must not be below low" in result.output
+    result = CliRunner().invoke(window_command, ["--high", "1000"])
+    assert result.exit_code == 2
+    assert "Invalid values for '--low', '--high': too high" in result.output
+
+
+def test_a_value_the_settings_refuse_is_a_usage_error_naming_its_option(monkeypatch):
+    """A field's own error (here `low` below its bound, past the command line's range) names the option."""
+    monkeypatch.setattr(window_command.params[2], "type", click.INT)
+    result = CliRunner().invoke(window_command, ["--low", "-1"])
+    assert result.exit_code == 2
+    assert "Invalid value for '--low'" in result.output
+
+
+def test_two_settings_of_one_name_are_refused():
+    with pytest.raises(ValueError, match="share a name"):
+        settings_options(Search(), "rounds", nested("window", setting("low", "--rounds-low")), "rounds", into="s")
