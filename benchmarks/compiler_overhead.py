@@ -27,7 +27,7 @@ self CPU time of all operators.
 
 Run from the repository root::
 
-    python benchmarks/compiler_overhead.py [--quick] [--threads 2] [--repeats 5] [--workload both]
+    python -m benchmarks.compiler_overhead [--quick] [--threads 2] [--repeats 5] [--workload both]
                                            [--heap-malloc] [--no-profiler]
 
 ``--heap-malloc`` keeps glibc from mapping fresh pages for every large activation (see
@@ -56,6 +56,8 @@ from torch.profiler import ProfilerActivity, profile
 import anet.runtime.fusion as fusion_module
 from anet.compiler import compile_file
 from anet.runtime.layers import SameMaxPool, same_max_pool
+
+from .common import timed
 
 ROOT = Path(__file__).resolve().parents[1]
 LAYER_TYPES = (nn.BatchNorm3d, SameMaxPool, nn.Linear)  # convs: at F.conv2d
@@ -123,16 +125,6 @@ def record_calls(model: nn.Module, inputs: dict[str, Tensor], training: bool) ->
         for h in handles:
             h.remove()
     return calls
-
-
-def timed(fn: Callable[[], object], repeats: int) -> list[float]:
-    fn()  # warm-up: oneDNN primitive creation, allocator
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return times
 
 
 def layer_alone(call: Call, training: bool) -> Callable[[], object]:

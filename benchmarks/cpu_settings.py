@@ -28,7 +28,7 @@ matters: without AVX-512 or AMX, oneDNN has no native bf16 kernels and bf16 is e
 
 Run from the repository root::
 
-    python benchmarks/cpu_settings.py [--quick] [--threads 2] [--steps 40] [--repeats 5]
+    python -m benchmarks.cpu_settings [--quick] [--threads 2] [--steps 40] [--repeats 5]
                                       [--compile all|fp32|none]
 
 ``--quick``: 12 training steps, 3 inference repeats, no inductor (each inductor compile of this
@@ -44,8 +44,7 @@ import contextlib
 import copy
 import os
 import statistics
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,6 +54,8 @@ from torch.utils.data import DataLoader
 
 from anet.compiler import compile_file
 from anet.data.spec import parse_data_spec
+
+from .common import seconds
 
 ROOT = Path(__file__).resolve().parents[1]
 # The training steps cycle through this many proxy batches: a model of width 0.125 learns the
@@ -111,12 +112,6 @@ class Result:
         return statistics.median(self.times)
 
 
-def timed(fn: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
-
-
 def training(module, settings: list[Setting], steps: int) -> dict[str, Result]:
     spec = parse_data_spec("proxy:size=48")
     data = spec.datasets()
@@ -155,11 +150,11 @@ def training(module, settings: list[Setting], steps: int) -> dict[str, Result]:
                 optimizer.step()
                 result.losses.append(loss.item())
 
-            seconds = timed(step)
+            took = seconds(step)
             if i == 0:
-                result.first = seconds
+                result.first = took
             elif i >= 2:  # steps 0 and 1: warm-up (compilation, oneDNN kernels, allocator)
-                result.times.append(seconds)
+                result.times.append(took)
     return {name: run[-1] for name, run in runs.items()}
 
 
@@ -178,11 +173,11 @@ def inference(module, settings: list[Setting], repeats: int) -> dict[str, Result
                     with s.autocast():
                         outputs[s.name] = runner(x).float()
 
-                seconds = timed(forward)
+                took = seconds(forward)
                 if i == 0:
-                    result.first = seconds
+                    result.first = took
                 elif i >= 2:
-                    result.times.append(seconds)
+                    result.times.append(took)
     reference = outputs["fp32 eager"]
     scale = reference.abs().max().item()
     for name, (_, _, result) in runners.items():

@@ -1,6 +1,6 @@
 """Data loading throughput: clips per second through a DataLoader with 0, 1 and 2 workers.
 
-    python benchmarks/data_throughput.py [--batches 6] [--batch-size 8] [--workers 0 1 2]
+    python -m benchmarks.data_throughput [--batches 6] [--batch-size 8] [--workers 0 1 2]
 
 Sources:
     proxy          the synthetic task, rendered on the fly (and from its cache)

@@ -2,7 +2,7 @@
 and informativeness of AssembleNet-50's learned weights for several logit learning-rate multipliers,
 and what re-estimating BN statistics does to the measured fitness.
 
-    python benchmarks/edge_signal.py [--multipliers 1,10] [--seeds 3] [--iterations 200] [--size 48]
+    python -m benchmarks.edge_signal [--multipliers 1,10] [--seeds 3] [--iterations 200] [--size 48]
                                      [--ablate 5] [--processes 2] [--out runs/edge_signal]
 
 For every (multiplier, seed): `anet evolve`'s proxy training of AssembleNet-50's connectivity

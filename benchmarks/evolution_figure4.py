@@ -1,7 +1,7 @@
 """The paper's Figure 4 on the built-in proxy task: guided vs. standard evolution vs. random search,
 side by side in one run, several seeds each.
 
-    python benchmarks/evolution_figure4.py [--seeds 5] [--population 8] [--rounds 20] [--iterations 120]
+    python -m benchmarks.evolution_figure4 [--seeds 5] [--population 8] [--rounds 20] [--iterations 120]
                                            [--size 32] [--edge-lr 10] [--bn-batches 32] [--val 256]
                                            [--workers 2] [--out runs/figure4]
 

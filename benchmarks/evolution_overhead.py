@@ -1,6 +1,6 @@
 """The search engine's own cost, with a zero-cost fitness: children per second and where the time goes.
 
-    python benchmarks/evolution_overhead.py [--population 20] [--rounds 200] [--strategy guided]
+    python -m benchmarks.evolution_overhead [--population 20] [--rounds 200] [--strategy guided]
                                              [--no-compile] [--profile N]
 
 One in-process search (workers=1) with the synthetic fitness, in a fresh temporary run directory.

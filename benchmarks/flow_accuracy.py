@@ -21,7 +21,7 @@ Run from the repository root (a few minutes on 2 cores; ``--quick`` skips the mo
 timing of OpenCV TV-L1; OpenCV's default TV-L1, the bfloat16 iteration and the full-size layer
 are not timed per clip)::
 
-    python benchmarks/flow_accuracy.py [--quick] [--threads 1] [--repeats 2]
+    python -m benchmarks.flow_accuracy [--quick] [--threads 1] [--repeats 2]
 """
 
 from __future__ import annotations
@@ -43,6 +43,8 @@ from anet.data.flow_extract import FlowEstimator
 from anet.data.flow_truth import FlowTruth, endpoint_errors, motorcycle_pair
 from anet.runtime.flow import RepresentationFlow
 from anet.runtime.flow_pyramid import PyramidFlow, pyramid_tvl1_pairs
+
+from .common import seconds
 
 ROOT = Path(__file__).resolve().parents[1]
 # A method maps a sequence of uint8 RGB frames [H, W, 3] to the flow of each pair [N - 1, H, W, 2].
@@ -142,21 +144,16 @@ def model_share(repeats: int) -> None:
         # Under autocast the layer still computes in float32 (PyramidFlow's docstring says why).
         with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
 
-            def timed(call: Callable[[], object]) -> float:
-                start = time.perf_counter()
-                call()
-                return time.perf_counter() - start
-
             def with_layer(layer: torch.nn.Module) -> float:
                 model.flow = layer
-                return timed(lambda: model(rgb))
+                return seconds(lambda: model(rgb))
 
             with_layer(single), with_layer(pyramid)  # warm-up
             for _ in range(repeats):
                 times["flow computed"].append(with_layer(single))
                 times["flow pyramid"].append(with_layer(pyramid))
-                times["flow given"].append(timed(lambda: model(rgb, flow=given)))
-                times["layer alone"].append(timed(lambda: pyramid(rgb)))
+                times["flow given"].append(seconds(lambda: model(rgb, flow=given)))
+                times["layer alone"].append(seconds(lambda: pyramid(rgb)))
         med = {k: statistics.median(v) for k, v in times.items()}
         print(f"\nAssembleNet-50, 1 x 3 x 32 x 224 x 224, {precision}, median of {repeats}:")
         for name, value in med.items():

@@ -16,7 +16,7 @@ milliseconds per clip of
 
 Run from the repository root::
 
-    python benchmarks/flow_layer.py [--repeats 5] [--compile] [--threads 2]
+    python -m benchmarks.flow_layer [--repeats 5] [--compile] [--threads 2]
 
 Timings on a shared machine vary a lot: each variant is run ``--repeats`` times, interleaved with
 the others, and the minimum and the median are reported.

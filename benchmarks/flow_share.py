@@ -13,7 +13,7 @@ rounds so that load changes on a shared machine hit all of them alike:
 
 Run from the repository root::
 
-    python benchmarks/flow_share.py [--quick] [--threads 2] [--repeats 5]
+    python -m benchmarks.flow_share [--quick] [--threads 2] [--repeats 5]
 
 ``--quick`` uses 1 x 3 x 8 x 112 x 112 and 3 repeats (well under a minute).
 """

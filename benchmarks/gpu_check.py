@@ -14,8 +14,8 @@ every part on the CPU at a tiny size (Gloo, and `torch.compile` with the "eager"
 
 Run from the repository root::
 
-    python benchmarks/gpu_check.py [--batch 8] [--frames 32] [--size 224] [--repeats 5]
-    python benchmarks/gpu_check.py --dry-run
+    python -m benchmarks.gpu_check [--batch 8] [--frames 32] [--size 224] [--repeats 5]
+    python -m benchmarks.gpu_check --dry-run
 """
 
 from __future__ import annotations

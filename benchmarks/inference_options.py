@@ -21,7 +21,7 @@ eval, no gradient, 2 threads, the `anet` command's OpenMP setting (anet.host).
 
 Run from the repository root::
 
-    python benchmarks/inference_options.py [--rounds 6] [--compile]
+    python -m benchmarks.inference_options [--rounds 6] [--compile]
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ import os
 import statistics
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -51,6 +50,8 @@ from anet.runtime import inference_copy, layers  # noqa: E402
 from anet.runtime.flow import RepresentationFlow, normalise_clips, tvl1_pairs  # noqa: E402
 from anet.training.device import describe_cpu  # noqa: E402
 
+from .common import seconds  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 FOLDED = layers.ConvBN.conv_bn
 
@@ -68,12 +69,6 @@ def model_and_clip() -> tuple[nn.Module, Tensor]:
 def forward(model: nn.Module, **inputs: Tensor) -> Tensor:
     with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
         return model(**inputs)
-
-
-def seconds(fn: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
 
 
 def alternate(variants: dict[str, Callable[[], object]], rounds: int) -> dict[str, float]:
@@ -150,8 +145,8 @@ def model_options(rounds: int, shape: str) -> None:
 
 MEMORY_WORKER = """
 import resource, statistics, sys
-sys.path.insert(0, "benchmarks")
-import inference_options as b
+from benchmarks import inference_options as b
+from benchmarks.common import seconds
 from anet.host import keep_freed_memory
 print("kept" if keep_freed_memory() else "not kept")
 model, rgb = b.model_and_clip()
@@ -159,7 +154,7 @@ b.forward(model, rgb=rgb); b.forward(model, rgb=rgb)
 times, faults = [], []
 for _ in range(ROUNDS):
     before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-    times.append(b.seconds(lambda: b.forward(model, rgb=rgb)))
+    times.append(seconds(lambda: b.forward(model, rgb=rgb)))
     faults.append(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
 print(statistics.median(times), statistics.median(faults), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """

@@ -8,7 +8,7 @@ at 32 x 224 x 224 alone is added with ``--full``. Settings alternate round by ro
 
 Run from the repository root::
 
-    python benchmarks/openmp_wait.py [--rounds 2] [--side-by-side 3] [--full]
+    python -m benchmarks.openmp_wait [--rounds 2] [--side-by-side 3] [--full]
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def worker(kind: str) -> None:
 
 def timed(kind: str, env: dict[str, str], copies: int) -> float:
     base = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
-    command = [sys.executable, __file__, "--worker", kind]
+    command = [sys.executable, "-m", "benchmarks.openmp_wait", "--worker", kind]
     processes = [
         subprocess.Popen(command, env=base | env, stdout=subprocess.PIPE, text=True, cwd=ROOT) for _ in range(copies)
     ]

@@ -22,7 +22,7 @@ forward at full size (torch.profiler).
 
 Run from the repository root::
 
-    python benchmarks/precision.py [--repeats 3] [--full-repeats 2] [--threads 2] [--profile]
+    python -m benchmarks.precision [--repeats 3] [--full-repeats 2] [--threads 2] [--profile]
                                    [--workloads proxy,full]
 """
 
@@ -43,7 +43,6 @@ openmp_environment(os.environ)  # as under the `anet` command; before torch is i
 keep_freed_memory()  # as every command that runs a model
 
 import torch  # noqa: E402
-from compiler_overhead import layer_alone, record_calls  # noqa: E402
 from torch import Tensor, nn  # noqa: E402
 from torch.profiler import ProfilerActivity, profile  # noqa: E402
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
@@ -51,6 +50,9 @@ from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 from anet.compiler import compile_file  # noqa: E402
 from anet.runtime import inference_copy  # noqa: E402
 from anet.training.device import choose_precision, describe_cpu  # noqa: E402
+
+from .common import seconds  # noqa: E402
+from .compiler_overhead import layer_alone, record_calls  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 PRECISIONS = {"fp32": None, "bf16": torch.bfloat16}
@@ -85,12 +87,6 @@ class Figures:
 def autocast(dtype: torch.dtype | None) -> Iterator[None]:
     with torch.autocast("cpu", dtype=dtype or torch.float32, enabled=dtype is not None):
         yield
-
-
-def seconds(fn: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
 
 
 def layers_alone(model: nn.Module, inputs: dict[str, Tensor], dtype: torch.dtype | None) -> float:

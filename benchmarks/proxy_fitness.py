@@ -1,6 +1,6 @@
 """How long one proxy fitness evaluation takes: the work `anet evolve` does per candidate.
 
-    python benchmarks/proxy_fitness.py [--iterations 200] [--size 48] [--threads 2]
+    python -m benchmarks.proxy_fitness [--iterations 200] [--size 48] [--threads 2]
 
 AssembleNet-50's connectivity at 1/8 of the published widths (learning its own connection
 weights at 10x the shared learning rate), 8 frames of 48 px, batch 8, BN statistics re-estimated

@@ -1,7 +1,7 @@
 """The paper's Table 3 in spirit, on the proxy task: hand-designed two-stream late fusion, AssembleNet-50's
 published connectivity and the networks the searches found, retrained side by side with the same budget.
 
-    python benchmarks/proxy_ordering.py --runs runs/figure4 [--seeds 5] [--iterations 120] [--size 32]
+    python -m benchmarks.proxy_ordering --runs runs/figure4 [--seeds 5] [--iterations 120] [--size 32]
 
 Evolved networks: the best candidate of every strategy's runs in RUNS (the Figure 4 directory), i.e.
 the best of each of guided, standard and random search. Every network learns its own connection

@@ -1,6 +1,6 @@
 """Is the built-in proxy task a real video task, and how do the paper's architectures rank on it?
 
-    python benchmarks/proxy_task.py [--iterations 300] [--seeds 2]
+    python -m benchmarks.proxy_task [--iterations 300] [--seeds 2]
 
 Trains, side by side with the same recipe and data:
   - a single-frame model (one RGB stream, 1 frame per clip): must score far below ...

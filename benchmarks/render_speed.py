@@ -7,23 +7,25 @@ graph from the AST, lay the nodes out with `dot` (used edges only), then draw al
 nodes pinned, to SVG. The best of a few runs is printed, with the model figure, PNG output and the
 whole command (Python start-up included) for comparison.
 
-    python benchmarks/render_speed.py
+    python -m benchmarks.render_speed [--write-docs]
 """
 
 from __future__ import annotations
 
+import argparse
 import random
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 from anet.dsl import format_network, load
 from anet.render import model_graph, supergraph_figure, write_figure
 from anet.render.supergraph import allowed_edges
+
+from .common import Table, add_docs_option, publish, timed
 
 TARGET_S = 2.0
 REPEATS = 5
@@ -62,18 +64,16 @@ def generated_network(stems: int = 6, per_level: int = 6, seed: int = 0) -> str:
 
 
 def best_of(fn: Callable[[], object], repeats: int = REPEATS) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+    return min(timed(fn, repeats, warmup=0))
 
 
 CLI = "from anet.cli import render; from anet.cli.app import anet; anet()"
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_docs_option(parser, "render_speed")
+    args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "bench30.anet"
         src.write_text(generated_network(), encoding="utf-8")
@@ -96,11 +96,15 @@ def main() -> int:
         rows["anet render --supergraph -> SVG (whole command)"] = best_of(
             lambda: subprocess.run(command, check=True, capture_output=True), repeats=3
         )
-        for name, seconds in rows.items():
-            print(f"{name:<48} {seconds * 1000:8.1f} ms")
         total = rows["supergraph -> SVG"]
         verdict = "ok" if total < TARGET_S else "TOO SLOW"
-        print(f"supergraph -> SVG: {total:.2f} s (target < {TARGET_S:.0f} s: {verdict})")
+        times = [[name, f"{s * 1000:.0f} ms"] for name, s in rows.items()]
+        table = Table(["what (best of several runs)", "time"], times)
+        summary = (
+            f"{len(network.nodes)} nodes, {allowed} allowed edges, {used} used; "
+            f"supergraph -> SVG: {total:.2f} s (target < {TARGET_S:.0f} s: {verdict})"
+        )
+        publish(args, "render_speed", f"{table.markdown()}\n\n{summary}")
         return 0 if total < TARGET_S else 1
 
 

@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# Every benchmark the README quotes, one after the other (they time the same 2 cores, so never in
-# parallel), each one's output in OUT/NAME.txt. Usage: benchmarks/run_all.sh [OUT] [NAME ...]
-# (default OUT: runs/bench; NAMEs pick a subset). About two and a half hours on 2 cores, figure4 most of it.
+# Every benchmark docs/ quotes, one after the other (they time the same cores, so never in parallel),
+# each one's output in OUT/NAME.txt. Usage: benchmarks/run_all.sh [OUT] [NAME ...] (default OUT:
+# runs/bench; NAMEs pick a subset). How long it runs: docs/measurements.md.
+#
+# ARGS is the one statement of each benchmark's arguments: docs/ quotes exactly these (with OUT as
+# runs/bench), and tests/benchmarks/test_run_all.py compares them. Those with --write-docs write their
+# table into docs/ themselves. A NAME of the form MODULE:VARIANT runs MODULE with other arguments for
+# another table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-runs/bench}
@@ -9,35 +14,42 @@ shift || true
 PY=${PYTHON:-.venv/bin/python}
 mkdir -p "$OUT"
 declare -A ARGS=(
-  [language_speed]=""
-  [startup]=""
-  [openmp_wait]="--full"
-  [precision]="--threads 2 --profile"
-  [inference_options]="--compile"
-  [tf_comparison]=""
+  [language_speed]="--write-docs"
+  [startup]="--rounds 8 --write-docs"
+  [openmp_wait]="--rounds 2 --full"
+  [precision]="--repeats 3 --full-repeats 2 --profile"
+  [inference_options]="--rounds 12 --compile"
+  [tf_comparison]="--repeats 5"
   [gpu_check]=""
-  [render_speed]=""
+  [render_speed]="--write-docs"
   [evolution_overhead]=""
   [flow_layer]="--repeats 3"
   [flow_share]="--repeats 3"
-  [flow_accuracy]="--repeats 3"
+  [flow_accuracy]=""
   [compiler_overhead]="--repeats 3"
   [cpu_settings]="--quick --compile fp32"
   [data_throughput]=""
   [runtime_conv_layout]="--repeats 3"
   [proxy_fitness]=""
   [proxy_task]=""
-  [edge_signal]="--out $OUT/edge_signal"
+  [edge_signal]="--multipliers 1,10 --out $OUT/edge_signal"
+  [edge_signal:120it]="--iterations 120 --size 32 --data proxy:train=1024,val=256,size=32,seed=7 --multipliers 1,10,30 --out $OUT/edge_signal_120it"
+  [edge_signal:60it]="--iterations 60 --size 32 --data proxy:train=1024,val=256,size=32,seed=7 --multipliers 1,10,30,100 --out $OUT/edge_signal_60it"
   [evolution_figure4]="--out $OUT/figure4"
   [proxy_ordering]="--runs $OUT/figure4"
 )
 ORDER=(language_speed startup openmp_wait render_speed evolution_overhead flow_layer flow_share flow_accuracy compiler_overhead cpu_settings
-       precision inference_options tf_comparison gpu_check data_throughput runtime_conv_layout proxy_fitness proxy_task edge_signal evolution_figure4 proxy_ordering)
+       precision inference_options tf_comparison gpu_check data_throughput runtime_conv_layout proxy_fitness proxy_task
+       edge_signal edge_signal:120it edge_signal:60it evolution_figure4 proxy_ordering)
 NAMES=("${@:-${ORDER[@]}}")
 for name in "${NAMES[@]}"; do
+  if [[ ! -v "ARGS[$name]" ]]; then
+    echo "run_all.sh: no benchmark named $name (one of: ${ORDER[*]})" >&2
+    exit 2
+  fi
   echo "== $name ${ARGS[$name]} ($(date -u +%H:%M:%S), load $(cut -d' ' -f1 /proc/loadavg))"
   start=$(date +%s)
   # shellcheck disable=SC2086
-  "$PY" "benchmarks/$name.py" ${ARGS[$name]} 2>&1 | tee "$OUT/$name.txt"
+  "$PY" -m "benchmarks.${name%%:*}" ${ARGS[$name]} 2>&1 | tee "$OUT/${name/:/_}.txt"
   echo "== $name took $(( $(date +%s) - start )) s"
 done

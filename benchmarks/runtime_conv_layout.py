@@ -16,7 +16,7 @@ the paper), each conv of the 2D module alone, and the stem's 3x3 max-pool, forwa
 forward+backward, on the CPU with two threads. The machine may be shared, so variants run
 interleaved and the minimum over the repeats is reported.
 
-Usage: ``python benchmarks/runtime_conv_layout.py [--frames 8] [--batch 1] [--repeats 5]``
+Usage: ``python -m benchmarks.runtime_conv_layout [--frames 8] [--batch 1] [--repeats 5]``
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ can beat), alternating so that other load on the machine hits all alike. Target:
 
 Run from the repository root::
 
-    python benchmarks/startup.py [--rounds 20] [--file examples/assemblenet50.anet]
+    python -m benchmarks.startup [--rounds 20] [--file examples/assemblenet50.anet] [--write-docs]
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ import sys
 import time
 from pathlib import Path
 
+from .common import Table, add_docs_option, publish
+
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_S = 0.25
 
@@ -26,6 +28,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--file", default=str(ROOT / "examples" / "assemblenet50.anet"))
+    add_docs_option(parser, "startup")
     args = parser.parse_args()
     anet = Path(sys.executable).with_name("anet")
     commands = {
@@ -52,13 +55,16 @@ def main() -> None:
             times[name].append(time.perf_counter() - start)
     base = statistics.median(times["python -c pass"])
     print(f"load average after: {os.getloadavg()[0]:.1f}")
-    print(f"{'command':<24} {'median':>8} {'min':>8} {'median - python':>16}")
+    rows = []
     for name, values in times.items():
         median = statistics.median(values)
-        print(f"{name:<24} {median:8.3f} {min(values):8.3f} {median - base:16.3f}")
+        minus = f"{median - base:.3f} s" if name != "python -c pass" else ""
+        rows.append([f"`{name}`", f"{median:.3f} s", f"{min(values):.3f} s", minus])
     check = statistics.median(times["anet check FILE"])
     verdict = "ok" if check < TARGET_S else "missed"
-    print(f"anet check: {check:.3f} s per invocation (target < {TARGET_S} s: {verdict})")
+    table = Table(["command", "median", "min", "median minus `python -c pass`"], rows).markdown()
+    summary = f"`anet check`: {check:.3f} s per invocation (target < {TARGET_S} s: {verdict})"
+    publish(args, "startup", f"{table}\n\n{summary}", machine_line=cpu)
 
 
 if __name__ == "__main__":

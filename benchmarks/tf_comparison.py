@@ -20,7 +20,7 @@ Garden's `official/projects/assemblenet` folder is not in the `tf-models-officia
 
 then, from the repository root::
 
-    python benchmarks/tf_comparison.py --tf-python /some/tfvenv/bin/python --tf-code /some/tf_code \\
+    python -m benchmarks.tf_comparison --tf-python /some/tfvenv/bin/python --tf-code /some/tf_code \\
         [--sizes 8x112,32x224] [--repeats 3]
 
 (or set ANET_TF_PYTHON and ANET_TF_CODE). Without them, or when that TensorFlow cannot import the

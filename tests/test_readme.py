@@ -1,6 +1,7 @@
-"""The README's examples run as written: every Python block of "Python API", and every command of
-"Your own data" (through the installed console script, on a folder of real clips), the latter at
-tiny sizes: the only changes are the numbers listed in TINY and `--bn-batches 2`."""
+"""The manual's examples run as written: every Python block of docs/api.md, and every command of
+"Your own data" in docs/data.md (through the installed console script, on a folder of real clips), the
+latter at tiny sizes: the only changes are the numbers listed in TINY and `--bn-batches 2`. The blocks
+are counted, so that one lost in an edit fails here."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).parents[1]
-README = (ROOT / "README.md").read_text(encoding="utf-8")
+DOCS = ROOT / "docs"
 CONSOLE = Path(sys.executable).parent
 # The walkthrough's settings -> the test's (same commands, seconds instead of hours).
 TINY = {
@@ -28,10 +29,14 @@ TINY = {
 }
 
 
-def section(title: str) -> str:
-    start = README.index(f"\n## {title}\n")
-    end = README.find("\n## ", start + 1)
-    return README[start:end]
+def section(page: str, title: str) -> str:
+    """The text of a page of docs/ under the heading `title`, up to the next heading of its level."""
+    text = (DOCS / page).read_text(encoding="utf-8")
+    heading = re.search(rf"^(#+) {re.escape(title)}\n", text, re.MULTILINE)
+    assert heading, f"docs/{page} has no heading {title!r}"
+    level = heading.group(1)
+    end = re.search(rf"^{level} ", text[heading.end() :], re.MULTILINE)
+    return text[heading.end() : heading.end() + end.start()] if end else text[heading.end() :]
 
 
 def blocks(text: str, language: str) -> list[str]:
@@ -40,21 +45,22 @@ def blocks(text: str, language: str) -> list[str]:
 
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh folder with the repository's examples, as the README's relative paths expect."""
+    """A fresh folder with the repository's examples, as the manual's relative paths expect."""
     (tmp_path / "examples").symlink_to(ROOT / "examples")
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
 
 def test_the_sections_have_examples():
-    assert len(blocks(section("Python API"), "python")) == 3
-    assert len(blocks(section("Your own data"), "sh")) == 1
+    assert len(blocks(section("api.md", "Python API"), "python")) == 3
+    assert len(blocks(section("data.md", "Your own data"), "sh")) == 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("index", range(3))
 def test_python_api_example_runs(workdir, index, capsys):
-    code = blocks(section("Python API"), "python")[index]
-    exec(compile(code, f"README.md Python API example {index + 1}", "exec"), {"__name__": "__readme__"})
+    code = blocks(section("api.md", "Python API"), "python")[index]
+    exec(compile(code, f"docs/api.md example {index + 1}", "exec"), {"__name__": "__readme__"})
     printed = capsys.readouterr().out
     assert printed.strip()
     if index == 1:
@@ -62,13 +68,14 @@ def test_python_api_example_runs(workdir, index, capsys):
         assert "right" in printed  # the proxy's class names, from the run
 
 
+@pytest.mark.slow
 def test_your_own_data_walkthrough(workdir, segments):
     for name in ("bikes", "bunny", "phone"):
         for split, number in (("train", 0), ("train", 1), ("val", 9)):
             target = workdir / "videos" / split / name / f"{name}{number}.mp4"
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(segments[f"{name}.mp4"], target)
-    (commands,) = blocks(section("Your own data"), "sh")
+    (commands,) = blocks(section("data.md", "Your own data"), "sh")
     lines = [line for line in commands.splitlines() if line.strip()]
     assert len(lines) == 8
     outputs = []

@@ -3,8 +3,6 @@ convolutions with BN folded in (and no BN), in training the conv modules and the
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import torch
@@ -16,17 +14,9 @@ from anet.runtime.layers import ConvBN
 ROOT = Path(__file__).parents[2]
 
 
-def load_benchmark():
-    spec = importlib.util.spec_from_file_location("compiler_overhead", ROOT / "benchmarks" / "compiler_overhead.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("compiler_overhead", module)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_record_calls_sees_the_convolutions_inference_runs_and_the_bn_training_runs(monkeypatch):
+def test_record_calls_sees_the_convolutions_inference_runs_and_the_bn_training_runs(monkeypatch, benchmark_module):
     monkeypatch.setattr(layers, "FOLD_MIN_ELEMENTS", 0)  # fold at this tiny size too, as at full size
-    benchmark = load_benchmark()
+    benchmark = benchmark_module("compiler_overhead")
     torch.manual_seed(0)
     model = compile_file(ROOT / "examples" / "two_stream_late_fusion.anet").build_model(width=0.0625)
     inputs = {"rgb": torch.rand(1, 3, 3, 32, 32)}

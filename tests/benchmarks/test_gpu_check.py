@@ -1,7 +1,7 @@
 """benchmarks/gpu_check.py: without CUDA it says so and succeeds; its dry run on the CPU goes through
 the forward, the flow layer and a training step at a tiny size. Its torch.compile variant (dynamo's
 tracing alone takes seconds) and its 2-process DDP step (two more interpreters) are left to
-`python benchmarks/gpu_check.py --dry-run` by hand: about a minute on 2 busy cores."""
+`python -m benchmarks.gpu_check --dry-run` by hand: about a minute on 2 busy cores."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ import pytest
 import torch
 
 ROOT = Path(__file__).parents[2]
-SCRIPT = ROOT / "benchmarks" / "gpu_check.py"
+COMMAND = [sys.executable, "-m", "benchmarks.gpu_check"]  # from the repository root
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    return subprocess.run([*COMMAND, *args], capture_output=True, text=True, timeout=300, cwd=ROOT)
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
