@@ -21,6 +21,8 @@ code depend on data, never the other way round.
     dataspec.py      the parsed spec (DataSpec): classes, labels, flow, clip shape, datasets
     spec.py          "proxy:classes=8", "folder:/data/mit", ... -> DataSpec
     encode.py        writing videos (tests, benchmarks, exports)
+    text.py          annotation files read as UTF-8, or an error at the first bad byte
+    flow_truth.py    real ground truth for optical flow (the Middlebury motorcycle pair)
 """
 
 from .clip import ClipConfig, load_video_clip

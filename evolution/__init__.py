@@ -1,9 +1,11 @@
 """Connection-learning-guided evolution (paper section 3.2), the first public implementation.
 
-Files: `arch.py` (mutable graph), `edges.py` (equation 2 and the random baseline), `nodes.py`
-(split, merge, dilation), `repair.py`, `random_arch.py` (initial population), `mutate.py` (a child
-from a parent), `search.py` (the loop), `state.py` + `journal.py` (durable state), `store.py`
-(the run directory), `fitness.py`, `workers.py` (local processes, Ray), `report.py`.
+Files: `config.py` (the search's settings, the paper's constants as defaults), `arch.py` (mutable
+graph), `edges.py` (equation 2 and the random baseline), `nodes.py` (split, merge, dilation),
+`repair.py`, `random_arch.py` (initial population), `mutate.py` (a child from a parent), `search.py`
+(the loop), `dedupe.py` (equivalent graphs trained once), `events.py` (the journal's typed events),
+`journal.py` (the file) + `state.py` (a replay of it: durable state), `store.py` (the run directory),
+`fitness.py`, `workers.py` (local processes, Ray), `report.py`.
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ renamed or removed in the code cannot leave the documentation citing it (the REA
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -88,3 +89,27 @@ def test_slugs_follow_github():
         "why-the-search-has-a-signal-anets-two-deviations-from-the-paper"
     )
     assert slug("Against the authors' TensorFlow") == "against-the-authors-tensorflow"
+
+
+def listed_packages() -> list[Path]:
+    """The packages whose docstring lists their files (three `.py` names or more)."""
+    found = []
+    for init in sorted(ROOT.glob("*/__init__.py")) + sorted(ROOT.glob("*/*/__init__.py")):
+        docstring = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8"))) or ""
+        if len(set(re.findall(r"\b\w+\.py\b", docstring))) >= 3 and init.parent.name != "benchmarks":
+            found.append(init)
+    return found
+
+
+def test_some_packages_list_their_files():
+    assert {p.parent.name for p in listed_packages()} >= {"evolution", "data"}
+
+
+@pytest.mark.parametrize("init", listed_packages(), ids=lambda p: p.parent.name)
+def test_a_package_that_lists_its_files_lists_them_all(init: Path):
+    """evolution/__init__.py once listed its files without config.py, events.py and dedupe.py."""
+    docstring = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8"))) or ""
+    named = set(re.findall(r"\b\w+\.py\b", docstring))
+    modules = {p.name for p in init.parent.glob("*.py")} - {"__init__.py"}
+    assert sorted(modules - named) == [], "modules the docstring does not name"
+    assert sorted(n for n in named if not any(init.parent.rglob(n))) == [], "named files that do not exist"
