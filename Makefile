@@ -58,7 +58,8 @@ lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
-# Every measurement the README quotes, into runs/bench/*.txt (about an hour; see benchmarks/run_all.sh).
+# Every measurement docs/ quotes, into runs/bench/*.txt; benchmarks run with --write-docs also rewrite
+# their tables in docs/ (how long it all runs: docs/measurements.md).
 bench: setup
 	PYTHON=$(PY) benchmarks/run_all.sh runs/bench
 

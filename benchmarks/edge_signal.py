@@ -119,7 +119,7 @@ def one_run(multiplier: float, seed: int, args: dict[str, Any]) -> dict[str, Any
     }
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser()
     parser.add_argument("--multipliers", default="1,10")
     parser.add_argument("--seeds", type=int, default=3)
@@ -129,22 +129,20 @@ def main() -> None:
     parser.add_argument("--ablate", type=int, default=5)
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--out", type=Path, default=Path("runs/edge_signal"))
-    args = parser.parse_args()
-    args.out.mkdir(parents=True, exist_ok=True)
-    settings = vars(args) | {"out": str(args.out)}
-    multipliers = [float(m) for m in args.multipliers.split(",")]
+    return parser.parse_args()
+
+
+def train_all(
+    args: argparse.Namespace, multipliers: list[float], settings: dict[str, Any]
+) -> dict[tuple[float, int], dict[str, Any]]:
+    """One trained model per multiplier and seed; each result is kept in OUT as it arrives, so a rerun
+    trains only what is missing."""
     jobs = [(m, s) for m in multipliers for s in range(args.seeds)]
     done: dict[tuple[float, int], dict[str, Any]] = {}
     for m, s in jobs:
         path = args.out / f"x{m:g}-seed{s}.json"
         if path.exists():
             done[(m, s)] = json.loads(path.read_text())
-    print(
-        f"AssembleNet-50 connectivity, proxy training {args.iterations} iterations x batch 8, width 1/8, 8 x "
-        f"{args.size} px, data {args.data}; torch {torch.__version__}, CPU capability "
-        f"{torch.backends.cpu.get_cpu_capability()}, {args.processes} processes x 1 thread",
-        flush=True,
-    )
     todo = [j for j in jobs if j not in done]
     with ProcessPoolExecutor(args.processes, mp_context=get_context("spawn")) as pool:
         futures = {j: pool.submit(one_run, j[0], j[1], settings) for j in todo}
@@ -152,13 +150,20 @@ def main() -> None:
             done[j] = future.result()
             (args.out / f"x{j[0]:g}-seed{j[1]}.json").write_text(json.dumps(done[j]))
             print(f"  x{j[0]:g} seed {j[1]}: {done[j]['train_seconds']:.0f} s", flush=True)
+    return done
+
+
+def weights_table(
+    args: argparse.Namespace, multipliers: list[float], done: dict[tuple[float, int], dict[str, Any]]
+) -> dict[str, Any]:
+    """Print the learned weights' spread, agreement and informativeness per multiplier; return the rows."""
     print("\nlearned weights after one proxy fitness (mean over seeds)")
     print(
         "| logit lr | std | farther than 0.1 from 0.5 | range | seed agreement (Spearman) "
         f"| top-1 without lowest {args.ablate} | without highest {args.ablate} | all edges |"
     )
     print("|---:|---:|---:|---|---:|---:|---:|---:|")
-    summary: dict[str, Any] = {"settings": settings, "multipliers": {}}
+    rows: dict[str, Any] = {}
     for m in multipliers:
         runs = [done[(m, s)] for s in range(args.seeds)]
         agreement = [spearman(a["weights"], b["weights"]) for a, b in itertools.combinations(runs, 2)]
@@ -172,15 +177,20 @@ def main() -> None:
             "without_highest": statistics.mean(r["without_highest"]["top1"] for r in runs),
             "all": statistics.mean(r["bn"]["32"]["top1"] for r in runs),
         }
-        summary["multipliers"][f"{m:g}"] = row
+        rows[f"{m:g}"] = row
         print(
             f"| x{m:g} | {row['std']:.3f} | {row['far']:.0%} | {row['min']:.2f}-{row['max']:.2f} | "
             f"{row['agreement']:.2f} | {row['without_lowest']:.3f} | {row['without_highest']:.3f} | {row['all']:.3f} |"
         )
+    return rows
+
+
+def bn_table(runs: list[dict[str, Any]]) -> dict[int, float]:
+    """Print validation by BN statistics over every trained model; return how far re-estimation keeps
+    the ranking of the models by fitness (Spearman against running statistics)."""
     print("\nvalidation top-1 by BN statistics (mean over every trained model; running = no re-estimation)")
     print("| BN statistics | " + " | ".join("running" if b == 0 else f"{b} batches" for b in BN_SWEEP) + " |")
     print("|---|" + "---:|" * len(BN_SWEEP))
-    runs = list(done.values())
     print(
         "| top-1 | "
         + " | ".join(f"{statistics.mean(r['bn'][str(b)]['top1'] for r in runs):.3f}" for b in BN_SWEEP)
@@ -197,6 +207,24 @@ def main() -> None:
         "ranking of the trained models, running statistics vs re-estimated (Spearman): "
         + ", ".join(f"{b} batches {v:.2f}" for b, v in ranks.items())
     )
+    return ranks
+
+
+def main() -> None:
+    args = parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    settings = vars(args) | {"out": str(args.out)}
+    multipliers = [float(m) for m in args.multipliers.split(",")]
+    print(
+        f"AssembleNet-50 connectivity, proxy training {args.iterations} iterations x batch 8, width 1/8, 8 x "
+        f"{args.size} px, data {args.data}; torch {torch.__version__}, CPU capability "
+        f"{torch.backends.cpu.get_cpu_capability()}, {args.processes} processes x 1 thread",
+        flush=True,
+    )
+    done = train_all(args, multipliers, settings)
+    summary: dict[str, Any] = {"settings": settings, "multipliers": weights_table(args, multipliers, done)}
+    runs = list(done.values())
+    ranks = bn_table(runs)
     summary["bn"] = {str(b): statistics.mean(r["bn"][str(b)]["top1"] for r in runs) for b in BN_SWEEP}
     summary["bn_rank_agreement"] = ranks
     (args.out / "summary.json").write_text(json.dumps(summary, indent=1))

@@ -31,14 +31,12 @@ from torch import Tensor, nn
 
 from anet.compiler import compile_file
 
+from .common import seconds
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def now() -> float:
-    return time.perf_counter()
-
-
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="1 x 3 x 8 x 112 x 112, 3 repeats")
     parser.add_argument("--threads", type=int, default=2)
@@ -46,53 +44,36 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=None)
     parser.add_argument("--size", type=int, default=None)
     parser.add_argument("--file", default=str(ROOT / "examples" / "assemblenet50.anet"))
-    args = parser.parse_args()
-    repeats = args.repeats or (3 if args.quick else 5)
-    frames = args.frames or (8 if args.quick else 32)
-    size = args.size or (112 if args.quick else 224)
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(0)
+    return parser.parse_args()
 
-    model = compile_file(args.file).build_model().eval()
-    rgb = torch.rand(1, 3, frames, size, size)
+
+def measure(model: nn.Module, rgb: Tensor, repeats: int) -> dict[str, list[float]]:
+    """Per round: the whole forward and the flow layer's time inside it (hooks), the forward with the
+    flow given, and the layer alone; one warm-up round first."""
     inside: list[float] = []
     started: list[float] = []
 
     def before(_module: nn.Module, _args: tuple[Tensor, ...]) -> None:
-        started.append(now())
+        started.append(time.perf_counter())
 
     def after(_module: nn.Module, _args: tuple[Tensor, ...], _out: Tensor) -> None:
-        inside.append(now() - started.pop())
+        inside.append(time.perf_counter() - started.pop())
 
     model.flow.register_forward_pre_hook(before)
     model.flow.register_forward_hook(after)
-
-    def whole() -> float:
-        start = now()
-        model(rgb)
-        return now() - start
-
     with torch.no_grad():
         flow = model.flow(rgb)
     inside.clear()
 
+    def whole() -> float:
+        return seconds(lambda: model(rgb))
+
     def flow_given() -> float:
-        start = now()
-        model(rgb, flow=flow)
-        return now() - start
+        return seconds(lambda: model(rgb, flow=flow))
 
     def flow_alone() -> float:
-        start = now()
-        model.flow(rgb)
-        return now() - start
+        return seconds(lambda: model.flow(rgb))
 
-    load = os.getloadavg()[0]
-    print(
-        f"{Path(args.file).name}: 1 x 3 x {frames} x {size} x {size}, eval, no grad, "
-        f"{model.flow.iterations} TV-L1 iterations; torch {torch.__version__}, {torch.get_num_threads()} threads, "
-        f"{repeats} rounds after 1 warm-up{', QUICK size' if args.quick else ''}; load average {load:.2f}"
-        + (" (OTHER PROCESSES ARE RUNNING: timings are unreliable)" if load > 0.5 else "")
-    )
     times: dict[str, list[float]] = {"whole": [], "flow given": [], "flow alone": [], "hooks": []}
     with torch.no_grad():
         whole(), flow_given(), flow_alone()  # warm-up
@@ -103,6 +84,10 @@ def main() -> None:
             times["flow given"].append(flow_given())
             times["flow alone"].append(flow_alone())
             inside.clear()
+    return times
+
+
+def report(times: dict[str, list[float]]) -> None:
     hook_shares = [h / w for h, w in zip(times["hooks"], times["whole"], strict=True)]
     w_min, w_med = min(times["whole"]), statistics.median(times["whole"])
     print(f"{'':40}{'min ms':>10}{'median ms':>12}")
@@ -125,6 +110,25 @@ def main() -> None:
     print(f"  difference: {diff_min / w_min:6.1%} (min)  {diff_med / w_med:6.1%} (median)")
     verdict = "ok" if statistics.median(hook_shares) < 0.25 else "ABOVE TARGET"
     print(f"verdict (median of the hook shares): {verdict}; load average at the end {os.getloadavg()[0]:.2f}")
+
+
+def main() -> None:
+    args = parse_args()
+    repeats = args.repeats or (3 if args.quick else 5)
+    frames = args.frames or (8 if args.quick else 32)
+    size = args.size or (112 if args.quick else 224)
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    model = compile_file(args.file).build_model().eval()
+    rgb = torch.rand(1, 3, frames, size, size)
+    load = os.getloadavg()[0]
+    print(
+        f"{Path(args.file).name}: 1 x 3 x {frames} x {size} x {size}, eval, no grad, "
+        f"{model.flow.iterations} TV-L1 iterations; torch {torch.__version__}, {torch.get_num_threads()} threads, "
+        f"{repeats} rounds after 1 warm-up{', QUICK size' if args.quick else ''}; load average {load:.2f}"
+        + (" (OTHER PROCESSES ARE RUNNING: timings are unreliable)" if load > 0.5 else "")
+    )
+    report(measure(model, rgb, repeats))
 
 
 if __name__ == "__main__":
