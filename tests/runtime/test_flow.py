@@ -171,6 +171,15 @@ def random_clip(batch: int, frames: int, size: int, *, seed: int) -> torch.Tenso
     return (clip + 0.02 * torch.rand(clip.shape, generator=generator)).clamp(0, 1)
 
 
+# Two computations of the same flow that round differently (other tensor sizes, hence other vector
+# and scalar loops, or another CPU) differ by less than 1e-6 px; test_flow_pinned.py measures it.
+ROUNDING_PX = 1e-5
+
+
+def max_difference(actual: torch.Tensor, expected: torch.Tensor) -> float:
+    return (actual - expected).abs().max().item()
+
+
 def relative_error(actual: torch.Tensor, expected: torch.Tensor) -> float:
     """Largest absolute difference relative to the largest magnitude of ``expected``."""
     return ((actual.double() - expected.double()).abs().max() / expected.abs().max()).item()
@@ -240,8 +249,9 @@ def test_matches_loop_reference(requires_grad: bool) -> None:
 def test_blocks_of_pairs_do_not_change_the_result() -> None:
     rgb = random_clip(2, 4, 20, seed=6)  # 6 frame pairs
     whole = RepresentationFlow(iterations=10, pairs_per_block=6)(rgb)
+    assert whole.abs().max() > 1.0
     for pairs in (1, 4, 100, None):  # 4: a shorter last block
-        assert torch.equal(RepresentationFlow(iterations=10, pairs_per_block=pairs)(rgb), whole)
+        assert max_difference(RepresentationFlow(iterations=10, pairs_per_block=pairs)(rgb), whole) < ROUNDING_PX
 
 
 def test_matches_loop_reference_with_other_hyperparameters() -> None:
@@ -297,10 +307,11 @@ def test_clip_result_does_not_depend_on_the_batch() -> None:
     other = 0.05 + 0.1 * random_clip(1, 4, 32, seed=12).flip(2)
     alone = layer(clip)
     together = layer(torch.cat((other, clip, other)))
-    # Bit for bit: every operation is elementwise within a clip, or a reduction over one clip.
-    assert torch.equal(together[1:2], alone)
-    assert torch.equal(together[0:1], layer(other))
-    assert torch.equal(together[2:3], layer(other))
+    # Every operation is elementwise within a clip, or a reduction over one clip: only rounding may
+    # differ (batched, the tensors' sizes differ, and with them which elements the vector loops take).
+    assert max_difference(together[1:2], alone) < ROUNDING_PX
+    assert max_difference(together[0:1], layer(other)) < ROUNDING_PX
+    assert max_difference(together[2:3], layer(other)) < ROUNDING_PX
 
 
 def test_constant_clip_gives_zero_flow() -> None:

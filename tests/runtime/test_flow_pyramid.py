@@ -39,6 +39,15 @@ def translated(dx: float, dy: float, frames: int = 2, size: int = SIZE) -> torch
     return photo_clip(moved)
 
 
+def assert_same_flow(actual: torch.Tensor, expected: torch.Tensor) -> None:
+    """Equal up to rounding. Rounding differences (other tensor sizes, other kernels, another CPU)
+    stay near 1e-6 px on average, but where they flip the median filter's choice they reach 0.01 px
+    (measured between PyTorch's scalar and vector kernels: mean 2e-5 px, largest 0.012 px, on a
+    96 px clip); a flow mixed up between clips or pairs is off by pixels."""
+    difference = (actual - expected).abs()
+    assert difference.mean().item() < 1e-4 and difference.max().item() < 0.05
+
+
 def interior_error(flow: torch.Tensor, expected: torch.Tensor) -> torch.Tensor:
     """End-point errors [H', W'] of the first pair's flow [1, 2, T, H, W] away from the border.
 
@@ -160,7 +169,7 @@ def test_clip_result_does_not_depend_on_the_batch() -> None:
     layer = PyramidFlow(iterations=5)
     alone = layer(one)
     together = layer(torch.cat((other, one)))[1:]
-    assert (alone - together).abs().max().item() < 1e-4
+    assert_same_flow(together, alone)
 
 
 def test_pairs_function_layout_and_dtype() -> None:
@@ -218,4 +227,4 @@ def test_blocks_of_pairs_do_not_change_the_result(monkeypatch: pytest.MonkeyPatc
     frames = translated(3.0, 1.0, frames=4)[0, 0, :, :40, :40] * 255
     together = pyramid_tvl1_pairs(frames[:-1], frames[1:], warps=2, iterations=3)
     monkeypatch.setattr(flow_pyramid, "_BLOCK_PIXELS", 2 * 40 * 40)  # blocks of 2 pairs: 2 + 1
-    assert torch.equal(pyramid_tvl1_pairs(frames[:-1], frames[1:], warps=2, iterations=3), together)
+    assert_same_flow(pyramid_tvl1_pairs(frames[:-1], frames[1:], warps=2, iterations=3), together)
