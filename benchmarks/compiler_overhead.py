@@ -28,7 +28,7 @@ self CPU time of all operators.
 Run from the repository root::
 
     python -m benchmarks.compiler_overhead [--quick] [--threads 2] [--repeats 5] [--workload both]
-                                           [--heap-malloc] [--no-profiler]
+                                           [--heap-malloc] [--no-profiler] [--write-docs]
 
 ``--heap-malloc`` keeps glibc from mapping fresh pages for every large activation (see
 :func:`heap_malloc`). ``--quick`` runs the same measurements at reduced size (inference at
@@ -46,7 +46,7 @@ import os
 import statistics
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
@@ -57,9 +57,10 @@ import anet.runtime.fusion as fusion_module
 from anet.compiler import compile_file
 from anet.runtime.layers import SameMaxPool, same_max_pool
 
-from .common import timed
+from .common import Table, add_docs_option, publish, timed
 
 ROOT = Path(__file__).resolve().parents[1]
+TARGET = 1.15  # whole model / layers alone
 LAYER_TYPES = (nn.BatchNorm3d, SameMaxPool, nn.Linear)  # convs: at F.conv2d
 CONV2D = nn.functional.conv2d
 LOAD_WARNING = (
@@ -178,9 +179,61 @@ def profiled_shares(fn: Callable[[], object]) -> tuple[dict[str, float], list[tu
     return shares, sorted(others.items(), key=lambda item: -item[1])[:6]
 
 
+@dataclass(frozen=True)
+class Overhead:
+    """One workload's whole-model time against the summed times of its layers run alone (seconds)."""
+
+    workload: str
+    model_min: float
+    model_median: float
+    layers_min: float
+    layers_median: float
+    profiled_ratio: float | None = None  # all operators / (conv + BN + pool), torch.profiler's self times
+
+    @property
+    def ratio_min(self) -> float:
+        return self.model_min / self.layers_min
+
+    @property
+    def ratio_median(self) -> float:
+        return self.model_median / self.layers_median
+
+
+def verdict(overhead: Overhead) -> str:
+    """Both ratios within the target: ok; one of them: at the edge; neither: missed."""
+    within = sum(r <= TARGET for r in (overhead.ratio_min, overhead.ratio_median))
+    return ("**missed**", "at the edge", "ok")[within]
+
+
+def overhead_table(overheads: list[Overhead]) -> Table:
+    """The docs' table: whole model and layers alone at their best, the ratio at best and median."""
+    rows = [
+        [
+            o.workload,
+            f"{o.model_min * 1e3:.0f} ms",
+            f"{o.layers_min * 1e3:.0f} ms",
+            f"{o.ratio_min:.2f} / {o.ratio_median:.2f}",
+            verdict(o),
+        ]
+        for o in overheads
+    ]
+    header = ["workload", "whole model", "layers alone", "ratio (min / median)", f"target <= {TARGET:.2f}"]
+    return Table(header, rows, ["l", "r", "r", "r", "l"])
+
+
+def overhead_body(overheads: list[Overhead]) -> str:
+    """The table, then torch.profiler's ratio per workload where it was measured."""
+    notes = [
+        f"torch.profiler, {o.workload}: all operators / (conv + BN + pool) = {o.profiled_ratio:.2f}"
+        for o in overheads
+        if o.profiled_ratio is not None
+    ]
+    return "\n\n".join([overhead_table(overheads).markdown(), *notes])
+
+
 def measure(
     name: str, model: nn.Module, inputs: dict[str, Tensor], labels: Tensor | None, repeats: int, profiler: bool
-) -> None:
+) -> Overhead:
     training = labels is not None
 
     def run_model() -> object:
@@ -201,46 +254,61 @@ def measure(
         by_kind[call.kind][0] += min(times)
         by_kind[call.kind][1] += statistics.median(times)
     model.zero_grad(set_to_none=True)
-    engine = 0.0
-    if training:
-        # Each layer-alone step starts the autograd engine once, which the model's one backward
-        # does not: estimate that fixed cost on a trivial op, to show the ratio without it.
-        tiny = torch.zeros(1, requires_grad=True)
-        engine = min(timed(lambda: (tiny * 1.0).backward(torch.ones(1)), 50)) * len(calls)
-    layers_min = sum(v[0] for v in by_kind.values())
-    layers_median = sum(v[1] for v in by_kind.values())
     counts = {k: sum(1 for c in calls if c.kind == k) for k in by_kind}
+    overhead = Overhead(
+        name,
+        min(model_times),
+        statistics.median(model_times),
+        sum(v[0] for v in by_kind.values()),
+        sum(v[1] for v in by_kind.values()),
+    )
     print(f"\n== {name} ==")
     print(f"load average now {os.getloadavg()[0]:.2f}")
     print(f"{'':34}{'min ms':>10}{'median ms':>12}")
-    print(f"{'whole model':34}{min(model_times) * 1e3:10.1f}{statistics.median(model_times) * 1e3:12.1f}")
+    print(f"{'whole model':34}{overhead.model_min * 1e3:10.1f}{overhead.model_median * 1e3:12.1f}")
     for kind, (lo, med) in by_kind.items():
         print(f"{f'  {kind} layers alone ({counts[kind]} calls)':34}{lo * 1e3:10.1f}{med * 1e3:12.1f}")
-    print(f"{'  sum of layers alone':34}{layers_min * 1e3:10.1f}{layers_median * 1e3:12.1f}")
-    ratio_min, ratio_med = min(model_times) / layers_min, statistics.median(model_times) / layers_median
-    verdict = "ok" if ratio_min <= 1.15 else "ABOVE TARGET"
-    print(f"{'overhead ratio (target <= 1.15)':34}{ratio_min:10.3f}{ratio_med:12.3f}   {verdict} (min)")
+    print(f"{'  sum of layers alone':34}{overhead.layers_min * 1e3:10.1f}{overhead.layers_median * 1e3:12.1f}")
+    print(
+        f"{f'overhead ratio (target <= {TARGET})':34}{overhead.ratio_min:10.3f}{overhead.ratio_median:12.3f}"
+        f"   {verdict(overhead)}"
+    )
     if training:
-        print(
-            f"{'  without engine starts (est.)':34}{min(model_times) / (layers_min - engine):10.3f}"
-            f"{statistics.median(model_times) / (layers_median - engine):12.3f}"
-            f"   ({len(calls)} x {engine / len(calls) * 1e6:.0f} us removed from the layers' sum)"
-        )
+        print_without_engine(overhead, len(calls))
     if profiler:
-        shares, top_other = profiled_shares(run_model)
-        compute = shares["conv"] + shares["bn"] + shares["pool"]
-        print("torch.profiler, one run (self CPU time of operators):")
-        for kind in ("conv", "bn", "pool", "other"):
-            print(f"  {kind:>6}: {shares[kind]:10.1f} ms  ({shares[kind] / shares['all']:6.1%} of operator time)")
-        print(
-            f"  conv + BN + pool {compute:.1f} ms of {shares['all']:.1f} ms operator self time "
-            f"({compute / shares['all']:.1%}): all operators / (conv + BN + pool) = {shares['all'] / compute:.3f}"
-        )
-        print(
-            f"  unprofiled model (min) / (conv + BN + pool) = {min(model_times) * 1e3 / compute:.3f}; "
-            f"the profiled run took {shares['wall']:.1f} ms (profiler overhead included)"
-        )
-        print("  largest 'other' operators: " + ", ".join(f"{n} {ms:.1f} ms" for n, ms in top_other))
+        overhead = replace(overhead, profiled_ratio=print_profile(run_model, overhead))
+    return overhead
+
+
+def print_without_engine(overhead: Overhead, calls: int) -> None:
+    """Each layer-alone step starts the autograd engine once, which the model's one backward does
+    not: estimate that fixed cost on a trivial op, to show the ratio without it."""
+    tiny = torch.zeros(1, requires_grad=True)
+    engine = min(timed(lambda: (tiny * 1.0).backward(torch.ones(1)), 50)) * calls
+    print(
+        f"{'  without engine starts (est.)':34}{overhead.model_min / (overhead.layers_min - engine):10.3f}"
+        f"{overhead.model_median / (overhead.layers_median - engine):12.3f}"
+        f"   ({calls} x {engine / calls * 1e6:.0f} us removed from the layers' sum)"
+    )
+
+
+def print_profile(run_model: Callable[[], object], overhead: Overhead) -> float:
+    """Print torch.profiler's view of one run; return all operators / (conv + BN + pool)."""
+    shares, top_other = profiled_shares(run_model)
+    compute = shares["conv"] + shares["bn"] + shares["pool"]
+    print("torch.profiler, one run (self CPU time of operators):")
+    for kind in ("conv", "bn", "pool", "other"):
+        print(f"  {kind:>6}: {shares[kind]:10.1f} ms  ({shares[kind] / shares['all']:6.1%} of operator time)")
+    print(
+        f"  conv + BN + pool {compute:.1f} ms of {shares['all']:.1f} ms operator self time "
+        f"({compute / shares['all']:.1%}): all operators / (conv + BN + pool) = {shares['all'] / compute:.3f}"
+    )
+    print(
+        f"  unprofiled model (min) / (conv + BN + pool) = {overhead.model_min * 1e3 / compute:.3f}; "
+        f"the profiled run took {shares['wall']:.1f} ms (profiler overhead included)"
+    )
+    print("  largest 'other' operators: " + ", ".join(f"{n} {ms:.1f} ms" for n, ms in top_other))
+    return shares["all"] / compute
 
 
 def heap_malloc() -> None:
@@ -258,7 +326,7 @@ def heap_malloc() -> None:
         raise SystemExit("mallopt failed (not glibc?)")
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="reduced sizes and 3 repeats (about a minute)")
     parser.add_argument("--threads", type=int, default=2)
@@ -272,13 +340,19 @@ def main() -> None:
         help="glibc only: serve large blocks from the heap instead of fresh mmap()s (mallopt M_MMAP_THRESHOLD and "
         "M_TRIM_THRESHOLD), so that freed activations are reused without page faults",
     )
-    args = parser.parse_args()
+    add_docs_option(parser, "compiler_overhead")
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
     if args.heap_malloc:
         heap_malloc()
     repeats = args.repeats or (3 if args.quick else 5)
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     module = compile_file(args.file)
+    network = "AssembleNet-50" if Path(args.file).name == "assemblenet50.anet" else f"`{Path(args.file).name}`"
     frames, size = (8, 112) if args.quick else (32, 224)
     batch = 4 if args.quick else 8
     load = os.getloadavg()[0]
@@ -289,34 +363,25 @@ def main() -> None:
         f"{', heap malloc (no mmap for large blocks)' if args.heap_malloc else ''}"
     )
     print(f"load average {load:.2f} at start" + (LOAD_WARNING if load > 0.5 else ""))
-    if args.workload in ("inference", "both"):
+    overheads = []
+    if args.workload in ("inference", "both"):  # eval, no grad, flow given
         model = module.build_model(width=1.0).eval()
         rgb = torch.rand(1, 3, frames, size, size)
         with torch.no_grad():
             flow = model.flow(rgb)
-        measure(
-            f"inference: width 1.0, batch 1 x 3 x {frames} x {size} x {size}, eval, no grad, flow given",
-            model,
-            {"rgb": rgb, "flow": flow},
-            None,
-            repeats,
-            not args.no_profiler,
-        )
+        name = f"{network} inference, 1 x {frames} x {size} x {size}, width 1"
+        overheads.append(measure(name, model, {"rgb": rgb, "flow": flow}, None, repeats, not args.no_profiler))
         del model
-    if args.workload in ("training", "both"):
+    if args.workload in ("training", "both"):  # forward + backward, flow given
         model = module.build_model(num_classes=8, width=0.125)
         rgb = torch.rand(batch, 3, 8, 48, 48)
         with torch.no_grad():
             flow = model.flow(rgb)
         labels = torch.arange(batch) % 8
-        measure(
-            f"training step: width 0.125, batch {batch} x 3 x 8 x 48 x 48, forward + backward, flow given",
-            model,
-            {"rgb": rgb, "flow": flow},
-            labels,
-            repeats,
-            not args.no_profiler,
-        )
+        name = f"training step, width 1/8, {batch} x 8 x 48 x 48"
+        overheads.append(measure(name, model, {"rgb": rgb, "flow": flow}, labels, repeats, not args.no_profiler))
+    print()
+    publish(args, "compiler_overhead", overhead_body(overheads))
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ matters: without AVX-512 or AMX, oneDNN has no native bf16 kernels and bf16 is e
 Run from the repository root::
 
     python -m benchmarks.cpu_settings [--quick] [--threads 2] [--steps 40] [--repeats 5]
-                                      [--compile all|fp32|none]
+                                      [--compile all|fp32|none] [--write-docs]
 
 ``--quick``: 12 training steps, 3 inference repeats, no inductor (each inductor compile of this
 model took about 5 minutes on the 2-core machine; ``--quick --compile fp32`` adds the two fp32
@@ -55,7 +55,7 @@ from torch.utils.data import DataLoader
 from anet.compiler import compile_file
 from anet.data.spec import parse_data_spec
 
-from .common import seconds
+from .common import Table, add_docs_option, publish, seconds
 
 ROOT = Path(__file__).resolve().parents[1]
 # The training steps cycle through this many proxy batches: a model of width 0.125 learns the
@@ -185,49 +185,51 @@ def inference(module, settings: list[Setting], repeats: int) -> dict[str, Result
     return {name: run[-1] for name, run in runners.items()}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="12 steps, 3 repeats, no inductor unless --compile")
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--steps", type=int, default=None, help="training steps per setting (default 40, quick 12)")
-    parser.add_argument("--repeats", type=int, default=None, help="timed inference runs (default 5, quick 3)")
-    parser.add_argument(
-        "--compile", choices=["all", "fp32", "none"], default=None, help="inductor variants (default: all; quick: none)"
-    )
-    parser.add_argument("--workload", choices=["train", "infer", "both"], default="both")
-    parser.add_argument("--file", default=str(ROOT / "examples" / "assemblenet50.anet"))
-    args = parser.parse_args()
-    steps = args.steps or (12 if args.quick else 40)
-    repeats = args.repeats or (3 if args.quick else 5)
-    compile_mode = args.compile or ("none" if args.quick else "all")
-    if steps < 4:
-        parser.error("--steps must be at least 4 (2 warm-up steps)")
-    torch.set_num_threads(args.threads)
-    settings = settings_for(compile_mode)
-    module = compile_file(args.file)
-    load = os.getloadavg()[0]
-    print(
-        f"{Path(args.file).name}; torch {torch.__version__}; {torch.get_num_threads()} threads; CPU capability "
-        f"{torch.backends.cpu.get_cpu_capability()}; inductor variants: {compile_mode}"
-        f"{'; QUICK' if args.quick else ''}; load average {load:.2f}"
-        + (" (OTHER PROCESSES ARE RUNNING: timings are unreliable)" if load > 0.5 else "")
-    )
-    train = infer = None
-    if args.workload in ("train", "both"):
-        print(
-            f"train: proxy:size=48, width 0.125, batch 8 x 3 x 8 x 48 x 48, {steps} steps per setting "
-            f"cycling {FIT_BATCHES} batches (time: median of steps 3..N), SGD lr 0.05 momentum 0.9, "
-            "flow computed in the model",
-            flush=True,
-        )
-        train = training(module, settings, steps)
-    if args.workload in ("infer", "both"):
-        print(
-            f"infer: width 1.0, 1 x 3 x 8 x 112 x 112, eval, no grad, median of {repeats} runs after 2 warm-ups",
-            flush=True,
-        )
-        infer = inference(module, settings, repeats)
+def label(setting: Setting) -> str:
+    """The setting as the docs' table names it."""
+    if setting.compiled:
+        plain = setting.name.removeprefix("inductor: ")
+        return "`torch.compile` (inductor), " + ("fp32" if plain == "fp32 eager" else plain)
+    return "channels_last_3d input" if setting.name == "channels_last_3d" else setting.name
 
+
+def settings_table(settings: list[Setting], train: dict[str, Result] | None, infer: dict[str, Result] | None) -> Table:
+    """Per setting: median time and fp32-eager time / its time for each workload measured, and the
+    training loss (mean of the last 5 steps)."""
+    header = ["setting"]
+    if train:
+        header += ["training step", "x fp32"]
+    if infer:
+        header += ["inference", "x fp32"]
+    if train:
+        header += [f"loss, last 5 of {len(train['fp32 eager'].losses)} steps"]
+    rows = []
+    for s in settings:
+        row = [label(s)]
+        for results in (train, infer):
+            if results:
+                r, base = results[s.name], results["fp32 eager"]
+                row += [f"{r.steady() * 1e3:.0f} ms", f"{base.steady() / r.steady():.2f}"]
+        if train:
+            row.append(f"{statistics.mean(train[s.name].losses[-5:]):.4f}")
+        rows.append(row)
+    return Table(header, rows)
+
+
+def compile_times(settings: list[Setting], train: dict[str, Result] | None, infer: dict[str, Result] | None) -> str:
+    """One line per compiled setting: its first call minus a steady one, per workload ("" if none)."""
+    lines = []
+    for s in (s for s in settings if s.compiled):
+        parts = [
+            f"{r[s.name].first - r[s.name].steady():.0f} s for {what}"
+            for what, r in (("the training step", train), ("inference", infer))
+            if r
+        ]
+        lines.append(f"{label(s)} compiled in " + " and ".join(parts) + ".")
+    return " ".join(lines)
+
+
+def print_results(settings: list[Setting], train: dict[str, Result] | None, infer: dict[str, Result] | None) -> None:
     header = f"{'setting':32}"
     if train:
         header += f"{'train ms':>10}{'x fp32':>8}{'compile s':>10}{'loss first':>11}{'loss last5':>11}"
@@ -256,6 +258,61 @@ def main() -> None:
             f"(difference {bf16 - fp32:+.4f}; first-step loss {train['fp32 eager'].losses[0]:.4f})"
         )
     print(f"load average at the end {os.getloadavg()[0]:.2f}")
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="12 steps, 3 repeats, no inductor unless --compile")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--steps", type=int, default=None, help="training steps per setting (default 40, quick 12)")
+    parser.add_argument("--repeats", type=int, default=None, help="timed inference runs (default 5, quick 3)")
+    parser.add_argument(
+        "--compile", choices=["all", "fp32", "none"], default=None, help="inductor variants (default: all; quick: none)"
+    )
+    parser.add_argument("--workload", choices=["train", "infer", "both"], default="both")
+    parser.add_argument("--file", default=str(ROOT / "examples" / "assemblenet50.anet"))
+    add_docs_option(parser, "cpu_settings")
+    args = parser.parse_args()
+    if (args.steps or (12 if args.quick else 40)) < 4:
+        parser.error("--steps must be at least 4 (2 warm-up steps)")
+    return args
+
+
+def main() -> None:
+    args = parse_args()
+    steps = args.steps or (12 if args.quick else 40)
+    repeats = args.repeats or (3 if args.quick else 5)
+    compile_mode = args.compile or ("none" if args.quick else "all")
+    torch.set_num_threads(args.threads)
+    settings = settings_for(compile_mode)
+    module = compile_file(args.file)
+    load = os.getloadavg()[0]
+    print(
+        f"{Path(args.file).name}; torch {torch.__version__}; {torch.get_num_threads()} threads; CPU capability "
+        f"{torch.backends.cpu.get_cpu_capability()}; inductor variants: {compile_mode}"
+        f"{'; QUICK' if args.quick else ''}; load average {load:.2f}"
+        + (" (OTHER PROCESSES ARE RUNNING: timings are unreliable)" if load > 0.5 else "")
+    )
+    train = infer = None
+    if args.workload in ("train", "both"):
+        print(
+            f"train: proxy:size=48, width 0.125, batch 8 x 3 x 8 x 48 x 48, {steps} steps per setting "
+            f"cycling {FIT_BATCHES} batches (time: median of steps 3..N), SGD lr 0.05 momentum 0.9, "
+            "flow computed in the model",
+            flush=True,
+        )
+        train = training(module, settings, steps)
+    if args.workload in ("infer", "both"):
+        print(
+            f"infer: width 1.0, 1 x 3 x 8 x 112 x 112, eval, no grad, median of {repeats} runs after 2 warm-ups",
+            flush=True,
+        )
+        infer = inference(module, settings, repeats)
+    print_results(settings, train, infer)
+    body = "\n\n".join(
+        filter(None, [settings_table(settings, train, infer).markdown(), compile_times(settings, train, infer)])
+    )
+    publish(args, "cpu_settings", body)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Data loading throughput: clips per second through a DataLoader with 0, 1 and 2 workers.
 
-    python -m benchmarks.data_throughput [--batches 6] [--batch-size 8] [--workers 0 1 2]
+    python -m benchmarks.data_throughput [--batches 6] [--batch-size 8] [--workers 0 1 2] [--write-docs]
 
 Sources:
     proxy          the synthetic task, rendered on the fly (and from its cache)
@@ -28,6 +28,8 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from anet.data import ClipConfig, ProxyConfig, ProxyDataset, VideoFolderDataset, VideoReader, write_video
+
+from .common import Table, add_docs_option, publish
 
 SHAPES = ((8, 112), (32, 224))
 
@@ -86,62 +88,67 @@ class Repeated(Dataset):
         return self.data[index % len(self.data)]  # type: ignore[arg-type]
 
 
+SOURCES = {  # the docs' name of each source: on its first row, then on the others
+    "proxy": ("proxy task, rendered", "proxy task, rendered"),
+    "proxy cached": ("proxy task, cached", "proxy task, cached"),
+    "mp4 originals": ("mp4 as shipped (640x272 to 1280x720, few keyframes)", "mp4 as shipped"),
+    "mp4 256p": ("mp4 re-encoded 256p, keyframe every 25", "mp4 re-encoded 256p"),
+}
+Row = tuple[str, tuple[int, int], list[float]]  # source, (frames, size), clips/s per worker count
+
+
+def rate(clips_per_s: float) -> str:
+    return f"{clips_per_s:.0f}" if clips_per_s >= 100 else f"{clips_per_s:.1f}"
+
+
+def throughput_table(rows: list[Row], workers: list[int]) -> Table:
+    """Clips/s per source and clip shape, one column per number of loader workers."""
+    cells, seen = [], set()
+    for source, (frames, size), rates in rows:
+        first, again = SOURCES[source]
+        cells.append([again if source in seen else first, f"{frames} x {size}", *map(rate, rates)])
+        seen.add(source)
+    header = ["source", "clip", *(f"{w} worker" + ("" if w == 1 else "s") for w in workers)]
+    return Table(header, cells, ["l", "l", *["r"] * len(workers)])
+
+
+def measure(args: argparse.Namespace) -> list[Row]:
+    needed = (args.batches + 1) * args.batch_size * max(2, max(args.workers))
+
+    def rates(data: Dataset) -> list[float]:
+        return [
+            clips_per_second(data, workers=w, batches=args.batches, batch_size=args.batch_size) for w in args.workers
+        ]
+
+    rows: list[Row] = []
+    for frames, size in ((8, 32), (16, 64), *SHAPES):
+        rows.append(
+            ("proxy", (frames, size), rates(ProxyDataset(samples=needed, config=ProxyConfig(frames=frames, size=size))))
+        )
+    cached = ProxyDataset(samples=512, config=ProxyConfig(frames=8, size=32), cache=True)
+    rows.append(("proxy cached", (8, 32), rates(cached)))
+    with tempfile.TemporaryDirectory() as tmp:
+        for source, root in build_folders(Path(tmp)).items():
+            for frames, size in SHAPES:
+                clip = ClipConfig(frames=frames, size=size, fps=12.5, train=True)
+                rows.append((source, (frames, size), rates(Repeated(VideoFolderDataset(root, clip=clip), needed))))
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batches", type=int, default=6, help="timed batches per measurement")
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--workers", type=int, nargs="+", default=[0, 1, 2])
+    add_docs_option(parser, "data_throughput")
     args = parser.parse_args()
     torch.set_num_threads(1)  # the loader workers are the parallelism being measured
-    needed = (args.batches + 1) * args.batch_size * max(2, max(args.workers))
-    rows: list[tuple[str, str, list[float]]] = []
-
-    for frames, size in ((8, 32), (16, 64), *SHAPES):
-        config = ProxyConfig(frames=frames, size=size)
-        data = ProxyDataset(samples=needed, config=config)
-        rows.append(
-            (
-                "proxy",
-                f"{frames}x{size}",
-                [
-                    clips_per_second(data, workers=w, batches=args.batches, batch_size=args.batch_size)
-                    for w in args.workers
-                ],
-            )
-        )
-    cached = ProxyDataset(samples=512, config=ProxyConfig(frames=8, size=32), cache=True)
-    rows.append(
-        (
-            "proxy cached",
-            "8x32",
-            [
-                clips_per_second(cached, workers=w, batches=args.batches, batch_size=args.batch_size)
-                for w in args.workers
-            ],
-        )
-    )
-
-    with tempfile.TemporaryDirectory() as tmp:
-        for source, root in build_folders(Path(tmp)).items():
-            for frames, size in SHAPES:
-                clip = ClipConfig(frames=frames, size=size, fps=12.5, train=True)
-                data = Repeated(VideoFolderDataset(root, clip=clip), needed)
-                rates = [
-                    clips_per_second(data, workers=w, batches=args.batches, batch_size=args.batch_size)
-                    for w in args.workers
-                ]
-                rows.append((source, f"{frames}x{size}", rates))
-
-    load = os.getloadavg()[0]
+    rows = measure(args)
     print(
         f"\nclips/s, batch {args.batch_size}, {args.batches} timed batches, {os.cpu_count()} CPUs, "
-        f"load average {load:.1f} at the end"
+        f"load average {os.getloadavg()[0]:.1f} at the end\n"
     )
-    header = f"{'source':<14} {'clip':>7} " + " ".join(f"{f'{w} workers':>10}" for w in args.workers)
-    print(header)
-    print("-" * len(header))
-    for source, shape, rates in rows:
-        print(f"{source:<14} {shape:>7} " + " ".join(f"{rate:>10.1f}" for rate in rates))
+    publish(args, "data_throughput", throughput_table(rows, args.workers).markdown())
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ and what re-estimating BN statistics does to the measured fitness.
 
     python -m benchmarks.edge_signal [--multipliers 1,10] [--seeds 3] [--iterations 200] [--size 48]
                                      [--ablate 5] [--processes 2] [--out runs/edge_signal]
+                                     [--write-docs [edge_signal | edge_signal:120it | edge_signal:60it]]
 
 For every (multiplier, seed): `anet evolve`'s proxy training of AssembleNet-50's connectivity
 (learning its own weights; width 1/8, batch 8, 8 frames) with BN re-estimation off, then on the
@@ -33,6 +34,10 @@ from typing import Any
 
 import numpy as np
 import torch
+
+from anet.training.config import PROXY_EDGE_LR
+
+from .common import Table, add_docs_option, publish
 
 ROOT = Path(__file__).resolve().parents[1]
 BN_SWEEP = (0, 8, 32, 64)
@@ -129,6 +134,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--ablate", type=int, default=5)
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--out", type=Path, default=Path("runs/edge_signal"))
+    add_docs_option(parser, "edge_signal")
     return parser.parse_args()
 
 
@@ -153,21 +159,17 @@ def train_all(
     return done
 
 
-def weights_table(
-    args: argparse.Namespace, multipliers: list[float], done: dict[tuple[float, int], dict[str, Any]]
-) -> dict[str, Any]:
-    """Print the learned weights' spread, agreement and informativeness per multiplier; return the rows."""
-    print("\nlearned weights after one proxy fitness (mean over seeds)")
-    print(
-        "| logit lr | std | farther than 0.1 from 0.5 | range | seed agreement (Spearman) "
-        f"| top-1 without lowest {args.ablate} | without highest {args.ablate} | all edges |"
-    )
-    print("|---:|---:|---:|---|---:|---:|---:|---:|")
-    rows: dict[str, Any] = {}
-    for m in multipliers:
-        runs = [done[(m, s)] for s in range(args.seeds)]
+Run = dict[str, Any]  # one trained model's measurements, as one_run returns them and OUT/*.json keeps them
+
+
+def weight_rows(runs_by_multiplier: dict[float, list[Run]]) -> dict[str, dict[str, float]]:
+    """Per multiplier, over its seeds: the learned weights' spread (mean std, mean fraction farther
+    than 0.1 from 0.5, range over all), their agreement across seeds (mean Spearman over pairs) and
+    validation top-1 with all edges and without the lowest / highest ones."""
+    rows = {}
+    for m, runs in runs_by_multiplier.items():
         agreement = [spearman(a["weights"], b["weights"]) for a, b in itertools.combinations(runs, 2)]
-        row = {
+        rows[f"{m:g}"] = {
             "std": statistics.mean(r["std"] for r in runs),
             "far": statistics.mean(r["far"] for r in runs),
             "min": min(r["min"] for r in runs),
@@ -177,43 +179,82 @@ def weights_table(
             "without_highest": statistics.mean(r["without_highest"]["top1"] for r in runs),
             "all": statistics.mean(r["bn"]["32"]["top1"] for r in runs),
         }
-        rows[f"{m:g}"] = row
-        print(
-            f"| x{m:g} | {row['std']:.3f} | {row['far']:.0%} | {row['min']:.2f}-{row['max']:.2f} | "
-            f"{row['agreement']:.2f} | {row['without_lowest']:.3f} | {row['without_highest']:.3f} | {row['all']:.3f} |"
-        )
     return rows
 
 
-def bn_table(runs: list[dict[str, Any]]) -> dict[int, float]:
-    """Print validation by BN statistics over every trained model; return how far re-estimation keeps
-    the ranking of the models by fitness (Spearman against running statistics)."""
-    print("\nvalidation top-1 by BN statistics (mean over every trained model; running = no re-estimation)")
-    print("| BN statistics | " + " | ".join("running" if b == 0 else f"{b} batches" for b in BN_SWEEP) + " |")
-    print("|---|" + "---:|" * len(BN_SWEEP))
-    print(
-        "| top-1 | "
-        + " | ".join(f"{statistics.mean(r['bn'][str(b)]['top1'] for r in runs):.3f}" for b in BN_SWEEP)
-        + " |"
-    )
-    print(
-        "| fitness | "
-        + " | ".join(f"{statistics.mean(r['bn'][str(b)]['fitness'] for r in runs):.3f}" for b in BN_SWEEP)
-        + " |"
-    )
+def multiplier(m: str) -> str:
+    """The paper's x1 and the search's default are named (the default in bold)."""
+    if float(m) == PROXY_EDGE_LR:
+        return f"**x{m}** (default)"
+    return f"x{m} (paper)" if float(m) == 1 else f"x{m}"
+
+
+def signal_table(rows: dict[str, dict[str, float]], training: str, ablate: int) -> Table:
+    """The docs' table: one row per multiplier, the proxy training named on the first."""
+    header = ["proxy training", "logit lr", "weight std", "farther than 0.1 from 0.5", "range"]
+    header += ["seed agreement (Spearman)", "top-1, all edges", f"without lowest {ablate}", f"without highest {ablate}"]
+    cells = [
+        [
+            training if i == 0 else "",
+            multiplier(m),
+            f"{r['std']:.3f}",
+            f"{r['far'] * 100:.0f} %",
+            f"{r['min']:.2f}-{r['max']:.2f}",
+            f"{r['agreement']:.2f}",
+            f"{r['all']:.3f}",
+            f"{r['without_lowest']:.3f}",
+            f"{r['without_highest']:.3f}",
+        ]
+        for i, (m, r) in enumerate(rows.items())
+    ]
+    return Table(header, cells, ["l", "r", "r", "r", "l", "r", "r", "r", "r"])
+
+
+def bn_ranks(runs: list[Run]) -> dict[int, float]:
+    """How far re-estimation keeps the ranking of the trained models by fitness: Spearman against the
+    ranking with running statistics, per number of re-estimation batches."""
     raw = [r["bn"]["0"]["fitness"] for r in runs]
-    ranks = {b: spearman(raw, [r["bn"][str(b)]["fitness"] for r in runs]) for b in BN_SWEEP[1:]}
-    print(
-        "ranking of the trained models, running statistics vs re-estimated (Spearman): "
-        + ", ".join(f"{b} batches {v:.2f}" for b, v in ranks.items())
+    return {b: spearman(raw, [r["bn"][str(b)]["fitness"] for r in runs]) for b in BN_SWEEP[1:]}
+
+
+def bn_table(runs: list[Run]) -> Table:
+    """Validation top-1 and fitness by BN statistics, mean over every trained model."""
+    header = ["BN statistics", *("running" if b == 0 else f"{b} batches" for b in BN_SWEEP)]
+    rows = [
+        [metric, *(f"{statistics.mean(r['bn'][str(b)][metric] for r in runs):.3f}" for b in BN_SWEEP)]
+        for metric in ("top1", "fitness")
+    ]
+    rows[0][0] = "top-1"
+    return Table(header, rows)
+
+
+def training_label(args: argparse.Namespace) -> str:
+    """The proxy training, named `anet evolve`'s default where it is."""
+    from anet.evolution.config import proxy_training
+
+    default = proxy_training()
+    label = f"{args.iterations} it, {args.size} px"
+    is_default = (args.iterations, args.size, args.data) == (default.iterations, default.size, "proxy")
+    return f"`anet evolve` default: {label}" if is_default else label
+
+
+def signal_body(args: argparse.Namespace, multipliers: list[float], done: dict[tuple[float, int], Run]) -> str:
+    """What the benchmark prints and writes: the weights' table, BN re-estimation, its ranking."""
+    rows = weight_rows({m: [done[(m, s)] for s in range(args.seeds)] for m in multipliers})
+    runs = list(done.values())
+    ranks = ", ".join(f"{b} batches {v:.2f}" for b, v in bn_ranks(runs).items())
+    return (
+        f"{signal_table(rows, training_label(args), args.ablate).markdown()}\n\n"
+        "Validation by BN statistics, mean over every trained model above (running: no re-estimation):\n\n"
+        f"{bn_table(runs).markdown()}\n\n"
+        f"Ranking of the trained models by fitness, running statistics against re-estimated (Spearman): {ranks}."
     )
-    return ranks
 
 
 def main() -> None:
     args = parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    settings = vars(args) | {"out": str(args.out)}
+    settings = {k: v for k, v in vars(args).items() if k != "write_docs"} | {"out": str(args.out)}
     multipliers = [float(m) for m in args.multipliers.split(",")]
     print(
         f"AssembleNet-50 connectivity, proxy training {args.iterations} iterations x batch 8, width 1/8, 8 x "
@@ -222,12 +263,16 @@ def main() -> None:
         flush=True,
     )
     done = train_all(args, multipliers, settings)
-    summary: dict[str, Any] = {"settings": settings, "multipliers": weights_table(args, multipliers, done)}
     runs = list(done.values())
-    ranks = bn_table(runs)
-    summary["bn"] = {str(b): statistics.mean(r["bn"][str(b)]["top1"] for r in runs) for b in BN_SWEEP}
-    summary["bn_rank_agreement"] = ranks
+    summary: dict[str, Any] = {
+        "settings": settings,
+        "multipliers": weight_rows({m: [done[(m, s)] for s in range(args.seeds)] for m in multipliers}),
+        "bn": {str(b): statistics.mean(r["bn"][str(b)]["top1"] for r in runs) for b in BN_SWEEP},
+        "bn_rank_agreement": bn_ranks(runs),
+    }
     (args.out / "summary.json").write_text(json.dumps(summary, indent=1))
+    print()
+    publish(args, "edge_signal", signal_body(args, multipliers, done))
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@ side by side in one run, several seeds each.
 
     python -m benchmarks.evolution_figure4 [--seeds 5] [--population 8] [--rounds 20] [--iterations 120]
                                            [--size 32] [--edge-lr 10] [--bn-batches 32] [--val 256]
-                                           [--workers 2] [--out runs/figure4]
+                                           [--workers 2] [--out runs/figure4] [--write-docs]
 
 Every candidate is really trained (the proxy fitness, at a cheaper setting than `anet evolve`'s
 default: 120 iterations at 32 px; `benchmarks/edge_signal.py` shows the learned weights spread under
@@ -14,7 +14,7 @@ guided's final value above both baselines' by more than twice the standard error
 strategies are interleaved, and runs resume: rerun the same command after an interruption.
 Also reported: the mean fitness of the children each strategy made (the mechanism itself: does
 equation (2) make better children than random edge changes or fresh samples?).
-Results: OUT/figure4.json and OUT/figure4.png.
+Results: OUT/figure4.json and OUT/figure4.png (``--write-docs`` copies it to docs/figures/figure4_proxy.png).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import shutil
 import statistics
 import time
 from pathlib import Path
@@ -34,8 +35,12 @@ from anet.evolution.config import Strategy
 from anet.evolution.report import curve
 from anet.training.config import BN_BATCHES, PROXY_EDGE_LR, TrainConfig
 
+from .common import DOCS, Table, add_docs_option, publish
+
 STRATEGIES: tuple[str, ...] = get_args(Strategy)
 LABELS = {"guided": "connection-learning-guided", "standard": "standard evolution", "random": "random search"}
+ROW_LABELS = {"standard": "standard evolution (a third of the edges at random)"}  # the table's, where longer
+FIGURE = "figures/figure4_proxy.png"  # in docs/, where --write-docs copies the plot
 
 
 def mean_se(values: list[float]) -> tuple[float, float]:
@@ -56,6 +61,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--strategies", default=",".join(STRATEGIES))
     parser.add_argument("--out", type=Path, default=Path("runs/figure4"))
+    add_docs_option(parser, "evolution_figure4")
     return parser.parse_args()
 
 
@@ -106,22 +112,32 @@ def run_searches(
     return curves, children
 
 
-def print_table(finals: dict[str, tuple[float, float]], curves: dict[str, list[list[float]]], summary: dict) -> None:
-    print("\n| strategy | final mean top-3 fitness per seed | mean +- SE | mean fitness of the children +- SE |")
-    print("|---|---|---:|---:|")
-    for s, (m, e) in finals.items():
-        per_seed = ", ".join(f"{run[-1]:.3f}" for run in curves[s])
-        kids = summary["children"][s]
-        print(f"| {LABELS[s]} | {per_seed} | {m:.3f} +- {e:.3f} | {kids['mean']:.3f} +- {kids['se']:.3f} |")
+def strategy_table(
+    finals: dict[str, tuple[float, float]], curves: dict[str, list[list[float]]], children: dict[str, dict]
+) -> Table:
+    """Per strategy: the final mean top-3 fitness of each seed, their mean +- SE, and the mean fitness
+    of the children it made +- SE."""
+    header = ["strategy", "final mean top-3 fitness, per seed", "mean +- SE", "mean fitness of its children +- SE"]
+    rows = [
+        [
+            ROW_LABELS.get(s, LABELS[s]),
+            ", ".join(f"{run[-1]:.3f}" for run in curves[s]),
+            f"{m:.3f} +- {e:.3f}",
+            f"{children[s]['mean']:.3f} +- {children[s]['se']:.3f}",
+        ]
+        for s, (m, e) in finals.items()
+    ]
+    return Table(header, rows, ["l", "l", "r", "r"])
 
 
 def targets(
     finals: dict[str, tuple[float, float]], curves: dict[str, list[list[float]]], guided_curve: list[float]
-) -> dict:
-    """The issue's two targets for guided evolution, printed and returned: above standard evolution and
-    random search by more than twice the standard error, and random search's final value within half
-    the rounds."""
+) -> tuple[dict, list[str]]:
+    """The issue's two targets for guided evolution, as figures and as lines: above standard evolution
+    and random search by more than twice the standard error, and random search's final value within
+    half the rounds."""
     found: dict = {}
+    lines = []
     for other in ("standard", "random"):
         if other not in finals:
             continue
@@ -130,20 +146,20 @@ def targets(
         # the same seed starts every strategy from the same initial population: paired differences
         paired = mean_se([g[-1] - o[-1] for g, o in zip(curves["guided"], curves[other], strict=True)])[1]
         found[f"guided_minus_{other}"] = {"diff": diff, "se": se_diff, "paired_se": paired, "met": diff > 2 * se_diff}
-        print(
+        lines.append(
             f"guided - {other}: {diff:+.3f} (SE of the difference {se_diff:.3f}, paired by seed {paired:.3f}; "
-            f"target > 2 SE: {'met' if diff > 2 * se_diff else 'MISSED'})"
+            f"target > 2 SE: {'met' if diff > 2 * se_diff else '**missed**'})"
         )
     random_final = finals["random"][0]
     reached = next((r for r, v in enumerate(guided_curve) if v >= random_final), None)
     rounds = len(guided_curve) - 1
     found["guided_reaches_random_final_at_round"] = reached
-    print(
+    lines.append(
         f"guided reaches random search's final {random_final:.3f} at round "
         f"{reached if reached is not None else 'never'} of {rounds} (target <= {rounds // 2}: "
-        f"{'met' if reached is not None and reached <= rounds // 2 else 'MISSED'})"
+        f"{'met' if reached is not None and reached <= rounds // 2 else '**missed**'})"
     )
-    return found
+    return found, lines
 
 
 def main() -> None:
@@ -161,7 +177,7 @@ def main() -> None:
     bands = {s: [mean_se(list(values)) for values in zip(*runs, strict=True)] for s, runs in curves.items() if runs}
     finals = {s: mean_se([run[-1] for run in runs]) for s, runs in curves.items()}
     summary: dict = {
-        "settings": vars(args) | {"out": str(args.out)},
+        "settings": {k: v for k, v in vars(args).items() if k != "write_docs"} | {"out": str(args.out)},
         "curves": curves,
         "mean_curves": {s: [m for m, _ in band] for s, band in bands.items()},
         "se_curves": {s: [e for _, e in band] for s, band in bands.items()},
@@ -169,13 +185,17 @@ def main() -> None:
         "seconds": time.perf_counter() - started,
     }
     summary["children"] = {s: {"mean": mean_se(v)[0], "se": mean_se(v)[1], "per_seed": v} for s, v in children.items()}
-    print_table(finals, curves, summary)
+    lines = []
     if {"guided", "random"} <= set(finals):
-        summary["targets"] = targets(finals, curves, summary["mean_curves"]["guided"])
+        summary["targets"], lines = targets(finals, curves, summary["mean_curves"]["guided"])
     print(f"{summary['seconds']:.0f} s")
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "figure4.json").write_text(json.dumps(summary, indent=1))
     plot(bands, args.out / "figure4.png", args)
+    if args.write_docs:
+        shutil.copyfile(args.out / "figure4.png", DOCS / FIGURE)
+    table = strategy_table(finals, curves, summary["children"]).markdown()
+    publish(args, "evolution_figure4", "\n\n".join([f"![Figure 4 on the proxy task]({FIGURE})", table, *lines]))
 
 
 def plot(bands: dict[str, list[tuple[float, float]]], path: Path, args: argparse.Namespace) -> None:

@@ -11,9 +11,13 @@ rounds so that load changes on a shared machine hit all of them alike:
 * ``difference``: the whole forward minus the forward with the same flow passed in (``flow=``,
   which skips the layer), against the whole forward.
 
+In the same rounds, for the layer's own cost: the layer on an input that requires a gradient (the
+functional loop training runs, forward only) and a direct port of the authors' formulation
+(``benchmarks/flow_layer.py``'s ``authors_formulation``; ``--no-baseline`` skips both).
+
 Run from the repository root::
 
-    python -m benchmarks.flow_share [--quick] [--threads 2] [--repeats 5]
+    python -m benchmarks.flow_share [--quick] [--threads 2] [--repeats 5] [--no-baseline] [--write-docs]
 
 ``--quick`` uses 1 x 3 x 8 x 112 x 112 and 3 repeats (well under a minute).
 """
@@ -31,9 +35,11 @@ from torch import Tensor, nn
 
 from anet.compiler import compile_file
 
-from .common import seconds
+from .common import Table, add_docs_option, publish, seconds
+from .flow_layer import authors_formulation
 
 ROOT = Path(__file__).resolve().parents[1]
+TARGET = 0.25  # of the whole forward
 
 
 def parse_args() -> argparse.Namespace:
@@ -44,12 +50,15 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--frames", type=int, default=None)
     parser.add_argument("--size", type=int, default=None)
     parser.add_argument("--file", default=str(ROOT / "examples" / "assemblenet50.anet"))
+    parser.add_argument("--no-baseline", action="store_true", help="skip the autograd path and the authors' port")
+    add_docs_option(parser, "flow_share")
     return parser.parse_args()
 
 
-def measure(model: nn.Module, rgb: Tensor, repeats: int) -> dict[str, list[float]]:
+def measure(model: nn.Module, rgb: Tensor, repeats: int, baseline: bool = True) -> dict[str, list[float]]:
     """Per round: the whole forward and the flow layer's time inside it (hooks), the forward with the
-    flow given, and the layer alone; one warm-up round first."""
+    flow given, the layer alone and (``baseline``) its autograd path and the authors' port; one
+    warm-up round first."""
     inside: list[float] = []
     started: list[float] = []
 
@@ -74,9 +83,20 @@ def measure(model: nn.Module, rgb: Tensor, repeats: int) -> dict[str, list[float
     def flow_alone() -> float:
         return seconds(lambda: model.flow(rgb))
 
+    leaf = rgb.clone().requires_grad_(True)  # selects the functional loop; no backward is run
+
+    def autograd() -> float:
+        with torch.enable_grad():
+            return seconds(lambda: model.flow(leaf))
+
+    def authors() -> float:
+        return seconds(lambda: authors_formulation(rgb, iterations=model.flow.iterations))
+
+    extra = {"autograd": autograd, "authors": authors} if baseline else {}
     times: dict[str, list[float]] = {"whole": [], "flow given": [], "flow alone": [], "hooks": []}
+    times |= {name: [] for name in extra}
     with torch.no_grad():
-        whole(), flow_given(), flow_alone()  # warm-up
+        whole(), flow_given(), flow_alone(), *(run() for run in extra.values())  # warm-up
         inside.clear()
         for _ in range(repeats):
             times["whole"].append(whole())
@@ -84,7 +104,48 @@ def measure(model: nn.Module, rgb: Tensor, repeats: int) -> dict[str, list[float
             times["flow given"].append(flow_given())
             times["flow alone"].append(flow_alone())
             inside.clear()
+            for name, run in extra.items():
+                times[name].append(run())
+                inside.clear()
     return times
+
+
+def shares(times: dict[str, list[float]]) -> dict[str, float]:
+    """The flow layer's share of the whole forward, median over rounds, three ways (hooks, alone,
+    difference)."""
+    whole = times["whole"]
+    return {
+        "hooks": statistics.median(h / w for h, w in zip(times["hooks"], whole, strict=True)),
+        "alone": statistics.median(times["flow alone"]) / statistics.median(whole),
+        "difference": 1 - statistics.median(times["flow given"]) / statistics.median(whole),
+    }
+
+
+def percent(share: float) -> str:
+    return f"{share * 100:.1f} %"
+
+
+def share_table(times: dict[str, list[float]], network: str = "AssembleNet-50") -> Table:
+    """The docs' table: the share (hooks, median) against the target, and the layer's own times."""
+    share = shares(times)["hooks"]
+    ours = statistics.median(times["flow alone"])
+    rows = [
+        [
+            f"share of {network}'s forward time in the flow layer (hooks, median)",
+            f"{percent(share)} (target < {TARGET * 100:.0f} %: {'ok' if share < TARGET else '**missed**'})",
+        ],
+        ["flow layer alone, our tensor code (inference path)", f"{ours * 1e3:.0f} ms"],
+    ]
+    if "autograd" in times:
+        autograd, authors = statistics.median(times["autograd"]), statistics.median(times["authors"])
+        rows += [
+            ["the same layer with autograd (training path, forward only)", f"{autograd * 1e3:.0f} ms"],
+            [
+                "a direct port of the authors' formulation (masks and convolutions per iteration)",
+                f"{authors * 1e3:.0f} ms ({authors / ours:.1f}x ours)",
+            ],
+        ]
+    return Table(["", ""], rows)
 
 
 def report(times: dict[str, list[float]]) -> None:
@@ -128,7 +189,13 @@ def main() -> None:
         f"{repeats} rounds after 1 warm-up{', QUICK size' if args.quick else ''}; load average {load:.2f}"
         + (" (OTHER PROCESSES ARE RUNNING: timings are unreliable)" if load > 0.5 else "")
     )
-    report(measure(model, rgb, repeats))
+    times = measure(model, rgb, repeats, baseline=not args.no_baseline)
+    report(times)
+    network = "AssembleNet-50" if Path(args.file).name == "assemblenet50.anet" else f"`{Path(args.file).name}`"
+    found = shares(times)
+    note = f"Share by the layer alone: {percent(found['alone'])}; by the difference of whole forwards: "
+    print()
+    publish(args, "flow_share", f"{share_table(times, network).markdown()}\n\n{note}{percent(found['difference'])}.")
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ eval, no gradient, 2 threads, the `anet` command's OpenMP setting (anet.host).
 
 Run from the repository root::
 
-    python -m benchmarks.inference_options [--rounds 6] [--compile]
+    python -m benchmarks.inference_options [--rounds 6] [--compile] [--write-docs]
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ import statistics
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from anet.host import keep_freed_memory, openmp_environment
@@ -50,7 +51,7 @@ from anet.runtime import inference_copy, layers  # noqa: E402
 from anet.runtime.flow import RepresentationFlow, normalise_clips, tvl1_pairs  # noqa: E402
 from anet.training.device import describe_cpu  # noqa: E402
 
-from .common import seconds  # noqa: E402
+from .common import Table, add_docs_option, publish, seconds  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 FOLDED = layers.ConvBN.conv_bn
@@ -95,14 +96,24 @@ def relu_post_op(self: layers.FrameConvBN, x: Tensor) -> Tensor:
     return layers.per_frame(lambda v: op(v.to(dtype), weight, bias, *args), x)
 
 
+UNFOLDED, FOLD, FOLD_ALL, COPY, POST_OP = (
+    "conv then BN",
+    "BN folded from the threshold",
+    "BN folded at every size",
+    "inference copy",
+    "BN folded + ReLU post-op",
+)
+POST_OP_NAME, EVAL_MODE = "(`torch.ops.mkldnn._convolution_pointwise`)", "(a model in eval mode)"
+EPE_PAIR = "the motorcycle pair (quarter size)"
+FULL, MEDIUM, PROXY = "1 x 32 x 224 x 224", "1 x 8 x 112 x 112", "proxy model (width 1/8, 8 x 8 x 48 x 48)"
 SHAPES = {  # name: (width, clip shape, rounds multiplier)
-    "1 x 32 x 224 x 224": (1.0, (1, 3, 32, 224, 224), 1),
-    "1 x 8 x 112 x 112": (1.0, (1, 3, 8, 112, 112), 3),
-    "proxy model (width 1/8, 8 x 8 x 48 x 48)": (0.125, (8, 3, 8, 48, 48), 4),
+    FULL: (1.0, (1, 3, 32, 224, 224), 1),
+    MEDIUM: (1.0, (1, 3, 8, 112, 112), 3),
+    PROXY: (0.125, (8, 3, 8, 48, 48), 4),
 }
 
 
-def model_options(rounds: int, shape: str) -> None:
+def model_options(rounds: int, shape: str) -> dict[str, float]:
     """Unfolded, folded at every call as a model in eval mode does (from FOLD_MIN_ELEMENTS), folded
     at every call at every size, the inference copy that the commands run (BN folded once, conv
     weights in bf16), and at full size the ReLU post-op as well."""
@@ -130,17 +141,15 @@ def model_options(rounds: int, shape: str) -> None:
 
     copy = inference_copy(model, torch.bfloat16)
     variants = {
-        "conv then BN": with_fold(unfolded, plain_forward),
-        f"BN folded from {layers.FOLD_MIN_ELEMENTS}": with_fold(FOLDED, plain_forward),
-        "BN folded at every size": with_fold(FOLDED, plain_forward, threshold=0),
-        "inference copy": lambda: forward(copy, rgb=rgb, flow=flow),
+        UNFOLDED: with_fold(unfolded, plain_forward),
+        FOLD: with_fold(FOLDED, plain_forward),
+        FOLD_ALL: with_fold(FOLDED, plain_forward, threshold=0),
+        COPY: lambda: forward(copy, rgb=rgb, flow=flow),
     }
     if more == 1:
-        variants["BN folded + ReLU post-op"] = with_fold(FOLDED, relu_post_op)
-    times = alternate(variants, rounds * more)
-    print(f"\nbf16 forward with flow given, {shape}, medians of {rounds * more} rounds:")
-    for name, value in times.items():
-        print(f"  {name:<28} {value * 1e3:7.1f} ms   x{times['conv then BN'] / value:.2f} against conv then BN")
+        variants[POST_OP] = with_fold(FOLDED, relu_post_op)
+    print(f"bf16 forward with flow given, {shape}: {rounds * more} rounds", flush=True)
+    return alternate(variants, rounds * more)
 
 
 MEMORY_WORKER = """
@@ -160,8 +169,19 @@ print(statistics.median(times), statistics.median(faults), resource.getrusage(re
 """
 
 
-def freed_memory(rounds: int) -> None:
-    print(f"\nwhole bf16 forward (flow computed), fresh process each, medians of {rounds} forwards:")
+@dataclass(frozen=True)
+class MemoryRun:
+    """One fresh process's whole forward: median time, page faults per forward, peak memory."""
+
+    kept: bool
+    seconds: float
+    faults: float
+    peak_mb: float
+
+
+def freed_memory(rounds: int) -> list[MemoryRun]:
+    print(f"whole bf16 forward (flow computed), fresh process each, medians of {rounds} forwards", flush=True)
+    runs = []
     for setting in ("0", "1", "0", "1"):
         env = os.environ | {"ANET_KEEP_FREED_MEMORY": setting}
         code = MEMORY_WORKER.replace("ROUNDS", str(rounds))
@@ -170,10 +190,8 @@ def freed_memory(rounds: int) -> None:
             raise SystemExit(done.stderr)
         state, figures = done.stdout.strip().splitlines()[-2:]
         median, faults, peak_kib = (float(v) for v in figures.split())
-        print(
-            f"  freed memory {state:<9} {median * 1e3:7.0f} ms  {faults:9,.0f} page faults  "
-            f"peak {peak_kib / 1024:5.0f} MB"
-        )
+        runs.append(MemoryRun(state == "kept", median, faults, peak_kib / 1024))
+    return runs
 
 
 def block_iterations(
@@ -228,45 +246,56 @@ def with_steps(steps: Callable[..., None], first: Tensor, second: Tensor) -> Ten
         flow_module.primal_dual_steps = eager
 
 
-def flow_layer(rounds: int, compile_: bool) -> None:
+@dataclass
+class FlowLayer:
+    """The flow layer's medians (seconds) by variant, endpoint errors (px) by dtype, compile times (s)."""
+
+    times: dict[str, float]
+    epe: dict[str, float]
+    layer_compile: float | None = None
+    steps_compile: float | None = None
+
+
+def flow_layer(rounds: int, compile_: bool) -> FlowLayer:
     first, second = torch.rand(31, 224, 224) * 255, torch.rand(31, 224, 224) * 255
     variants: dict[str, Callable[[], object]] = {
-        "fp32 (as it runs)": lambda: tvl1_pairs(first, second),
+        "fp32": lambda: tvl1_pairs(first, second),
         "bf16": lambda: tvl1_pairs(first.bfloat16(), second.bfloat16()),
     }
+    result = FlowLayer({}, {})
     if compile_:
         layer, rgb = RepresentationFlow(), torch.rand(1, 3, 32, 224, 224)
         compiled = torch.compile(layer)
         with torch.no_grad():
-            took = seconds(lambda: compiled(rgb))
-        print(f"\ntorch.compile of the flow layer: {took:.0f} s to compile")
-        variants["fp32, whole layer eager"] = lambda: layer(rgb)
-        variants["fp32, whole layer compiled"] = lambda: compiled(rgb)
+            result.layer_compile = seconds(lambda: compiled(rgb))
+        variants["whole layer eager"] = lambda: layer(rgb)
+        variants["whole layer compiled"] = lambda: compiled(rgb)
         steps = compiled_steps()
         with torch.no_grad():
-            took = seconds(lambda: with_steps(steps, first, second))
+            result.steps_compile = seconds(lambda: with_steps(steps, first, second))
             gap = (with_steps(steps, first, second) - tvl1_pairs(first, second)).abs().max().item()
-        print(f"each block's iterations compiled: {took:.0f} s to compile; largest difference {gap:.1e} px")
-        variants["fp32, iterations compiled"] = lambda: with_steps(steps, first, second)
+        print(f"each block's iterations compiled: largest difference from the eager loop {gap:.1e} px")
+        variants["iterations compiled"] = lambda: with_steps(steps, first, second)
     with torch.no_grad():
-        times = alternate(variants, rounds)
+        result.times = alternate(variants, rounds)
     truth = motorcycle_pair(0.25)
     frames = torch.tensor(np.stack([truth.first, truth.second])).float().mean(-1)[None] / 255
     gray = normalise_clips(frames)
-    print(
-        f"\nflow layer, 31 pairs of 224 x 224 (40 iterations), medians of {rounds} rounds; EPE on the motorcycle pair:"
-    )
-    for name, value in times.items():
-        epe = ""
-        if name in ("fp32 (as it runs)", "bf16"):
-            dtype = torch.float32 if name.startswith("fp32") else torch.bfloat16
-            with torch.no_grad():
-                flow = tvl1_pairs(gray[:, 0].to(dtype), gray[:, 1].to(dtype)).float()
-            epe = f"   EPE {endpoint_errors(flow[:, 0].permute(1, 2, 0).numpy(), truth).mean():.2f} px"
-        print(f"  {name:<28} {value * 1e3:7.0f} ms{epe}")
+    for name, dtype in (("fp32", torch.float32), ("bf16", torch.bfloat16)):
+        with torch.no_grad():
+            flow = tvl1_pairs(gray[:, 0].to(dtype), gray[:, 1].to(dtype)).float()
+        result.epe[name] = float(endpoint_errors(flow[:, 0].permute(1, 2, 0).numpy(), truth).mean())
+    return result
 
 
-def whole_model_compiled(rounds: int) -> None:
+@dataclass(frozen=True)
+class WholeCompiled:
+    compile_seconds: float
+    eager: float
+    compiled: float
+
+
+def whole_model_compiled(rounds: int) -> WholeCompiled:
     import torch._inductor.config as inductor
 
     inductor.freezing = True
@@ -276,27 +305,104 @@ def whole_model_compiled(rounds: int) -> None:
     times = alternate(
         {"eager": lambda: forward(model, rgb=rgb), "compiled": lambda: forward(compiled, rgb=rgb)}, rounds
     )
-    print(f"\ntorch.compile (inductor, freezing) of the whole model: {took:.0f} s to compile; medians of {rounds}:")
-    for name, value in times.items():
-        print(f"  {name:<28} {value * 1e3:7.0f} ms")
+    return WholeCompiled(took, times["eager"], times["compiled"])
+
+
+@dataclass(frozen=True)
+class Options:
+    """Everything the benchmark measured: medians in seconds."""
+
+    folds: dict[str, dict[str, float]]  # by shape (SHAPES), by variant (UNFOLDED, FOLD, ...)
+    memory: list[MemoryRun]
+    flow: FlowLayer
+    whole: WholeCompiled | None = None
+
+
+def power_of_two(n: int) -> str:
+    return f"2^{n.bit_length() - 1}" if n > 0 and n & (n - 1) == 0 else f"{n:,}"
+
+
+def ms(seconds: float, digits: int = 0) -> str:
+    return f"{seconds * 1e3:.{digits}f}"
+
+
+def options_table(o: Options, fold_min_elements: int) -> Table:
+    """The docs' table: each option's time, its gain over the plain variant, and whether anet keeps it."""
+    full = o.folds[FULL]
+    threshold = power_of_two(fold_min_elements)
+
+    def against(name: str) -> str:
+        return f"{ms(full[name])} ms ({full[UNFOLDED] / full[name]:.2f}x)"
+
+    def four(shape: str) -> str:
+        return " / ".join(ms(o.folds[shape][v], 1) for v in (UNFOLDED, FOLD, FOLD_ALL, COPY)) + " ms"
+
+    def pairs(cell: Callable[[MemoryRun], str], unit: str = "") -> str:
+        runs = o.memory
+        return ", ".join(f"{cell(a)} / {cell(b)}{unit}" for a, b in zip(runs[::2], runs[1::2], strict=True))
+
+    four_what = f"conv then BN / folded from {threshold} / folded at every size / inference copy"
+    memory_what = f"whole forward, fresh processes, freed memory not kept / kept ({len(o.memory) // 2} pairs)"
+    flow, epe = o.flow.times, o.flow.epe
+    rows = [
+        ("forward with flow given: conv then BN", f"{ms(full[UNFOLDED])} ms", ""),
+        (f"the same, BN folded at every call from {threshold} output elements {EVAL_MODE}", against(FOLD), "yes"),
+        ("the same, BN folded at every call at every size", against(FOLD_ALL), ""),
+        ("the inference copy: BN folded once, conv weights in bf16 (what the commands run)", against(COPY), "yes"),
+    ]
+    if POST_OP in full:
+        rows.append((f"BN folded at every call, plus ReLU as a oneDNN post-op {POST_OP_NAME}", against(POST_OP), "no"))
+    rows += [
+        (f"{MEDIUM}, flow given: {four_what}", four(MEDIUM), ""),
+        (f"{PROXY}, flow given: the same four", four(PROXY), ""),
+        (memory_what, pairs(lambda r: ms(r.seconds), " ms"), "kept"),
+        ("page faults per forward, not kept / kept", pairs(lambda r: f"{r.faults:,.0f}"), ""),
+        ("peak memory, not kept / kept", pairs(lambda r: f"{r.peak_mb:.0f}", " MB"), ""),
+        ("flow layer, 31 pairs of 224 x 224: fp32 / bf16", f"{ms(flow['fp32'])} / {ms(flow['bf16'])} ms", "fp32"),
+        (f"its endpoint error on {EPE_PAIR}: fp32 / bf16", f"{epe['fp32']:.2f} / {epe['bf16']:.2f} px", ""),
+    ]
+    rows += compiled_rows(o)
+    return Table(["what", "time", "kept?"], rows, ["l", "r", "l"])
+
+
+def compiled_rows(o: Options) -> list[tuple[str, str, str]]:
+    """The torch.compile rows (``--compile``): the flow layer whole, its iterations, the whole model."""
+    flow, rows = o.flow, []
+    if flow.layer_compile is not None:
+        eager, compiled = flow.times["whole layer eager"], flow.times["whole layer compiled"]
+        what = f"flow layer eager / `torch.compile` ({flow.layer_compile:.0f} s to compile)"
+        rows.append((what, f"{ms(eager)} / {ms(compiled)} ms", "eager"))
+    if flow.steps_compile is not None:
+        steps = flow.times["iterations compiled"]
+        what = (
+            "flow layer with each block's 40 iterations compiled as one graph "
+            f"(fused by inductor; {flow.steps_compile:.0f} s to compile)"
+        )
+        rows.append((what, f"{ms(steps)} ms ({flow.times['fp32'] / steps:.2f}x)", "no"))
+    if o.whole is not None:
+        compile_s = o.whole.compile_seconds
+        what = f"whole forward eager / `torch.compile` with inductor's freezing ({compile_s:.0f} s to compile)"
+        rows.append((what, f"{ms(o.whole.eager)} / {ms(o.whole.compiled)} ms", "eager"))
+    return rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--compile", action="store_true", help="add torch.compile of the flow layer and the model")
+    add_docs_option(parser, "inference_options")
     args = parser.parse_args()
     torch.set_num_threads(2)
     keep_freed_memory()  # as every command that runs a model (the freed-memory part compares both)
     print(describe_cpu())
     print(f"load average {os.getloadavg()[0]:.1f} at start")
-    for shape in SHAPES:
-        model_options(args.rounds, shape)
-    freed_memory(args.rounds)
-    flow_layer(args.rounds, args.compile)
-    if args.compile:
-        whole_model_compiled(args.rounds)
-    print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
+    folds = {shape: model_options(args.rounds, shape) for shape in SHAPES}
+    memory = freed_memory(args.rounds)
+    flow = flow_layer(args.rounds, args.compile)
+    whole = whole_model_compiled(args.rounds) if args.compile else None
+    print(f"\nload average {os.getloadavg()[0]:.1f} at the end\n")
+    table = options_table(Options(folds, memory, flow, whole), layers.FOLD_MIN_ELEMENTS)
+    publish(args, "inference_options", table.markdown())
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ at 32 x 224 x 224 alone is added with ``--full``. Settings alternate round by ro
 
 Run from the repository root::
 
-    python -m benchmarks.openmp_wait [--rounds 2] [--side-by-side 3] [--full]
+    python -m benchmarks.openmp_wait [--rounds 2] [--side-by-side 3] [--full] [--write-docs]
 """
 
 from __future__ import annotations
@@ -23,15 +23,33 @@ from pathlib import Path
 
 from anet.host import OPENMP_SPIN_COUNT, openmp_environment
 
+from .common import Table, add_docs_option, publish
+
 ROOT = Path(__file__).resolve().parents[1]
 
 ANET: dict[str, str] = {}
 openmp_environment(ANET)
 SETTINGS = {
-    f"anet (GOMP_SPINCOUNT={OPENMP_SPIN_COUNT})": ANET,
-    "passive (OMP_WAIT_POLICY=PASSIVE)": {"OMP_WAIT_POLICY": "PASSIVE"},
-    "libgomp default (about 300,000 spins)": {},
+    f"anet (`GOMP_SPINCOUNT={OPENMP_SPIN_COUNT}`)": ANET,
+    "passive (`OMP_WAIT_POLICY=PASSIVE`)": {"OMP_WAIT_POLICY": "PASSIVE"},
+    "libgomp default (~300,000 spins)": {},
 }
+WORKLOADS = {
+    "proxy": "10 proxy training steps (width 1/8, 8 x 8 x 48 x 48, fp32)",
+    "full": "bf16 forward, AssembleNet-50, 1 x 32 x 224 x 224",
+}
+Times = dict[tuple[str, int, str], list[float]]  # (workload, copies, setting) -> seconds per round
+
+
+def wait_table(times: Times) -> Table:
+    """One row per workload and number of copies, one column per setting: the median over rounds."""
+    cases = list(dict.fromkeys((kind, copies) for kind, copies, _ in times))
+    rows = []
+    for i, (kind, copies) in enumerate(cases):
+        same = i > 0 and cases[i - 1][0] == kind
+        medians = [f"{statistics.median(times[(kind, copies, name)]):.2f} s" for name in SETTINGS]
+        rows.append(["the same" if same else WORKLOADS[kind], str(copies), *medians])
+    return Table(["workload", "copies", *SETTINGS], rows)
 
 
 def worker(kind: str) -> None:
@@ -85,6 +103,7 @@ def main() -> None:
     parser.add_argument("--side-by-side", type=int, default=3, help="copies run at once (0: skip)")
     parser.add_argument("--full", action="store_true", help="add AssembleNet-50's bf16 forward at 32 x 224 x 224")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
+    add_docs_option(parser, "openmp_wait")
     args = parser.parse_args()
     if args.worker:
         worker(args.worker)
@@ -96,16 +115,13 @@ def main() -> None:
     cases = [("proxy", 1)]
     cases += [("proxy", args.side_by_side)] if args.side_by_side else []
     cases += [("full", 1)] if args.full else []
-    times: dict[tuple[str, int, str], list[float]] = {}
+    times: Times = {}
     for _ in range(args.rounds):
         for kind, copies in cases:
             for name, env in SETTINGS.items():
                 times.setdefault((kind, copies, name), []).append(timed(kind, env, copies))
-    labels = {"proxy": "10 proxy training steps", "full": "bf16 forward, 1 x 32 x 224 x 224"}
-    print(f"\n{'workload':<34} {'copies':>6}  {'setting':<40} {'median':>8}  (rounds: {args.rounds})")
-    for (kind, copies, name), values in times.items():
-        print(f"{labels[kind]:<34} {copies:>6}  {name:<40} {statistics.median(values):7.2f}s")
-    print(f"load average {os.getloadavg()[0]:.1f} at the end")
+    print(f"load average {os.getloadavg()[0]:.1f} at the end; medians of {args.rounds} rounds\n")
+    publish(args, "openmp_wait", wait_table(times).markdown())
 
 
 if __name__ == "__main__":

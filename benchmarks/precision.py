@@ -23,7 +23,7 @@ forward at full size (torch.profiler).
 Run from the repository root::
 
     python -m benchmarks.precision [--repeats 3] [--full-repeats 2] [--threads 2] [--profile]
-                                   [--workloads proxy,full]
+                                   [--workloads proxy,full] [--write-docs]
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ from anet.compiler import compile_file  # noqa: E402
 from anet.runtime import inference_copy  # noqa: E402
 from anet.training.device import choose_precision, describe_cpu  # noqa: E402
 
-from .common import seconds  # noqa: E402
+from .common import Table, add_docs_option, publish, seconds  # noqa: E402
 from .compiler_overhead import layer_alone, record_calls  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,6 +61,7 @@ PRECISIONS = {"fp32": None, "bf16": torch.bfloat16}
 @dataclass(frozen=True)
 class Workload:
     name: str
+    label: str  # as the docs' table names it
     width: float
     batch: int
     frames: int
@@ -69,8 +70,8 @@ class Workload:
 
 
 WORKLOADS = {
-    "proxy": Workload("proxy", 0.125, 8, 8, 48, 8),
-    "full": Workload("full", 1.0, 1, 32, 224, 339),
+    "proxy": Workload("proxy", "proxy: width 1/8, 8 x 8 x 48 x 48", 0.125, 8, 8, 48, 8),
+    "full": Workload("full", "AssembleNet-50, 1 x 32 x 224 x 224", 1.0, 1, 32, 224, 339),
 }
 
 
@@ -81,6 +82,40 @@ class Figures:
     training: list[float] = field(default_factory=list)
     whole: list[float] = field(default_factory=list)
     layers: float = 0.0
+
+    def flow_share(self) -> float:
+        return statistics.median(a / b for a, b in zip(self.flow, self.inference, strict=True))
+
+    def whole_over_layers(self) -> float:
+        return min(self.whole) / self.layers
+
+
+def duration(seconds: float) -> str:
+    return f"{seconds * 1e3:.0f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+
+def precision_table(measured: dict[Workload, dict[str, Figures]]) -> Table:
+    """Per workload and precision: medians of inference and training step with fp32's time over
+    theirs, the flow layer's share of inference, and the best whole forward over the layers alone."""
+    rows = []
+    for workload, figures in measured.items():
+        fp32 = figures["fp32"]
+        for i, (name, f) in enumerate(figures.items()):
+            infer, train = statistics.median(f.inference), statistics.median(f.training)
+            rows.append(
+                [
+                    workload.label if i == 0 else "",
+                    name,
+                    duration(infer),
+                    f"{statistics.median(fp32.inference) / infer:.2f}",
+                    f"{f.flow_share() * 100:.1f} %",
+                    duration(train),
+                    f"{statistics.median(fp32.training) / train:.2f}",
+                    f"{f.whole_over_layers():.2f}",
+                ]
+            )
+    header = ["workload", "precision", "inference", "x fp32", "flow share", "training step", "x fp32"]
+    return Table([*header, "whole / layers alone"], rows, ["l", "l", "r", "r", "r", "r", "r", "r"])
 
 
 @contextlib.contextmanager
@@ -160,7 +195,8 @@ def timed_with_flow(model: nn.Module, run: Callable[[], object]) -> tuple[float,
             handle.remove()
 
 
-def profile_bf16(module: object, workload: Workload, top: int = 14) -> None:
+def profile_bf16(module: object, workload: Workload, top: int = 14) -> str:
+    """Print the top operators of one bf16 forward; return the convolutions' rate against one large conv's."""
     torch.manual_seed(0)
     model = inference_copy(module.build_model(width=workload.width), torch.bfloat16)  # type: ignore[attr-defined]
     rgb = torch.rand(workload.batch, 3, workload.frames, workload.size, workload.size)
@@ -175,12 +211,14 @@ def profile_bf16(module: object, workload: Workload, top: int = 14) -> None:
         print(f"  {e.key:<40} {e.self_cpu_time_total / 1e3:9.1f} ms {e.self_cpu_time_total / total:7.1%}  x{e.count}")
     conv_s = sum(e.self_cpu_time_total for e in events if e.key == "aten::mkldnn_convolution") / 1e6
     macs = conv_macs(model, rgb)
-    print(
-        f"convolutions: {macs / 1e9:.1f} G multiply-accumulates in {conv_s * 1e3:.0f} ms (the operator's time "
-        f"on the calling thread, {torch.get_num_threads()} threads working): {macs / conv_s / 1e9:.0f} GMAC/s; one "
-        f"large 3x3 convolution alone (32 frames, 128 -> 128 channels, 28 x 28, bf16): "
-        f"{peak_conv_rate() / 1e9:.0f} GMAC/s"
+    line = (
+        f"bf16 forward at {workload.name} size: convolutions {macs / 1e9:.1f} G multiply-accumulates in "
+        f"{conv_s * 1e3:.0f} ms (the operator's time on the calling thread, {torch.get_num_threads()} threads "
+        f"working): {macs / conv_s / 1e9:.0f} GMAC/s; one large 3x3 convolution alone (32 frames, 128 -> 128 "
+        f"channels, 28 x 28, bf16): {peak_conv_rate() / 1e9:.0f} GMAC/s"
     )
+    print(line)
+    return line
 
 
 def conv_macs(model: nn.Module, rgb: Tensor) -> int:
@@ -204,7 +242,7 @@ def peak_conv_rate(repeats: int = 10) -> float:
     return y.numel() * w[0].numel() / seconds
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=3, help="timed rounds at the proxy size")
@@ -212,38 +250,48 @@ def main() -> None:
     parser.add_argument("--workloads", default="proxy,full")
     parser.add_argument("--profile", action="store_true", help="top operators of one bf16 forward at full size")
     parser.add_argument("--file", default=str(ROOT / "examples" / "assemblenet50.anet"))
-    args = parser.parse_args()
-    torch.set_num_threads(args.threads)
-    print(describe_cpu())
-    choice = choose_precision("auto", torch.device("cpu"))
-    print(f"--precision auto picks {choice.describe()} here: {choice.reason}")
-    print(f"{Path(args.file).name}, {torch.get_num_threads()} threads, load average {os.getloadavg()[0]:.1f} at start")
-    module = compile_file(args.file)
-    rows = []
-    for key in args.workloads.split(","):
-        workload = WORKLOADS[key]
-        repeats = args.full_repeats if key == "full" else args.repeats
-        figures = measure(workload, module, repeats)
-        for name, f in figures.items():
-            rows.append((workload, name, f, figures["fp32"]))
-        print(f"({workload.name} done, load average {os.getloadavg()[0]:.1f})", flush=True)
+    add_docs_option(parser, "precision")
+    return parser.parse_args()
+
+
+def print_figures(measured: dict[Workload, dict[str, Figures]]) -> None:
     print(
         f"\n{'workload':<30} {'prec.':<5} {'inference':>10} {'x fp32':>7} {'flow share':>10} "
         f"{'train step':>10} {'x fp32':>7} {'whole/layers':>12}"
     )
-    for workload, name, f, fp32 in rows:
-        shape = f"{workload.name}: {workload.batch}x{workload.frames}x{workload.size}^2 w{workload.width:g}"
-        infer, train = statistics.median(f.inference), statistics.median(f.training)
-        share = statistics.median(a / b for a, b in zip(f.flow, f.inference, strict=True))
-        print(
-            f"{shape:<30} {name:<5} {infer * 1e3:8.0f}ms {statistics.median(fp32.inference) / infer:7.2f} "
-            f"{share:10.1%} {train * 1e3:8.0f}ms {statistics.median(fp32.training) / train:7.2f} "
-            f"{min(f.whole) / f.layers:12.3f}"
-        )
+    for workload, figures in measured.items():
+        fp32 = figures["fp32"]
+        for name, f in figures.items():
+            shape = f"{workload.name}: {workload.batch}x{workload.frames}x{workload.size}^2 w{workload.width:g}"
+            infer, train = statistics.median(f.inference), statistics.median(f.training)
+            print(
+                f"{shape:<30} {name:<5} {infer * 1e3:8.0f}ms {statistics.median(fp32.inference) / infer:7.2f} "
+                f"{f.flow_share():10.1%} {train * 1e3:8.0f}ms {statistics.median(fp32.training) / train:7.2f} "
+                f"{f.whole_over_layers():12.3f}"
+            )
     print("(medians; whole/layers: best whole forward with flow given / sum of the layers' best times alone)")
+
+
+def main() -> None:
+    args = parse_args()
+    torch.set_num_threads(args.threads)
+    print(describe_cpu())
+    choice = choose_precision("auto", torch.device("cpu"))
+    auto = f"`--precision auto` picks {choice.describe()} here: {choice.reason}"
+    print(auto)
+    print(f"{Path(args.file).name}, {torch.get_num_threads()} threads, load average {os.getloadavg()[0]:.1f} at start")
+    module = compile_file(args.file)
+    measured = {}
+    for key in args.workloads.split(","):
+        workload = WORKLOADS[key]
+        measured[workload] = measure(workload, module, args.full_repeats if key == "full" else args.repeats)
+        print(f"({workload.name} done, load average {os.getloadavg()[0]:.1f})", flush=True)
+    print_figures(measured)
+    notes = [auto]
     if args.profile:
-        profile_bf16(module, WORKLOADS["full"])
-    print(f"load average {os.getloadavg()[0]:.1f} at the end")
+        notes.append(profile_bf16(module, WORKLOADS["full"]))
+    print(f"load average {os.getloadavg()[0]:.1f} at the end\n")
+    publish(args, "precision", "\n\n".join([precision_table(measured).markdown(), *notes]))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """The paper's Table 3 in spirit, on the proxy task: hand-designed two-stream late fusion, AssembleNet-50's
 published connectivity and the networks the searches found, retrained side by side with the same budget.
 
-    python -m benchmarks.proxy_ordering --runs runs/figure4 [--seeds 5] [--iterations 120] [--size 32]
+    python -m benchmarks.proxy_ordering --runs runs/figure4 [--seeds 5] [--iterations 120] [--size 32] [--write-docs]
 
 Evolved networks: the best candidate of every strategy's runs in RUNS (the Figure 4 directory), i.e.
 the best of each of guided, standard and random search. Every network learns its own connection
@@ -27,6 +27,8 @@ import torch
 
 from anet.training.config import BN_BATCHES, PROXY_EDGE_LR
 
+from .common import Table, add_docs_option, publish
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -50,9 +52,31 @@ def candidates(runs: Path) -> list[tuple[str, str]]:
         strategy = run.name.split("-seed")[0]
         if top is not None and (strategy not in best or top.fitness > best[strategy][0]):
             best[strategy] = (top.fitness, f"{run.name}/{top.id}", top.text)
-    for strategy, (fitness, where, text) in best.items():
-        found.append((f"best of {strategy} ({where}, search fitness {fitness:.3f})", text))
+    order = sorted(best, key=lambda s: list(STRATEGY_NAMES).index(s) if s in STRATEGY_NAMES else len(STRATEGY_NAMES))
+    for i, strategy in enumerate(order):
+        fitness, where, text = best[strategy]
+        found.append((evolved_label(strategy, where, fitness, first=i == 0), text))
     return found
+
+
+STRATEGY_NAMES = {"guided": "guided evolution", "standard": "standard evolution", "random": "random search"}
+
+
+def evolved_label(strategy: str, where: str, fitness: float, *, first: bool) -> str:
+    """An evolved network's row: its strategy, run and candidate, and the fitness the search gave it
+    (named on the first such row)."""
+    name = STRATEGY_NAMES.get(strategy, strategy)
+    return f"best of {name} (`{where}`, {'search fitness ' if first else ''}{fitness:.3f})"
+
+
+def mean_se(values: list[float]) -> str:
+    return f"{statistics.mean(values):.3f} +- {statistics.stdev(values) / math.sqrt(len(values)):.3f}"
+
+
+def ordering_table(results: dict[str, list[tuple[float, float]]]) -> Table:
+    """Per network, over training seeds: validation top-1 and fitness, mean +- standard error."""
+    rows = [[label, mean_se([r[0] for r in runs]), mean_se([r[1] for r in runs])] for label, runs in results.items()]
+    return Table(["network", "top-1", "fitness (top-1 + top-5)"], rows)
 
 
 def one(label: str, text: str, seed: int, settings: dict[str, Any]) -> tuple[str, int, float, float, float]:
@@ -91,8 +115,9 @@ def main() -> None:
     parser.add_argument("--bn-batches", type=int, default=BN_BATCHES)
     parser.add_argument("--val", type=int, default=512)
     parser.add_argument("--processes", type=int, default=2)
+    add_docs_option(parser, "proxy_ordering")
     args = parser.parse_args()
-    settings = vars(args) | {"runs": str(args.runs)}
+    settings = {k: v for k, v in vars(args).items() if k != "write_docs"} | {"runs": str(args.runs)}
     networks = candidates(args.runs)
     print(
         f"proxy training {args.iterations} iterations x batch 8, width 1/8, 8 x {args.size} px, logit lr "
@@ -106,15 +131,9 @@ def main() -> None:
         for label, seed, top1, fitness, seconds in pool.map(one, *zip(*jobs, strict=True), [settings] * len(jobs)):
             results[label].append((top1, fitness))
             print(f"  {label}, seed {seed}: top-1 {top1:.3f}, fitness {fitness:.3f} ({seconds:.0f} s)", flush=True)
-
-    def mean_se(values: list[float]) -> str:
-        return f"{statistics.mean(values):.3f} +- {statistics.stdev(values) / math.sqrt(len(values)):.3f}"
-
-    print("\n| network | top-1 | fitness (top-1 + top-5) |")
-    print("|---|---:|---:|")
-    for label, rows in results.items():
-        print(f"| {label} | {mean_se([r[0] for r in rows])} | {mean_se([r[1] for r in rows])} |")
     (args.runs / "proxy_ordering.json").write_text(json.dumps({"settings": settings, "results": results}, indent=1))
+    print()
+    publish(args, "proxy_ordering", ordering_table(results).markdown())
 
 
 if __name__ == "__main__":

@@ -4,9 +4,9 @@
 # runs/bench; NAMEs pick a subset). How long it runs: docs/measurements.md.
 #
 # ARGS is the one statement of each benchmark's arguments: docs/ quotes exactly these (with OUT as
-# runs/bench), and tests/benchmarks/test_run_all.py compares them. Those with --write-docs write their
-# table into docs/ themselves. A NAME of the form MODULE:VARIANT runs MODULE with other arguments for
-# another table.
+# runs/bench), and tests/benchmarks/test_run_all.py compares them. Every benchmark with a block in
+# docs/ passes --write-docs and writes its table there itself, so `make bench` regenerates every table.
+# A NAME of the form MODULE:VARIANT runs MODULE with other arguments for another table (its block).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-runs/bench}
@@ -16,27 +16,27 @@ mkdir -p "$OUT"
 declare -A ARGS=(
   [language_speed]="--write-docs"
   [startup]="--rounds 8 --write-docs"
-  [openmp_wait]="--rounds 2 --full"
-  [precision]="--repeats 3 --full-repeats 2 --profile"
-  [inference_options]="--rounds 12 --compile"
-  [tf_comparison]="--repeats 5"
+  [openmp_wait]="--rounds 2 --full --write-docs"
+  [precision]="--repeats 3 --full-repeats 2 --profile --write-docs"
+  [inference_options]="--rounds 12 --compile --write-docs"
+  [tf_comparison]="--repeats 5 --write-docs"
   [gpu_check]=""
   [render_speed]="--write-docs"
   [evolution_overhead]=""
   [flow_layer]="--repeats 3"
-  [flow_share]="--repeats 3"
-  [flow_accuracy]=""
-  [compiler_overhead]="--repeats 3"
-  [cpu_settings]="--quick --compile fp32"
-  [data_throughput]=""
+  [flow_share]="--repeats 3 --write-docs"
+  [flow_accuracy]="--write-docs"
+  [compiler_overhead]="--repeats 3 --write-docs"
+  [cpu_settings]="--quick --compile fp32 --write-docs"
+  [data_throughput]="--write-docs"
   [runtime_conv_layout]="--repeats 3"
   [proxy_fitness]=""
-  [proxy_task]=""
-  [edge_signal]="--multipliers 1,10 --out $OUT/edge_signal"
-  [edge_signal:120it]="--iterations 120 --size 32 --data proxy:train=1024,val=256,size=32,seed=7 --multipliers 1,10,30 --out $OUT/edge_signal_120it"
-  [edge_signal:60it]="--iterations 60 --size 32 --data proxy:train=1024,val=256,size=32,seed=7 --multipliers 1,10,30,100 --out $OUT/edge_signal_60it"
-  [evolution_figure4]="--out $OUT/figure4"
-  [proxy_ordering]="--runs $OUT/figure4"
+  [proxy_task]="--write-docs"
+  [edge_signal]="--multipliers 1,10 --out $OUT/edge_signal --write-docs"
+  [edge_signal:120it]="--iterations 120 --size 32 --data proxy:train=1024,val=256,size=32,seed=7 --multipliers 1,10,30 --out $OUT/edge_signal_120it --write-docs edge_signal:120it"
+  [edge_signal:60it]="--iterations 60 --size 32 --data proxy:train=1024,val=256,size=32,seed=7 --multipliers 1,10,30,100 --out $OUT/edge_signal_60it --write-docs edge_signal:60it"
+  [evolution_figure4]="--out $OUT/figure4 --write-docs"
+  [proxy_ordering]="--runs $OUT/figure4 --write-docs"
 )
 ORDER=(language_speed startup openmp_wait render_speed evolution_overhead flow_layer flow_share flow_accuracy compiler_overhead cpu_settings
        precision inference_options tf_comparison gpu_check data_throughput runtime_conv_layout proxy_fitness proxy_task

@@ -21,7 +21,7 @@ Garden's `official/projects/assemblenet` folder is not in the `tf-models-officia
 then, from the repository root::
 
     python -m benchmarks.tf_comparison --tf-python /some/tfvenv/bin/python --tf-code /some/tf_code \\
-        [--sizes 8x112,32x224] [--repeats 3]
+        [--sizes 8x112,32x224] [--repeats 3] [--write-docs]
 
 (or set ANET_TF_PYTHON and ANET_TF_CODE). Without them, or when that TensorFlow cannot import the
 code, it prints these instructions and exits 0.
@@ -38,6 +38,14 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .common import Table
+
+# This file is also the TensorFlow worker, run as a script (`python tf_comparison.py --worker tf`) in
+# TensorFlow's own venv, which has neither anet nor this package: what it shares with the other
+# benchmarks (.common) is imported where the parent uses it, not at the top.
 
 ROOT = Path(__file__).resolve().parents[1]
 CLASSES = 339  # Moments in Time, as the published structure was searched on
@@ -96,6 +104,7 @@ def anet_worker(frames: int, size: int, precision: str) -> tuple[object, dict[st
 
     info = {
         "name": f"anet, {choice.describe()}" + (" (--precision auto)" if precision == "auto" else ""),
+        "choice": choice.describe(),
         "reason": choice.reason,
         "version": torch.__version__,
         "parameters": sum(p.numel() for p in model.parameters()),
@@ -158,7 +167,41 @@ def tf_usable(python: str | None, code: str | None) -> str | None:
     return None
 
 
-def compare(python: str, code: str, frames: int, size: int, repeats: int) -> None:
+@dataclass(frozen=True)
+class Comparison:
+    """One clip size: each worker's forward times (seconds) and what it said about itself."""
+
+    frames: int
+    size: int
+    times: dict[str, list[float]]  # by worker kind: tf, fp32, auto
+    info: dict[str, dict[str, object]]
+
+    def median(self, kind: str) -> float:
+        return statistics.median(self.times[kind])
+
+
+def comparison_table(comparisons: list[Comparison]) -> Table:
+    """Median forward per clip size: TensorFlow fp32, then anet fp32 and anet's `--precision auto`,
+    each with TF's time over its own in parentheses."""
+    from .common import Table
+
+    first = comparisons[0].info
+    tf_version = ".".join(str(first["tf"]["version"]).split(".")[:2])
+    header = [
+        "clip",
+        f"TF {tf_version} official, fp32",
+        "anet fp32",
+        f"anet, `--precision auto` ({first['auto']['choice']})",
+    ]
+    rows = []
+    for c in comparisons:
+        tf = c.median("tf")
+        anet = [f"{c.median(kind):.3f} s ({tf / c.median(kind):.2f}x)" for kind in ("fp32", "auto")]
+        rows.append([f"{c.frames} x {c.size} x {c.size}", f"{tf:.3f} s", *anet])
+    return Table(header, rows)
+
+
+def compare(python: str, code: str, frames: int, size: int, repeats: int) -> Comparison:
     workers = [Worker.start(python, "tf", frames, size, code)]
     workers += [Worker.start(sys.executable, kind, frames, size, code) for kind in ("fp32", "auto")]
     try:
@@ -171,7 +214,8 @@ def compare(python: str, code: str, frames: int, size: int, repeats: int) -> Non
     finally:
         for worker in workers:
             worker.stop()
-    tf_median = statistics.median(times["tf"])
+    comparison = Comparison(frames, size, times, {w.kind: w.info for w in workers})
+    tf_median = comparison.median("tf")
     print(f"\n1 x {frames} x {size} x {size}, {repeats} rounds, load average {os.getloadavg()[0]:.1f} after")
     print(f"{'':44} {'median':>8} {'min':>8} {'x TF fp32':>10} {'parameters':>11}")
     for worker in workers:
@@ -181,11 +225,27 @@ def compare(python: str, code: str, frames: int, size: int, repeats: int) -> Non
             f"{worker.info['name']:<44} {median:7.3f}s {min(values):7.3f}s {tf_median / median:10.2f} "
             f"{worker.info['parameters']:>11,}"
         )
-    auto = next(w for w in workers if w.kind == "auto")
-    print(f"  --precision auto: {auto.info['reason']}")
+    print(f"  --precision auto: {comparison.info['auto']['reason']}")
+    return comparison
+
+
+def worker_main() -> None:
+    """A worker's command line (Worker.start writes it)."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--worker", required=True)
+    parser.add_argument("--frames", type=int, required=True)
+    parser.add_argument("--size", type=int, required=True)
+    parser.add_argument("--tf-code", default="")
+    args = parser.parse_args()
+    serve(args.worker, args.frames, args.size, args.tf_code)
 
 
 def main() -> None:
+    if "--worker" in sys.argv:
+        worker_main()
+        return
+    from .common import add_docs_option, publish
+
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--tf-python", default=os.environ.get("ANET_TF_PYTHON"), help="the TensorFlow venv's python")
     parser.add_argument(
@@ -193,13 +253,8 @@ def main() -> None:
     )
     parser.add_argument("--sizes", default="8x112,32x224", help="FRAMESxSIZE,... (default 8x112,32x224)")
     parser.add_argument("--repeats", type=int, default=3, help="timed rounds per size")
-    parser.add_argument("--worker", help=argparse.SUPPRESS)
-    parser.add_argument("--frames", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
+    add_docs_option(parser, "tf_comparison")
     args = parser.parse_args()
-    if args.worker:
-        serve(args.worker, args.frames, args.size, args.tf_code or "")
-        return
     problem = tf_usable(args.tf_python, args.tf_code)
     if problem:
         print(f"{problem}: nothing to compare.\n")
@@ -211,9 +266,15 @@ def main() -> None:
     if native_bf16():  # probed here, alone: the workers inherit it rather than probe side by side
         measured_bf16_speedup()
     print(f"load average {os.getloadavg()[0]:.1f} at start")
+    comparisons = []
     for spec in args.sizes.split(","):
         frames, size = (int(v) for v in spec.split("x"))
-        compare(args.tf_python, args.tf_code, frames, size, args.repeats)
+        comparisons.append(compare(args.tf_python, args.tf_code, frames, size, args.repeats))
+    parameters = ", ".join(f"{c['name']} {c['parameters']:,}" for c in comparisons[-1].info.values())
+    note = f"Medians of {args.repeats} rounds; in parentheses: TF fp32 time / anet time. Parameters: {parameters}."
+    reason = f"`--precision auto`: {comparisons[-1].info['auto']['reason']}"
+    print()
+    publish(args, "tf_comparison", "\n\n".join([comparison_table(comparisons).markdown(), note, reason]))
 
 
 if __name__ == "__main__":

@@ -66,3 +66,30 @@ def test_benchmarks_that_write_docs_have_a_block_and_the_option():
             assert name in found, name
             source = (ROOT / "benchmarks" / f"{name.split(':')[0]}.py").read_text(encoding="utf-8")
             assert "add_docs_option(" in source and "publish(" in source, name
+
+
+def written_block(module: str, args: str) -> str | None:
+    """The block a run with these arguments writes: ``--write-docs``'s value, or the module's name when
+    it has none; None without ``--write-docs``."""
+    words = shlex.split(args)
+    if "--write-docs" not in words:
+        return None
+    after = words[words.index("--write-docs") + 1 :]
+    return after[0] if after and not after[0].startswith("--") else module
+
+
+def test_every_block_is_written_by_the_run_that_run_all_makes_for_it():
+    args = suite()
+    for name in blocks():
+        assert written_block(name.split(":")[0], args[name]) == name, f"run_all.sh's {name} does not write its block"
+
+
+def test_every_benchmark_that_can_write_docs_has_a_block_and_run_all_writes_it():
+    found = blocks()
+    for path in sorted((ROOT / "benchmarks").glob("*.py")):
+        if path.stem == "common" or "add_docs_option(" not in path.read_text(encoding="utf-8"):
+            continue
+        names = [name for name in suite() if name.split(":")[0] == path.stem]
+        assert any(name in found for name in names), f"{path.stem} writes into docs/, which has no block for it"
+        for name in names:
+            assert written_block(path.stem, suite()[name]) == name, f"run_all.sh runs {name} without --write-docs"
