@@ -197,6 +197,10 @@ def model_share(repeats: int) -> dict[str, dict[str, float]]:
     return found
 
 
+def number(value: float) -> str:
+    return "NaN" if math.isnan(value) else f"{value:.2f}"
+
+
 def pixels(epe: float) -> str:
     return "NaN" if math.isnan(epe) else f"{epe:.2f} px"
 
@@ -207,8 +211,8 @@ def accuracy_table(m: Measured) -> Table:
     header = ["setting", *(f"{size} size: EPE, > 3 px" for size in sizes), f"x OpenCV TV-L1 ({', '.join(sizes)})"]
     rows = []
     for name in m.errors[sizes[0]]:
-        cells = [f"{pixels(m.errors[s][name][0])}, {m.errors[s][name][1] * 100:.3g} %" for s in sizes]
-        ratio = ", ".join(f"{m.errors[s][name][0] / m.errors[s][TVL1][0]:.2f}" for s in sizes)
+        cells = [f"{pixels(m.errors[s][name][0])}, {m.errors[s][name][1] * 100:.1f} %" for s in sizes]
+        ratio = ", ".join(number(m.errors[s][name][0] / m.errors[s][TVL1][0]) for s in sizes)
         rows.append([name, *cells, ratio])
     return Table(header, rows)
 
