@@ -18,7 +18,11 @@ from ..paper import DEPTH_REPEATS, default_budget
 from .constants import MAX_REPEATS
 from .values import AstNode, ChannelSum, Classes, Frames, Identifier, MutationKind, Size, Trivia, Width
 
-BUDGET_KEYS = ("stems", "l1", "l2", "l3", "l4")
+
+def _setting_keys(model: type[AstNode]) -> tuple[str, ...]:
+    """The keys of a `key=value` header line: its model's fields, in order. The grammar's terminal
+    for them (`BUDGET_KEY`, `PYRAMID_KEY`) is the one other list, checked against this by a test."""
+    return tuple(name for name in model.model_fields if name not in AstNode.model_fields)
 
 
 class Budget(AstNode):
@@ -31,6 +35,9 @@ class Budget(AstNode):
     l4: ChannelSum | None = None
 
 
+BUDGET_KEYS = _setting_keys(Budget)
+
+
 def _drop_empty_budget(budget: Budget | None) -> Budget | None:
     """`budget` with nothing in it means the defaults, and prints as nothing."""
     if budget is None or all(getattr(budget, k) is None for k in BUDGET_KEYS):
@@ -38,12 +45,10 @@ def _drop_empty_budget(budget: Budget | None) -> Budget | None:
     return budget
 
 
-PYRAMID_KEYS = ("scales", "warps", "iterations", "resolution", "median")
-
-
 class Pyramid(AstNode):
     """Settings of the coarse-to-fine flow layer (`flow pyramid`); one left out keeps the layer's
-    measured default (`anet.runtime.PyramidFlow`)."""
+    measured default. Each field is the `anet.runtime.PyramidFlow` argument of the same name, which
+    the compiled model passes it to (the runtime imports no dsl, so a test checks the names)."""
 
     scales: Annotated[int, Field(ge=1, le=12)] | None = None
     warps: Annotated[int, Field(ge=1, le=100)] | None = None
@@ -53,6 +58,9 @@ class Pyramid(AstNode):
 
     def settings(self) -> dict[str, int | float]:
         return {key: value for key in PYRAMID_KEYS if (value := getattr(self, key)) is not None}
+
+
+PYRAMID_KEYS = _setting_keys(Pyramid)
 
 
 def _drop_empty_pyramid(pyramid: Pyramid | None) -> Pyramid | None:

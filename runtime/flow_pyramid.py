@@ -132,7 +132,7 @@ class PyramidFlow(nn.Module):
             gray = normalise_clips(work.mean(dim=1))  # [B, T, H, W] in [0, 255]
             size = (max(2, round(float(height) * self.resolution)), max(2, round(float(width) * self.resolution)))
             if size != (height, width):
-                gray = F.interpolate(gray, size=size, mode="area")
+                gray = _area_resize(gray, size)
             first = gray[:, :-1].reshape(-1, *size)
             second = gray[:, 1:].reshape(-1, *size)
             flow = pyramid_tvl1_pairs(
@@ -208,9 +208,33 @@ def _pyramid(
         size = (round(float(height) * step), round(float(width) * step))
         if min(size) < min_size:
             break
-        levels0.append(F.interpolate(levels0[-1][:, None], size=size, mode="area")[:, 0])
-        levels1.append(F.interpolate(levels1[-1][:, None], size=size, mode="area")[:, 0])
+        levels0.append(_area_resize(levels0[-1], size))
+        levels1.append(_area_resize(levels1[-1], size))
     return levels0, levels1
+
+
+def _area_resize(images: Tensor, size: tuple[int, int]) -> Tensor:
+    """``images`` [N, H, W] or [N, C, H, W] averaged over areas down to ``size`` (`F.interpolate`'s "area" mode).
+
+    The ONNX exporter cannot write that mode (adaptive average pooling) when it cannot see the
+    input's size, as behind the dynamic batch, nor for sizes that do not divide it; the export
+    records the same averages as two matrix products instead. Other runs keep torch's kernel,
+    whose numbers the layer's tests pin.
+    """
+    if images.dim() == 3:
+        return _area_resize(images[:, None], size)[:, 0]
+    if not torch.onnx.is_in_onnx_export():
+        return F.interpolate(images, size=size, mode="area")
+    height, width = (int(n) for n in images.shape[-2:])  # the trace fixes the frame size anyway
+    return _area_weights(height, size[0], images) @ images @ _area_weights(width, size[1], images).T
+
+
+def _area_weights(source: int, target: int, like: Tensor) -> Tensor:
+    """[target, source]: row i averages source pixels floor(i s / t) to ceil((i + 1) s / t) - 1,
+    the windows of adaptive average pooling (a constant of the exported graph)."""
+    windows = [(i * source // target, -(-(i + 1) * source // target)) for i in range(target)]
+    rows = [[1.0 / (stop - start) if start <= j < stop else 0.0 for j in range(source)] for start, stop in windows]
+    return torch.tensor(rows, dtype=like.dtype, device=like.device)
 
 
 def _resize_flow(flow: Tensor, size: tuple[int, int] | torch.Size) -> Tensor:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from realistic_weights import realistic_eval as move_from_initialisation
 from torch import nn
 
 from anet.compiler import compile_to_module
@@ -71,28 +72,9 @@ def variant() -> Callable[..., types.ModuleType]:
     return build
 
 
-def _realistic_eval(model: nn.Module, *inputs: torch.Tensor) -> nn.Module:
-    """Move a fresh model away from its initialisation so that every path changes the output, then eval.
-
-    A fresh model starts with zero BN scales at the end of every residual branch (each module is
-    its shortcut) and a head with weights of std 0.01, so export or compile bugs in the branches
-    could hide under the tolerance. One training-mode forward sets BN running statistics; then BN
-    scales become random in [0.5, 1] and the head's weights standard normal.
-    """
-    torch.manual_seed(1)
-    with torch.no_grad():
-        model.train()(*inputs)
-        for m in model.modules():
-            if isinstance(m, nn.BatchNorm3d):
-                m.weight.uniform_(0.5, 1.0)
-                m.bias.uniform_(-0.1, 0.1)
-        model.head.fc.weight.normal_()
-    return model.eval()
-
-
 @pytest.fixture(scope="session")
 def realistic_eval() -> Callable[..., nn.Module]:
-    return _realistic_eval
+    return move_from_initialisation
 
 
 @pytest.fixture(scope="session")

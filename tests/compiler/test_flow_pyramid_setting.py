@@ -4,12 +4,17 @@ model holds a `PyramidFlow` configured as written, and the published layer stays
 
 from __future__ import annotations
 
+import inspect
+import re
+from importlib import resources
+
 import pytest
 import torch
 
 from anet import runtime as rt
 from anet.compiler import compile_to_module
 from anet.dsl import architecture_hash, check_text, format_network, parse
+from anet.dsl.header import BUDGET_KEYS, PYRAMID_KEYS, Pyramid
 
 NODES = """
 stem 0 in=[rgb] C=4 r=1
@@ -61,3 +66,47 @@ def test_the_compiled_model_computes_flow_with_the_layer_the_file_names():
         assert model(rgb).shape == (1, 3)
     published = compile_to_module(network(""), format_network(network("")), None).build_model()
     assert type(published.flow) is rt.RepresentationFlow
+
+
+# --- the settings are listed by the `Pyramid` model; the grammar and the layer must agree ---------
+
+GRAMMAR = resources.files("anet.grammars").joinpath("anet.lark").read_text(encoding="utf-8")
+
+
+def grammar_keys(grammar: str, terminal: str) -> set[str]:
+    """The words the grammar's `terminal` (a line `NAME: "a" | "b"`) accepts."""
+    (line,) = re.findall(rf"^{terminal}:(.*)$", grammar, flags=re.MULTILINE)
+    return set(re.findall(r'"([^"]+)"', line))
+
+
+@pytest.mark.parametrize(("terminal", "keys"), [("PYRAMID_KEY", PYRAMID_KEYS), ("BUDGET_KEY", BUDGET_KEYS)])
+def test_the_grammar_accepts_exactly_the_models_keys(terminal, keys):
+    """`PYRAMID_KEYS` (`BUDGET_KEYS`) are the model's fields; the grammar writes them once more."""
+    assert grammar_keys(GRAMMAR, terminal) == set(keys)
+    # and the comparison sees a key missing from the grammar, or one the model lacks
+    first = f'"{keys[0]}"'
+    assert grammar_keys(GRAMMAR.replace(f"{first} | ", ""), terminal) != set(keys)
+    assert grammar_keys(GRAMMAR.replace(first, f'{first} | "extra"'), terminal) != set(keys)
+
+
+@pytest.mark.parametrize("key", PYRAMID_KEYS)
+def test_each_setting_reaches_the_layer_argument_of_its_name(key):
+    parameter = inspect.signature(rt.PyramidFlow).parameters[key]
+    assert parameter.kind is inspect.Parameter.KEYWORD_ONLY
+    # the layer's default is a value the file could write (leaving the key out changes nothing)
+    assert Pyramid(**{key: parameter.default}).settings() == {key: parameter.default}
+    tuned = network(f"  flow pyramid\n  pyramid {key}=1\n")  # 1 is in range for every setting
+    assert tuned.header.pyramid.settings() == {key: 1}
+    model = compile_to_module(tuned, format_network(tuned), None).build_model()
+    assert getattr(model.flow, key) == 1
+
+
+@pytest.mark.parametrize(
+    "settings",
+    ["scales=12 warps=100 iterations=1000 resolution=1 median=5", "scales=1 warps=1 iterations=1 resolution=0.01"],
+)
+def test_what_the_language_accepts_the_layer_accepts(settings):
+    """The language's bounds (`Pyramid`) lie within the layer's checks: a valid file always builds."""
+    tuned = network(f"  flow pyramid\n  pyramid {settings}\n")
+    model = compile_to_module(tuned, format_network(tuned), None).build_model()
+    assert isinstance(model.flow, rt.PyramidFlow)
