@@ -57,10 +57,13 @@ def create_model(name_or_path: str | Path, *, num_classes: int | None = None, wi
 
 def load_run(run_dir: str | Path, checkpoint: str = "last") -> tuple[nn.Module, RunInfo]:
     """A trained run's model (weights loaded, eval mode, CPU) and its `RunInfo` (class names in
-    `info.classes`, clip shape and width in `info.resolved`); `checkpoint`: last, best or a file."""
-    from .training.run_dir import load_run as load
+    `info.classes`, clip shape and width in `info.resolved`); `checkpoint`: last, best or a file,
+    refused (`CheckpointError`) when it was trained on another architecture, as `anet eval` does."""
+    from .training.trained import load_run_dir
 
-    return load(run_dir, checkpoint)
+    run = load_run_dir(run_dir, checkpoint)
+    assert run.info is not None  # read from the directory's run.json
+    return run.model(), run.info
 
 
 def train(

@@ -96,31 +96,16 @@ def _network(source: str):  # noqa: ANN202 - Network
 
 def _trained(source: str, checkpoint: str | None, width: float | None) -> tuple[Any, Any, tuple[int, int]]:
     """(model in eval mode, network, (frames, size) it was trained at)."""
-    from ..training.run_dir import build_run_model, read_run
+    if Path(source).is_dir() or checkpoint:
+        from ..training.trained import load_trained
 
-    if Path(source).is_dir():
-        run = read_run(source, checkpoint or "last")
-        return build_run_model(run), run.network, (run.info.resolved.frames, run.info.resolved.size)
+        run = load_trained(source, checkpoint, read=read_network)
+        model = run.model(width=None if run.info else width)  # a run is exported at the width it trained at
+        header = run.network.header
+        return model, run.network, (run.frames or header.frames, run.size or header.size)
     from ..compiler import compile_to_module
-    from ..training.checkpoint import load_checkpoint, load_model_state
 
     network, text, label = read_network(source)
-    state = load_checkpoint(Path(checkpoint)) if checkpoint else None
-    trained = state.get("config", {}) if state else {}
-    # the class count is the data's (a run directory records it; a bare checkpoint names its data spec)
-    classes = _data_classes(state["data"]) if state and state.get("data") else None
-    model = compile_to_module(network, text, label).build_model(
-        num_classes=classes, width=width or trained.get("width")
-    )
-    if state is None:
-        click.echo(f"anet: warning: no --checkpoint: {label} is exported with untrained weights", err=True)
-    else:
-        load_model_state(model, state, Path(str(checkpoint)))  # names the width or class count that does not fit
-    frames = trained.get("frames") or network.header.frames
-    return model.eval(), network, (frames, trained.get("size") or network.header.size)
-
-
-def _data_classes(spec: str) -> int:
-    from ..data.spec import parse_data_spec
-
-    return parse_data_spec(spec).num_classes
+    model = compile_to_module(network, text, label).build_model(width=width)
+    click.echo(f"anet: warning: no --checkpoint: {label} is exported with untrained weights", err=True)
+    return model.eval(), network, (network.header.frames, network.header.size)

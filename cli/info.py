@@ -15,7 +15,7 @@ from .language import FILE_ARG, read_network
 @click.option("--width", type=click.FloatRange(min=0, min_open=True), help="Channel multiplier (default: the file's).")
 def info(file: str, frames: int | None, size: int | None, width: float | None) -> None:
     """Parameters and FLOPs per node and in total, for one clip of batch 1."""
-    from ..compiler.summary import summarize, summary_table
+    from ..cost import summarize, summary_table
 
     network, text, label = read_network(file)
     rows = summarize(network, text, label, frames=frames, size=size, width=width)

@@ -54,13 +54,15 @@ def predict(
     crop); their softmax scores are averaged (sigmoid scores max-pooled for multi-label runs)."""
     from ..training.device import placement
     from ..training.predict_video import predict_videos
-    from ..training.run_dir import build_run_model, read_run
+    from ..training.trained import load_run_dir
 
-    run = read_run(run_dir, checkpoint)
-    place = placement(TrainConfig(device=device, precision=precision or run.info.config.precision))
-    model = build_run_model(run).to(place.device)
+    run = load_run_dir(run_dir, checkpoint)
+    info = run.info
+    assert info is not None  # read from the directory's run.json
+    place = placement(TrainConfig(device=device, precision=precision or info.config.precision))
+    model = run.model().to(place.device)
     results = predict_videos(
-        model, run.network, run.info, [Path(v) for v in videos], place, top=top, clips=clips, frames=frames, size=size
+        model, run.network, info, [Path(v) for v in videos], place, top=top, clips=clips, frames=frames, size=size
     )
     if fmt == "json":
         click.echo(json.dumps({"run": run_dir, "predictions": [r.as_dict() for r in results]}, indent=1))

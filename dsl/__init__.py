@@ -16,10 +16,11 @@ from .hashing import architecture_hash
 from .parse import Checked, check_file, check_text, decode, load, parse
 from .validate import graph, is_valid, validate
 
-# The printer (numpy) and the published-format converters load on first use (PEP 562): `anet check`
-# needs neither and must start fast.
+# The printer and the learned-weights rule (numpy) and the published-format converters load on first
+# use (PEP 562): `anet check` needs none of them and must start fast.
 _LAZY = {
     "format_network": "anet.dsl.printer",
+    **dict.fromkeys(("file_weight", "with_learned_weights"), "anet.dsl.learned"),
     **dict.fromkeys(("PublishedFormatError", "from_published", "to_published"), "anet.dsl.published"),
 }
 
@@ -49,6 +50,7 @@ __all__ = [
     "check_file",
     "check_text",
     "decode",
+    "file_weight",
     "format_network",
     "from_published",
     "graph",
@@ -59,4 +61,5 @@ __all__ = [
     "render_text",
     "to_published",
     "validate",
+    "with_learned_weights",
 ]

@@ -20,9 +20,7 @@ from collections import OrderedDict
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-
-from ..dsl import AnetError, Network, format_network, parse, validate
+from ..dsl import AnetError, Network, format_network, parse, validate, with_learned_weights
 from ..files import write_atomic
 from .state import Candidate
 
@@ -33,18 +31,6 @@ PLOT = "fitness.png"  # written by `anet evolve` and `anet runs show` (anet.evol
 
 def candidate_path(run: Path, candidate_id: str) -> Path:
     return run / CANDIDATES / f"{candidate_id}.anet"
-
-
-# What a sigmoid that saturated in float32 (to exactly 0.0 or 1.0, which the language rejects:
-# weights lie strictly inside (0, 1)) is written as.
-SATURATED = (float(np.float32(1e-6)), float(np.nextafter(np.float32(1), np.float32(0))))
-
-
-def file_weight(weight: float) -> float:
-    """A learned weight as its file holds it: rounded to float32 as the parser would, a saturated
-    one moved just inside (0, 1)."""
-    value = float(np.float32(weight))
-    return SATURATED[0] if value <= 0.0 else SATURATED[1] if value >= 1.0 else value
 
 
 _PARSED: OrderedDict[str, Network] = OrderedDict()
@@ -83,20 +69,7 @@ def candidate_text(candidate: Candidate, *, parent_dir: str = "") -> str:
     }
     if candidate.status == "evaluated":
         header["fitness"] = candidate.fitness
-        nodes = tuple(
-            node.model_copy(
-                update={
-                    "inputs": tuple(
-                        e.model_copy(update={"weight": file_weight(w)})
-                        for e, w in zip(node.inputs, candidate.weights[node.id], strict=True)
-                    )
-                }
-            )
-            if node.id in candidate.weights
-            else node
-            for node in network.nodes
-        )
-        network = network.model_copy(update={"nodes": nodes})
+        network = with_learned_weights(network, candidate.weights)
     network = network.model_copy(update={"header": network.header.model_copy(update=header)})
     text = format_network(network)
     # Validated on the way out. The AST is checked rather than the text re-parsed (which took half

@@ -18,13 +18,15 @@ import pytest
 import torch
 from click.testing import CliRunner, Result
 
+from anet.api import create_model, load_run
 from anet.cli.main import anet
 from anet.data.clip import ClipConfig
 from anet.data.layouts import VideoFolderDataset
-from anet.dsl import parse
+from anet.dsl import architecture_hash, parse
+from anet.training.checkpoint import CheckpointError, save_checkpoint
 from anet.training.export import example_inputs
-from anet.training.run_dir import load_run
 from anet.training.run_info import RunInfo
+from anet.training.trained import load_trained
 
 CONSOLE = Path(sys.executable).with_name("anet")
 CLASSES = ("bikes", "bunny", "phone")
@@ -137,6 +139,44 @@ def test_eval_refuses_data_with_other_classes(trained, tmp_path):
 def test_eval_of_a_file_without_checkpoint_or_of_a_plain_folder(trained, tmp_path):
     user_error(run("eval", str(trained["out"] / "network.anet")), "--checkpoint")
     user_error(run("eval", str(tmp_path)), str(tmp_path), "run.json")
+
+
+def test_a_checkpoint_of_another_architecture_is_refused_alike_by_the_api_and_each_command(trained, tmp_path):
+    """The same tensors under other connections: the weights would load, the model would be wrong."""
+    rewired = NETWORK.replace("block d level=4 in=[c, a]", "block d level=4 in=[c, s1]")
+    other = tmp_path / "rewired.pt"
+    model = create_model(_write(tmp_path / "rewired.anet", rewired), num_classes=3, width=0.0625)
+    save_checkpoint(other, {"model": model.state_dict(), "architecture": architecture_hash(parse(rewired))})
+    with pytest.raises(CheckpointError, match="was trained on another architecture than") as refused:
+        load_run(trained["out"], str(other))
+    message = str(refused.value)
+    assert str(other) in message and str(trained["out"] / "network.anet") in message
+    video = str(trained["data"] / "val" / "bunny" / "bunny0.mp4")
+    for command in (["eval"], ["predict", "--clips", "1"], ["export", "--format", "onnx", "-o", str(tmp_path / "m")]):
+        result = run(
+            *command, str(trained["out"]), *([video] if command[0] == "predict" else []), "--checkpoint", str(other)
+        )
+        user_error(result, message)
+    with pytest.raises(CheckpointError, match="another architecture"):  # an .anet file with the checkpoint
+        load_trained(trained["source"], other)
+
+
+def test_a_file_with_its_checkpoint_loads_as_its_run_does(trained):
+    out = trained["out"]
+    from_file = load_trained(trained["source"], out / "checkpoint.pt")
+    assert from_file.info is None and from_file.data == f"folder:{trained['data']}"
+    assert (from_file.width, from_file.frames, from_file.size) == (0.0625, 4, 32)
+    (rgb,) = example_inputs(parse(NETWORK), batch=2, frames=4, size=32, seed=3)
+    model, _ = load_run(out)
+    with torch.no_grad():
+        torch.testing.assert_close(from_file.model()(rgb=rgb), model(rgb=rgb), rtol=0, atol=0)
+    with pytest.raises(CheckpointError, match="give the checkpoint"):
+        load_trained(trained["source"])
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
 
 
 def test_predict_prints_class_names_and_the_scores_evaluation_computes(trained):

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from anet.compiler import compile_to_module
-from anet.dsl import Header, architecture_hash, check_file, format_network
+from anet.dsl import Header, architecture_hash, check_file, file_weight, format_network
 from anet.evolution import EvolutionConfig, Search
 from anet.evolution.arch import Arch
 from anet.evolution.events import event_data
@@ -21,7 +21,7 @@ from anet.evolution.fitness import FitnessResult, FitnessTask, evaluate
 from anet.evolution.journal import JOURNAL, read
 from anet.evolution.random_arch import random_architecture
 from anet.evolution.state import SearchState
-from anet.evolution.store import BEST, CANDIDATES, candidate_text, file_weight
+from anet.evolution.store import BEST, CANDIDATES, candidate_text
 
 # -- set-ups ------------------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""`anet info`: parameters and FLOPs per node, measured on the compiled model itself.
+"""Parameters and FLOPs per node, measured on the compiled model itself (what `anet info` shows).
 
 FLOPs come from torch's own counter (torch.utils.flop_counter), which counts matrix products and
 convolutions (one multiply-add = 2 FLOPs); pooling, BN and elementwise work are not counted, as
@@ -10,13 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
-from rich.console import Console
-from rich.table import Table
 from torch.utils.flop_counter import FlopCounterMode
 
 from .. import runtime as rt
+from ..compiler import compile_to_module
 from ..dsl import Network
-from .loader import compile_to_module
 
 
 @dataclass(frozen=True)
@@ -70,19 +68,3 @@ def summarize(
     head = [m for m in model.modules() if isinstance(m, rt.Head)]
     rows.append(NodeCost("(head)", "pooling + linear", _params(head[0]), flops(head)))
     return rows
-
-
-def summary_table(rows: list[NodeCost], network: Network, frames: int, size: int) -> None:
-    table = Table(
-        title=f"{network.header.name}: batch 1 x {frames} frames x {size}x{size}",
-        caption="FLOPs of convolutions and matrix products (multiply-add = 2); pooling, BN and the flow layer's "
-        "elementwise iterations are not counted",
-    )
-    for column in ("node", "kind", "parameters", "GFLOPs"):
-        table.add_column(column, justify="left" if column in ("node", "kind") else "right")
-    for row in rows:
-        table.add_row(row.node, row.kind, f"{row.parameters:,}", f"{row.flops / 1e9:.3f}")
-    table.add_row(
-        "total", "", f"{sum(r.parameters for r in rows):,}", f"{sum(r.flops for r in rows) / 1e9:.3f}", style="bold"
-    )
-    Console().print(table)

@@ -1,4 +1,5 @@
-"""`anet info`: one table row per node, and totals equal to the built model's parameter count."""
+"""`anet info` (anet.cost): one table row per node, and totals equal to the built model's parameter
+count."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import torch
 from click.testing import CliRunner
 
 from anet.cli.main import anet
+from anet.compiler import compile_file
 
 EXAMPLE = str(Path(__file__).parents[2] / "examples" / "assemblenet50.anet")
 ROW = re.compile(r"^│\s*(\S+)\s*│\s*(.*?)\s*│\s*([\d,]+)\s*│\s*([\d.]+)\s*│$")
@@ -22,7 +24,7 @@ def table_rows(output: str) -> list[tuple[str, str, int, float]]:
     return rows
 
 
-def test_info_rows_and_totals_match_the_built_model(variant):
+def test_info_rows_and_totals_match_the_built_model():
     result = CliRunner().invoke(anet, ["info", EXAMPLE, "--frames", "4", "--size", "64"])
     assert result.exit_code == 0, result.output
     assert "batch 1 x 4 frames x 64x64" in result.output
@@ -34,7 +36,7 @@ def test_info_rows_and_totals_match_the_built_model(variant):
     assert kinds["4"] == "level 1 block" and kinds["14"] == "level 4 block"
 
     with torch.device("meta"):
-        model = variant("assemblenet50").build_model()
+        model = compile_file(EXAMPLE).build_model()
 
     def params(attr: str) -> int:
         module = getattr(model, attr, None)
@@ -52,10 +54,10 @@ def test_info_rows_and_totals_match_the_built_model(variant):
     assert rows[0][3] == round(stem_flops / 1e9, 3)
 
 
-def test_info_width_option_narrows_the_model(variant):
+def test_info_width_option_narrows_the_model():
     result = CliRunner().invoke(anet, ["info", EXAMPLE, "--frames", "2", "--size", "32", "--width", "0.125"])
     assert result.exit_code == 0, result.output
     rows = table_rows(result.output)
     with torch.device("meta"):
-        model = variant("assemblenet50").build_model(width=0.125)
+        model = compile_file(EXAMPLE).build_model(width=0.125)
     assert rows[-1][2] == sum(p.numel() for p in model.parameters())
