@@ -1,17 +1,20 @@
 """The training loop: the paper's recipe, checkpoints that resume to the identical state, metrics
 as CSV and TensorBoard events, a progress bar, and DistributedDataParallel under torchrun.
 
-`train()` is the one entry point, for `anet train` and for the evolution engine alike.
+`train()` is the one entry point, for `anet train` and for the evolution engine alike. It runs a
+`Trainer` through its phases, each a method that reads in one screen: set-up (`__init__`) and
+`resume`, `start` (what the loop reads and writes), `step`, `validate` and `keep`, `finish`.
+Under torchrun every process runs the same phases; only rank 0 writes files and evaluates, and the
+other ranks wait for it at a barrier after each evaluation.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
-from contextlib import nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,25 +28,19 @@ from ..errors import UserError
 from .batchnorm import fixed_batches, recalibrate_batchnorm, recalibrated
 from .checkpoint import CHECKPOINT, load_checkpoint, load_model_state, save_checkpoint
 from .config import TrainConfig
-from .device import Placement, placement
-from .distributed import Distributed, current
+from .device import placement
+from .distributed import current
 from .logs import MetricsLog
 from .metrics import score
 from .model import batch_forward, build_for_data, edge_weights, model_inputs
 from .optimizer import parameter_groups
 from .progress import TrainingProgress
+from .resolve import Loss, clip_shape, dataset_length, loss_function, run_info
 from .run_dir import BEST_CHECKPOINT, write_learned
-from .run_info import (
-    Resolved,
-    RunInfo,
-    is_run_dir,
-    read_run_info,
-    resume_mismatch,
-    text_digest,
-    write_run_info,
-)
+from .run_info import is_run_dir, read_run_info, resume_mismatch, write_run_info
 from .sampling import ResumableSampler
 from .schedule import warmup_cosine
+from .state import LossWindow, TrainingState
 from .summary import check_clip_flags, data_summary
 from .unreadable import SUBSTITUTES, UNREADABLE, TolerantSamples, UnreadableVideos, collate_readable
 from .validation import evaluate
@@ -67,14 +64,6 @@ class TrainResult:
     checkpoint: Path | None = None
 
 
-def _loss_function(multi_label: bool, smoothing: float) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
-    if multi_label:
-        bce = nn.BCEWithLogitsLoss()
-        return lambda logits, target: bce(logits, target.float())
-    ce = nn.CrossEntropyLoss(label_smoothing=smoothing)
-    return lambda logits, target: ce(logits, target)
-
-
 def train(
     network: Network,
     source_text: str,
@@ -89,225 +78,290 @@ def train(
     split. With `out_dir`, make it a self-contained run (`run.json` and `network.anet`, see
     `anet.training.run_info`; checkpoints, metrics, `learned.anet`); `resume` continues from its
     checkpoint and reaches exactly the state an uninterrupted run would have reached."""
-    dist = current()
-    place = placement(config, local_rank=dist.local_rank)
-    torch.manual_seed(config.seed)
-    check_clip_flags(data, frames=config.frames, size=config.size)
-    frames = config.frames or data.frames or _header_value(network, "frames") or data.default_frames
-    size = config.size or data.size or _header_value(network, "size") or data.default_size
-    datasets = data.datasets(frames=frames, size=size)
-    model = build_for_data(network, source_text, data, width=config.width, source_path=source_path)
-    model.to(place.device)
-    groups = parameter_groups(model, lr=config.peak_lr, weight_decay=config.weight_decay, edge_lr=config.edge_lr)
-    optimizer = torch.optim.SGD(groups, lr=config.peak_lr, momentum=config.momentum)
-    scheduler = warmup_cosine(optimizer, total=config.iterations, warmup=config.warmup_iterations)
-    history: list[dict[str, float]] = []
-    step = 0
-    checkpoint_path = out_dir / CHECKPOINT if out_dir else None
-    info = _run_info(network, source_text, source_path, data, config, frames=frames, size=size, fps=datasets.fps)
-    best: dict[str, float] = {}
-    if resume and checkpoint_path and checkpoint_path.exists():
-        state = load_checkpoint(checkpoint_path)
-        if state["architecture"] != architecture_hash(network):
-            raise TrainingError(f"{checkpoint_path} belongs to another architecture; use a new --out")
-        load_model_state(model, state, checkpoint_path)
-        if out_dir is not None and is_run_dir(out_dir):
-            reason = resume_mismatch(read_run_info(out_dir)[0], info)
-            if reason:
-                raise TrainingError(f"{out_dir} cannot be resumed with these settings: {reason}; use another --out")
-        optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
-        step, history, best = state["step"], state["history"], state.get("best", {})
-    if out_dir is not None and dist.is_main:
-        write_run_info(out_dir, info, source_text)
-    wrapped = dist.wrap(model, place)
-    runner = torch.compile(wrapped) if config.compile else wrapped
-    loss_fn = _loss_function(data.multi_label, config.label_smoothing)
-    sampler = ResumableSampler(
-        len(datasets.train),
-        seed=config.seed,
-        start=step * config.batch_size * dist.world,
-        rank=dist.rank,
-        world=dist.world,
-    )
-    loader = DataLoader(
-        TolerantSamples(datasets.train, substitutes=SUBSTITUTES),
-        batch_size=config.batch_size,
-        sampler=sampler,
-        collate_fn=collate_readable,
-        num_workers=config.workers,
-        pin_memory=place.device.type == "cuda",
-        persistent_workers=config.workers > 0,
-    )
-    bn_batches = (
-        partial(
-            fixed_batches,
-            datasets.train,
-            batches=config.bn_batches,
-            batch_size=config.batch_size,
-            seed=config.seed,
-            workers=config.workers,
+    trainer = Trainer(network, source_text, data, config, out_dir=out_dir, source_path=source_path)
+    if resume:
+        trainer.resume()
+    return trainer.run()
+
+
+class Trainer:
+    """One training run, its phases in the order `train()` calls them. The order is part of the
+    contract: the seed is set before the model is built (its initial weights); a resume is checked
+    before `run.json` is rewritten (a refused resume leaves the run as it was) and loaded before
+    DistributedDataParallel wraps the model (which copies rank 0's weights to every rank)."""
+
+    # Opened by `start`, once the step training starts at is known:
+    runner: Callable[..., torch.Tensor]  # the model as stepped: wrapped for DDP, compiled with --compile
+    loss_fn: Loss
+    forward: Callable[[nn.Module, dict[str, Any]], torch.Tensor]  # one batch through a model (BN re-estimation)
+    log: MetricsLog | None  # rank 0 of a run with an out_dir
+    progress: TrainingProgress
+    unreadable: UnreadableVideos
+    unreadable_val: UnreadableVideos
+    started: float  # perf_counter when the first batch was asked for
+
+    def __init__(
+        self,
+        network: Network,
+        source_text: str,
+        data: DataSpec,
+        config: TrainConfig,
+        *,
+        out_dir: Path | None = None,
+        source_path: str | None = None,
+    ) -> None:
+        """Set-up: the clip, the data sets, the model, the optimiser and the schedule at step 0."""
+        self.network, self.source_text, self.data, self.config = network, source_text, data, config
+        self.out_dir = out_dir
+        self.dist = current()
+        self.place = placement(config, local_rank=self.dist.local_rank)
+        torch.manual_seed(config.seed)
+        check_clip_flags(data, frames=config.frames, size=config.size)
+        self.frames, self.size = clip_shape(network, data, config)
+        self.datasets = data.datasets(frames=self.frames, size=self.size)
+        self.model = build_for_data(network, source_text, data, width=config.width, source_path=source_path)
+        self.model.to(self.place.device)
+        groups = parameter_groups(
+            self.model, lr=config.peak_lr, weight_decay=config.weight_decay, edge_lr=config.edge_lr
         )
-        if config.bn_batches
-        else None
-    )
-
-    forward = batch_forward(network, place)
-    log = MetricsLog(out_dir) if out_dir and dist.is_main else None
-    progress = TrainingProgress(total=config.iterations, start=step, enabled=config.progress and dist.is_main)
-    if dist.is_main:
-        summary = data_summary(
-            network,
-            data,
-            train=len(datasets.train),  # type: ignore[arg-type]
-            val=len(datasets.val),  # type: ignore[arg-type]
-            frames=frames,
-            size=size,
-            metric=config.metric,
+        self.optimizer = torch.optim.SGD(groups, lr=config.peak_lr, momentum=config.momentum)
+        self.scheduler = warmup_cosine(self.optimizer, total=config.iterations, warmup=config.warmup_iterations)
+        self.state = TrainingState()
+        self.checkpoint_path = out_dir / CHECKPOINT if out_dir else None
+        self.info = run_info(
+            network, source_text, source_path, data, config, frames=self.frames, size=self.size, fps=self.datasets.fps
         )
-        progress.line(summary)
-    started = time.perf_counter()
-    batches = iter(loader)
-    unreadable = UnreadableVideos("training", len(datasets.train), config.max_bad_videos)  # type: ignore[arg-type]
-    unreadable_val = UnreadableVideos("validation", len(datasets.val), config.max_bad_videos)  # type: ignore[arg-type]
 
-    def save() -> None:
-        if checkpoint_path and dist.is_main:
-            save_checkpoint(
-                checkpoint_path,
-                {
-                    "model": model.state_dict(),
-                    "optimizer": optimizer.state_dict(),
-                    "scheduler": scheduler.state_dict(),
-                    "step": step,
-                    "history": history,
-                    "architecture": architecture_hash(network),
-                    "config": config.model_dump(),
-                    "data": data.text,
-                    "best": best,
-                },
-            )
-
-    def validated(metrics: dict[str, float]) -> None:
-        """After each validation: log it, and keep the weights when they are the best so far."""
-        if not metrics:
+    def resume(self) -> None:
+        """Continue from the run's checkpoint, when it has one (a run that crashed before its first
+        checkpoint starts over). Refused when the checkpoint or `run.json` describe another
+        architecture, data or width: the run would silently become a different one."""
+        path = self.checkpoint_path
+        if path is None or not path.exists():
             return
-        metrics["fitness"] = score(metrics, config.metric)
+        saved = load_checkpoint(path)
+        if saved["architecture"] != architecture_hash(self.network):
+            raise TrainingError(f"{path} belongs to another architecture; use a new --out")
+        load_model_state(self.model, saved, path)
+        if self.out_dir is not None and is_run_dir(self.out_dir):
+            reason = resume_mismatch(read_run_info(self.out_dir)[0], self.info)
+            if reason:
+                raise TrainingError(
+                    f"{self.out_dir} cannot be resumed with these settings: {reason}; use another --out"
+                )
+        self.optimizer.load_state_dict(saved["optimizer"])
+        self.scheduler.load_state_dict(saved["scheduler"])
+        self.state = TrainingState(step=saved["step"], history=saved["history"], best=saved.get("best", {}))
+
+    def run(self) -> TrainResult:
+        """Step until `config.iterations`, validating and checkpointing on the way, then finish."""
+        batches = self.start()
+        with self.progress:
+            self.model.train()
+            window = LossWindow()
+            while self.state.step < self.config.iterations:
+                if not self.step(next(batches), window):
+                    continue
+                step = self.state.step
+                if self.config.eval_every and step % self.config.eval_every == 0 and step < self.config.iterations:
+                    with self._recalibrated():
+                        self.keep(self.validate())  # inside: best.pt keeps the statistics it was measured with
+                    self.model.train()
+                if self.config.checkpoint_every and step % self.config.checkpoint_every == 0:
+                    self.save()
+        return self.finish(seconds=time.perf_counter() - self.started)
+
+    def start(self) -> Iterator[dict[str, Any]]:
+        """What the loop reads and writes, from the step training starts at: `run.json`, the
+        (DDP-wrapped, maybe compiled) model, the metrics log, the progress display and the endless
+        stream of training batches, which continues where the checkpoint's step left off."""
+        config, dist, train_set = self.config, self.dist, self.datasets.train
+        if self.out_dir is not None and dist.is_main:
+            write_run_info(self.out_dir, self.info, self.source_text)
+        wrapped = dist.wrap(self.model, self.place)
+        self.runner = torch.compile(wrapped) if config.compile else wrapped
+        self.loss_fn = loss_function(self.data.multi_label, config.label_smoothing)
+        sampler = ResumableSampler(
+            dataset_length(train_set),
+            seed=config.seed,
+            start=self.state.step * config.batch_size * dist.world,
+            rank=dist.rank,
+            world=dist.world,
+        )
+        loader = DataLoader(
+            TolerantSamples(train_set, substitutes=SUBSTITUTES),
+            batch_size=config.batch_size,
+            sampler=sampler,
+            collate_fn=collate_readable,
+            num_workers=config.workers,
+            pin_memory=self.place.device.type == "cuda",
+            persistent_workers=config.workers > 0,
+        )
+        self.forward = batch_forward(self.network, self.place)
+        self.log = MetricsLog(self.out_dir) if self.out_dir and dist.is_main else None
+        self.progress = TrainingProgress(
+            total=config.iterations, start=self.state.step, enabled=config.progress and dist.is_main
+        )
+        if dist.is_main:
+            self.progress.line(self._summary())
+        self.started = time.perf_counter()
+        batches = iter(loader)
+        self.unreadable = UnreadableVideos("training", dataset_length(train_set), config.max_bad_videos)
+        self.unreadable_val = UnreadableVideos("validation", dataset_length(self.datasets.val), config.max_bad_videos)
+        return batches
+
+    def step(self, batch: dict[str, Any], window: LossWindow) -> bool:
+        """One optimiser step on `batch`, or none (False) when none of its videos could be read."""
+        self.unreadable.record(batch.pop(UNREADABLE))
+        if "label" not in batch:  # every video of the batch and its substitutes failed
+            return False
+        inputs, labels = model_inputs(batch, self.network, self.place)
+        with self.place.autocast():
+            logits = self.runner(**inputs)
+            loss = self.loss_fn(logits.float(), labels)
+        value = loss.item()
+        if not math.isfinite(value):
+            raise TrainingError(f"loss became {value} at iteration {self.state.step}")
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        self.scheduler.step()
+        self.state.step += 1
+        window.add(value)
+        clips = self.config.batch_size * self.dist.world
+        self.progress.advance(loss=value, clips=clips, lr=self._lr())
+        if self.state.step % self.config.log_every == 0 or self.state.step == self.config.iterations:
+            row = window.row(self.state.step, lr=self._lr(), clips=clips)
+            self.state.history.append(row)
+            if self.log:
+                self.log.write("train", row)
+                self.log.edge_weights(self.state.step, _named_weights(self.model, self.network))
+            window.restart()
+        return True
+
+    def validate(self) -> dict[str, float]:
+        """The metrics on the validation split, measured by rank 0; the other ranks get none and
+        wait for it, so that no rank trains on while rank 0 still evaluates."""
+        if not self.dist.is_main:
+            self.dist.barrier()
+            return {}
+        metrics = evaluate(
+            self.model,
+            self.network,
+            self.datasets.val,
+            multi_label=self.data.multi_label,
+            batch_size=self.config.batch_size,
+            place=self.place,
+            workers=self.config.workers,
+            limit=self.config.max_eval_samples,
+            unreadable=self.unreadable_val,
+        )
+        self.dist.barrier()
+        return metrics
+
+    def keep(self, metrics: dict[str, float]) -> dict[str, float]:
+        """Score a validation (`fitness`), show and log it, and with `--keep best` write the weights
+        to best.pt when they score higher than every validation before. No metrics (ranks other
+        than 0): nothing to keep."""
+        if not metrics:
+            return metrics
+        config, step = self.config, self.state.step
+        metrics = {**metrics, "fitness": score(metrics, config.metric)}
         shown = " ".join(f"{k} {v:.4f}" for k, v in metrics.items() if k != "samples")
-        progress.line(f"validation at step {step} ({metrics['samples']:.0f} videos): {shown}")
-        if log:
-            log.write("val", {"step": step, **metrics})
-        if out_dir and config.keep == "best" and (not best or metrics["fitness"] > best["fitness"]):
+        self.progress.line(f"validation at step {step} ({metrics['samples']:.0f} videos): {shown}")
+        if self.log:
+            self.log.write("val", {"step": step, **metrics})
+        best = self.state.best
+        if self.out_dir and config.keep == "best" and (not best or metrics["fitness"] > best["fitness"]):
             best.update(step=step, fitness=metrics["fitness"])
             save_checkpoint(
-                out_dir / BEST_CHECKPOINT,
+                self.out_dir / BEST_CHECKPOINT,
                 {
-                    "model": model.state_dict(),
-                    "architecture": architecture_hash(network),
+                    "model": self.model.state_dict(),
+                    "architecture": architecture_hash(self.network),
                     "config": config.model_dump(),
-                    "data": data.text,
+                    "data": self.data.text,
                     "step": step,
                     "metrics": metrics,
                     "metric": config.metric,
                 },
             )
+        return metrics
 
-    with progress:
-        model.train()
-        window_loss, window_count, window_start = 0.0, 0, time.perf_counter()
-        while step < config.iterations:
-            batch = next(batches)
-            unreadable.record(batch.pop(UNREADABLE))
-            if "label" not in batch:  # every video of the batch and its substitutes failed
-                continue
-            inputs, labels = model_inputs(batch, network, place)
-            with place.autocast():
-                logits = runner(**inputs)
-                loss = loss_fn(logits.float(), labels)
-            if not math.isfinite(loss.item()):
-                raise TrainingError(f"loss became {loss.item()} at iteration {step}")
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            scheduler.step()
-            step += 1
-            window_loss += loss.item()
-            window_count += 1
-            clips = config.batch_size * dist.world
-            progress.advance(loss=loss.item(), clips=clips, lr=scheduler.get_last_lr()[0])
-            if step % config.log_every == 0 or step == config.iterations:
-                elapsed = time.perf_counter() - window_start
-                row = {
-                    "step": step,
-                    "loss": window_loss / window_count,
-                    "lr": scheduler.get_last_lr()[0],
-                    "clips_per_s": window_count * clips / max(elapsed, 1e-9),
-                }
-                history.append(row)
-                if log:
-                    log.write("train", row)
-                    log.edge_weights(step, _named_weights(model, network))
-                window_loss, window_count, window_start = 0.0, 0, time.perf_counter()
-            if config.eval_every and step % config.eval_every == 0 and step < config.iterations:
-                with recalibrated(model, bn_batches(), forward) if bn_batches and dist.is_main else nullcontext():
-                    metrics = _evaluate(model, network, datasets.val, data, config, place, dist, unreadable_val)
-                    validated(metrics)  # inside: best.pt keeps the statistics it was measured with
-                model.train()
-            if config.checkpoint_every and step % config.checkpoint_every == 0:
-                save()
-    seconds = time.perf_counter() - started
-    if bn_batches and dist.is_main:  # before saving: the checkpoint evaluates as reported
-        recalibrate_batchnorm(model, bn_batches(), forward)
-    save()
-    metrics = _evaluate(model, network, datasets.val, data, config, place, dist, unreadable_val)
-    validated(metrics)
-    learned = edge_weights(model)
-    if out_dir and dist.is_main:
-        write_learned(out_dir, network, learned)
-    if log:
-        log.hyperparameters({**config.model_dump(), **info.resolved.model_dump(), "data": data.text}, metrics)
-        log.close()
-    return TrainResult(
-        metrics=metrics,
-        edge_weights=learned,
-        history=history,
-        iterations=step,
-        seconds=seconds,
-        placement=place.describe(),
-        checkpoint=checkpoint_path,
-    )
+    def save(self) -> None:
+        """The checkpoint a resume continues from (rank 0 writes it; all ranks hold the same state)."""
+        if self.checkpoint_path and self.dist.is_main:
+            save_checkpoint(
+                self.checkpoint_path,
+                {
+                    "model": self.model.state_dict(),
+                    "optimizer": self.optimizer.state_dict(),
+                    "scheduler": self.scheduler.state_dict(),
+                    "step": self.state.step,
+                    "history": self.state.history,
+                    "architecture": architecture_hash(self.network),
+                    "config": self.config.model_dump(),
+                    "data": self.data.text,
+                    "best": self.state.best,
+                },
+            )
 
+    def finish(self, *, seconds: float) -> TrainResult:
+        """BN statistics re-estimated for good before the final checkpoint (so that it evaluates
+        as reported), the final validation, `learned.anet` and the run's hyperparameters."""
+        if self.config.bn_batches and self.dist.is_main:
+            recalibrate_batchnorm(self.model, self._bn_batches(), self.forward)
+        self.save()
+        metrics = self.keep(self.validate())
+        learned = edge_weights(self.model)
+        if self.out_dir and self.dist.is_main:
+            write_learned(self.out_dir, self.network, learned)
+        if self.log:
+            settings = {**self.config.model_dump(), **self.info.resolved.model_dump(), "data": self.data.text}
+            self.log.hyperparameters(settings, metrics)
+            self.log.close()
+        return TrainResult(
+            metrics=metrics,
+            edge_weights=learned,
+            history=self.state.history,
+            iterations=self.state.step,
+            seconds=seconds,
+            placement=self.place.describe(),
+            checkpoint=self.checkpoint_path,
+        )
 
-def _run_info(
-    network: Network,
-    text: str,
-    source: str | None,
-    data: DataSpec,
-    config: TrainConfig,
-    *,
-    frames: int,
-    size: int,
-    fps: float | None,
-) -> RunInfo:
-    return RunInfo(
-        network=network.header.name,
-        network_sha256=text_digest(text),
-        source=source,
-        architecture=architecture_hash(network),
-        data=data.text,
-        classes=data.class_names or tuple(str(k) for k in range(data.num_classes)),
-        multi_label=data.multi_label,
-        config=config,
-        resolved=Resolved(
-            frames=frames,
-            size=size,
-            fps=fps,
-            eval_short_side=data.eval_short_side,
-            width=config.width or network.header.width,
-            lr=config.peak_lr,
-        ),
-        torch_version=torch.__version__,
-    )
+    def _lr(self) -> float:
+        """The weights' learning rate after the last step (the schedule scales every group alike);
+        torch types it loosely (a tensor where the optimiser was given one), this run gives floats."""
+        return float(self.scheduler.get_last_lr()[0])
+
+    def _recalibrated(self) -> AbstractContextManager[None]:
+        """Precise BN for a validation in the middle of the run (rank 0, with `bn_batches`), the
+        running statistics restored afterwards so that training continues as if it had not run."""
+        if self.config.bn_batches and self.dist.is_main:
+            return recalibrated(self.model, self._bn_batches(), self.forward)
+        return nullcontext()
+
+    def _bn_batches(self) -> Iterator[dict[str, Any]]:
+        config = self.config
+        return fixed_batches(
+            self.datasets.train,
+            batches=config.bn_batches,
+            batch_size=config.batch_size,
+            seed=config.seed,
+            workers=config.workers,
+        )
+
+    def _summary(self) -> str:
+        return data_summary(
+            self.network,
+            self.data,
+            train=dataset_length(self.datasets.train),
+            val=dataset_length(self.datasets.val),
+            frames=self.frames,
+            size=self.size,
+            metric=self.config.metric,
+        )
 
 
 def _named_weights(model: nn.Module, network: Network) -> dict[str, dict[str, float]]:
@@ -317,36 +371,3 @@ def _named_weights(model: nn.Module, network: Network) -> dict[str, dict[str, fl
         block: {str(e.source): w for e, w in zip(blocks[block].inputs, weights, strict=True)}
         for block, weights in edge_weights(model).items()
     }
-
-
-def _header_value(network: Network, name: str) -> int | None:
-    """The file's clip setting only when the file states it (the defaults are for full-size video)."""
-    return getattr(network.header, name) if name in network.header.model_fields_set else None
-
-
-def _evaluate(
-    model: nn.Module,
-    network: Network,
-    dataset: Any,
-    data: DataSpec,
-    config: TrainConfig,
-    place: Placement,
-    dist: Distributed,
-    unreadable: UnreadableVideos,
-) -> dict[str, float]:
-    if not dist.is_main:
-        dist.barrier()
-        return {}
-    metrics = evaluate(
-        model,
-        network,
-        dataset,
-        multi_label=data.multi_label,
-        batch_size=config.batch_size,
-        place=place,
-        workers=config.workers,
-        limit=config.max_eval_samples,
-        unreadable=unreadable,
-    )
-    dist.barrier()
-    return metrics
