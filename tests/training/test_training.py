@@ -29,6 +29,7 @@ def run(network_text: str, data: str, tmp: Path, **overrides) -> tuple:
     return result, config
 
 
+@pytest.mark.slow
 def test_proxy_training_returns_metrics_and_learned_weights(tmp_path):
     result, _ = run(TINY, "proxy:train=16,val=8", tmp_path)
     assert set(result.metrics) >= {"top1", "top5", "fitness", "loss"}
@@ -42,6 +43,7 @@ def test_proxy_training_returns_metrics_and_learned_weights(tmp_path):
     assert (tmp_path / "val.csv").exists() and list((tmp_path / "tensorboard").iterdir())
 
 
+@pytest.mark.slow
 def test_resumed_run_reaches_the_same_state(tmp_path):
     straight, _ = run(TINY, "proxy:train=16,val=8", tmp_path / "straight", iterations=6)
     # The same run crashes right after writing its step-3 checkpoint, then resumes.
@@ -79,6 +81,7 @@ def test_resumed_run_reaches_the_same_state(tmp_path):
     assert [r["loss"] for r in resumed.history] == [r["loss"] for r in straight.history]
 
 
+@pytest.mark.slow
 def test_training_on_real_decoded_video(tmp_path, copy_segment):
     root = tmp_path / "videos"
     for split in ("train", "val"):
@@ -91,6 +94,7 @@ def test_training_on_real_decoded_video(tmp_path, copy_segment):
     assert torch.isfinite(torch.tensor(result.history[-1]["loss"]))
 
 
+@pytest.mark.slow
 def test_multi_label_training_and_multi_crop_map(tmp_path, copy_segment):
     videos = tmp_path / "videos"
     copy_segment("bikes.mp4", videos / "AAA.mp4")
@@ -106,6 +110,7 @@ def test_multi_label_training_and_multi_crop_map(tmp_path, copy_segment):
     assert 0 <= result.metrics["mAP"] <= 1 and result.metrics["fitness"] == result.metrics["mAP"]
 
 
+@pytest.mark.slow
 def test_cli_train_and_eval(tmp_path):
     example = str(ROOT / "examples" / "two_stream_fusion_lv4.anet")
     out = tmp_path / "run"
@@ -151,6 +156,7 @@ def test_cli_reports_bad_data_specs_without_traceback(tmp_path):
     assert "/no/such/dir" in result.output and "internal error" not in result.output
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform != "linux", reason="torchrun on CPU with gloo is exercised on Linux")
 def test_distributed_data_parallel_two_processes_gloo(tmp_path):
     net = tmp_path / "tiny.anet"
