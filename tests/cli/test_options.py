@@ -133,15 +133,19 @@ def test_train_hands_the_training_the_settings_its_options_give(tmp_path, monkey
 
     received = []
 
+    class RecordedError(Exception):
+        """Stops the command before it trains (reported as an internal error, exit 3)."""
+
     def record(network, text, spec, config, **kwargs):
         received.append(config)
-        raise KeyboardInterrupt  # stop before training; click turns it into "Aborted!", exit 1
+        raise RecordedError
 
     monkeypatch.setattr(training, "train", record)
     example = Path(__file__).parents[2] / "examples" / "two_stream_late_fusion.anet"
     args = ["--iterations", "3", "--lr", "0.5", "--compile", "--keep", "best", "--width", "0.25", "--seed", "7"]
     result = CliRunner().invoke(anet, ["train", str(example), "--out", str(tmp_path / "run"), *args])
     assert received, result.output
+    assert result.exit_code == 3 and "RecordedError" in result.output, result.output
     assert received[0] == TrainConfig(
         iterations=3, lr=0.5, compile=True, keep="best", width=0.25, seed=7, checkpoint_every=100
     )
