@@ -116,10 +116,10 @@ def test_resume_refuses_another_architecture_or_other_data(tmp_path):
     first.save()
     with pytest.raises(TrainingError, match=r"checkpoint.pt belongs to another architecture; use a new --out"):
         trainer(tmp_path, text=OTHER).resume()
-    other_data = trainer(tmp_path, data="proxy:train=12,val=8")
+    config = TrainConfig(**SMALL, iterations=4, bn_batches=0)
     with pytest.raises(TrainingError, match="cannot be resumed with these settings: it was trained with data"):
-        other_data.resume()
-    assert "train=16" in (tmp_path / "run.json").read_text()  # a refused resume rewrites nothing
+        train(parse(TINY), TINY, parse_data_spec("proxy:train=12,val=8"), config, out_dir=tmp_path, resume=True)
+    assert "train=16" in (tmp_path / "run.json").read_text()  # refused before run.json is rewritten
 
 
 # one step
