@@ -202,7 +202,8 @@ def settings_table(settings: list[Setting], train: dict[str, Result] | None, inf
     if infer:
         header += ["inference", "x fp32"]
     if train:
-        header += [f"loss, last 5 of {len(train['fp32 eager'].losses)} steps"]
+        steps = len(train["fp32 eager"].losses)
+        header += [f"loss, last {min(5, steps)} of {steps} steps"]
     rows = []
     for s in settings:
         row = [label(s)]
@@ -309,6 +310,7 @@ def main() -> None:
         )
         infer = inference(module, settings, repeats)
     print_results(settings, train, infer)
+    print()
     body = "\n\n".join(
         filter(None, [settings_table(settings, train, infer).markdown(), compile_times(settings, train, infer)])
     )

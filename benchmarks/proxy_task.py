@@ -85,6 +85,8 @@ def train_seeds(label: str, file: str, frames: int, args: argparse.Namespace) ->
     text = format_network(network)
     result = Trained(label, [], [])
     for seed in range(args.seeds):
+        # Every model reads clips of 8 frames (the data spec states it, and anet train refuses a
+        # --frames that disagrees); the single-frame model sees one random frame of each.
         data = parse_data_spec(f"proxy:train={args.train},val=512,size={args.size},frames=8,seed={seed}")
         if frames == 1:
             data = single_frame(data)
@@ -92,7 +94,7 @@ def train_seeds(label: str, file: str, frames: int, args: argparse.Namespace) ->
             iterations=args.iterations,
             batch_size=8,
             width=0.125,
-            frames=frames,
+            frames=8,
             size=args.size,
             progress=False,
             seed=seed,
