@@ -195,7 +195,8 @@ def main() -> None:
     if args.write_docs:
         shutil.copyfile(args.out / "figure4.png", DOCS / FIGURE)
     table = strategy_table(finals, curves, summary["children"]).markdown()
-    publish(args, "evolution_figure4", "\n\n".join([f"![Figure 4 on the proxy task]({FIGURE})", table, *lines]))
+    said = "\n".join(f"- {line}" for line in lines)
+    publish(args, "evolution_figure4", "\n\n".join([f"![Figure 4 on the proxy task]({FIGURE})", table, said]).strip())
 
 
 def plot(bands: dict[str, list[tuple[float, float]]], path: Path, args: argparse.Namespace) -> None:
