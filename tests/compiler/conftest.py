@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import re
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import torch
 from realistic_weights import realistic_eval as move_from_initialisation
 from torch import nn
 
@@ -33,24 +32,6 @@ def with_header(text: str, **settings: str) -> str:
 def compile_text(text: str, label: str = "variant.anet") -> types.ModuleType:
     """Compile .anet source text (validated by the parser) into an imported generated module."""
     return compile_to_module(parse(text, label), text, label)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread() -> Iterator[None]:
-    """Run these tests on one intra-op thread, restored afterwards.
-
-    On the shared 2-core machine, two OpenMP threads competing with other processes for the cores
-    made small operations 10-100x slower (a 0.05 s forward took 2-9 s: OpenMP waits for the thread
-    that lost its core), while one thread is immune to that. These tests check results, not
-    speed, and their cost is dominated by Python (tracing, compiling), so one thread loses little
-    even on an idle machine.
-    """
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 @pytest.fixture(scope="session")
