@@ -45,6 +45,7 @@ for _ in range(16):
 """
 
 
+@pytest.mark.slow  # a subprocess fills 1 GiB
 @pytest.mark.skipif(sys.platform != "linux" or os.confstr("CS_GNU_LIBC_VERSION") is None, reason="glibc only")
 @pytest.mark.parametrize(("setting", "kept"), [("1", True), ("0", False)])
 def test_freed_memory_is_reused_without_page_faults(setting, kept):

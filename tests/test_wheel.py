@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # builds the wheel with pip
+
 ROOT = Path(__file__).parents[1]
 ROOT_MODULES = {"__init__.py", "__main__.py", "api.py", "errors.py", "files.py", "host.py", "paper.py"}
 NOT_PACKAGE = {"tests", "benchmarks", "docs", "examples"}

@@ -4,6 +4,7 @@ ends the holder, and a refusal that names the directory and the holder."""
 from __future__ import annotations
 
 import fcntl
+import functools
 import os
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import anet.cli.lock as lock_module
 from anet.cli.app import CommandFailed
 from anet.cli.lock import LOCK, run_lock
 from anet.cli.main import anet
@@ -69,9 +71,11 @@ def test_train_refuses_a_directory_in_use(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == [LOCK]  # nothing else written
 
 
-def test_a_refusal_never_names_the_previous_holder(tmp_path):
+def test_a_refusal_never_names_the_previous_holder(tmp_path, monkeypatch):
     """The holder writes its pid just after it locks: until then the file may hold the pid of a
-    process that is gone. The refusal waits a moment for the holder's, then says "unknown"."""
+    process that is gone. The refusal waits a moment for the holder's, then says "unknown" (a tenth
+    of the 2 s it waits in use: this holder never writes)."""
+    monkeypatch.setattr(lock_module, "_holder", functools.partial(lock_module._holder, patience=0.2))
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     run = tmp_path / "run"
     run.mkdir()

@@ -28,6 +28,8 @@ from anet.training.export import example_inputs
 from anet.training.run_info import RunInfo
 from anet.training.trained import load_trained
 
+pytestmark = pytest.mark.slow  # trains a run through the console script, then runs commands on it
+
 CONSOLE = Path(sys.executable).with_name("anet")
 CLASSES = ("bikes", "bunny", "phone")
 # Two RGB stems and three fusions (learned connection weights), no flow layer: exports in seconds.

@@ -103,6 +103,7 @@ def test_an_unreadable_video_past_the_limit_names_the_file(tmp_path, clips, dama
     assert_user_error(run(*args), "b1.mp4", "--max-bad-videos")
 
 
+@pytest.mark.slow  # trains
 def test_unreadable_videos_within_the_limit_are_skipped_with_a_warning(tmp_path, clips):
     root = class_folders(tmp_path / "data", clips)
     (root / "a" / "a1.mp4").write_bytes(b"")
@@ -154,6 +155,7 @@ def test_a_csv_without_validation_rows(tmp_path, clips):
     assert_user_error(result, "videos.csv", "no rows with split 'val'")
 
 
+@pytest.mark.slow  # trains
 def test_a_row_without_a_label_is_a_warning_that_names_it(tmp_path, clips):
     root = class_folders(tmp_path / "data", clips)
     path = _csv(
@@ -303,6 +305,7 @@ def test_comments_with_odd_line_breaks_keep_error_lines(tmp_path):
 # --- the installed console script -----------------------------------------------------------------
 
 
+@pytest.mark.slow  # six console-script processes
 @pytest.mark.skipif(not CONSOLE.is_file(), reason="the console script is not installed next to this Python")
 def test_the_console_script_reports_user_errors_without_traceback(tmp_path, trained):
     checkpoint, root = trained

@@ -93,6 +93,7 @@ def test_command_line_reports_counts_motion_and_clipping(tmp_path: Path) -> None
     assert isinstance(bad.exception, SystemExit) and bad.exit_code == 2 and "--bound" in bad.output
 
 
+@pytest.mark.slow  # extracts flow from real videos
 def test_real_video_with_classes_splits_and_resampling(
     tmp_path: Path, copy_segment: Callable[[str, Path], Path]
 ) -> None:

@@ -192,6 +192,7 @@ def one_thread() -> Iterator[None]:
     torch.set_num_threads(threads)
 
 
+@pytest.mark.slow  # trains two classifiers
 @pytest.mark.usefixtures("one_thread")
 def test_one_frame_is_at_chance_two_frames_are_not(clips: dict[str, torch.Tensor]) -> None:
     train, val, y, y_val = clips["train"], clips["val"], clips["train_y"], clips["val_y"]

@@ -69,6 +69,7 @@ def test_crlf_files_report_the_same_lines():
     assert [(ln, col) for ln, col, _ in errors(text)] == [(4, 25)]
 
 
+@pytest.mark.slow  # validates 10,000 nodes
 def test_hints_for_thousands_of_unknown_references_stay_cheap(monkeypatch):
     """The cost is bounded by construction, counted rather than timed (a timing flakes on a loaded
     machine): at most `NAMES` fuzzy lookups, each over a short pool. The quadratic version compared

@@ -16,6 +16,7 @@ EXAMPLES = sorted(Path(__file__).parents[2].joinpath("examples").glob("*.anet"))
 CANONICAL = sorted(Path(__file__).parent.joinpath("cases", "canonical").glob("*.anet"))
 
 
+@pytest.mark.slow  # 300 generated networks (the canonical files and examples below stay fast)
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(networks())
 def test_parse_of_print_is_identity(network):

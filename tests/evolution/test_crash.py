@@ -34,6 +34,8 @@ from anet.evolution.journal import JOURNAL
 from anet.evolution.report import load_state
 from anet.evolution.workers import InProcess
 
+pytestmark = pytest.mark.slow  # kills and resumes searches in subprocesses
+
 OPTIONS = ["--fitness", "synthetic", "--population", "8", "--rounds", "40", "--random-seed", "7"]
 EXAMPLES = Path(__file__).parents[2] / "examples"
 SEEDS = ["--seed", str(EXAMPLES / "two_stream_fusion_lv4.anet"), "--seed", str(EXAMPLES / "one_stream_rgb.anet")]

@@ -81,6 +81,7 @@ def crash_at(monkeypatch, count: int, *, torn: bool) -> None:
     monkeypatch.setattr(journal_module.Journal, "append", append)
 
 
+@pytest.mark.slow  # a search killed and resumed at every journal write of its start
 def test_a_seeded_run_killed_anywhere_in_its_initial_population_resumes_with_its_seeds(
     tmp_path, monkeypatch, reference
 ):
@@ -415,6 +416,7 @@ def still_running(pids: list[int], *, wait: float = 5.0) -> list[int]:
     return [pid for pid in pids if running(pid)]
 
 
+@pytest.mark.slow  # a search in a subprocess, killed
 @pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
 @pytest.mark.parametrize("how", ["SIGKILL", "SIGTERM"])
 def test_killing_only_the_search_process_leaves_no_worker_behind(tmp_path, how):
@@ -441,6 +443,7 @@ def test_killing_only_the_search_process_leaves_no_worker_behind(tmp_path, how):
         assert code == -signal.SIGKILL
 
 
+@pytest.mark.slow  # a search in a subprocess, interrupted
 @pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
 def test_ctrl_c_stops_the_search_and_its_workers_with_one_line(tmp_path):
     run = tmp_path / "run"
@@ -461,6 +464,7 @@ def test_ctrl_c_stops_the_search_and_its_workers_with_one_line(tmp_path):
     assert (run / JOURNAL).read_bytes().endswith(b"\n")
 
 
+@pytest.mark.slow  # three searches in subprocesses
 def test_two_resumes_at_once_one_is_refused(tmp_path):
     """Issue 11: two `anet evolve --resume DIR` at once both ran, and the journal got candidates
     created twice with different architectures. Now the second one is refused, naming the first."""

@@ -12,12 +12,15 @@ import os
 import subprocess
 import sys
 
+import pytest
 from evo_helpers import assert_consistent
 
 from anet.evolution import EvolutionConfig
 from anet.evolution.report import load_state
 from anet.training import TrainConfig
 from anet.training.config import PROXY_EDGE_LR
+
+pytestmark = pytest.mark.slow  # trains every candidate of a search in a subprocess
 
 
 def test_a_tiny_proxy_training_search(tmp_path):

@@ -16,6 +16,8 @@ import anet.evolution.search as search_module
 from anet.evolution.fitness import FitnessResult, FitnessTask, evaluate
 from anet.evolution.workers import InProcess
 
+pytestmark = pytest.mark.slow  # worker processes and a local Ray instance
+
 CONFIG = synthetic(population=6, rounds=4, workers=2, seed=2, max_retries=1)
 ONCE = frozenset({"c00008"})  # kills its worker once (round 3)
 ALWAYS = "c00001"  # kills its worker every time (round 0, beside five others)

@@ -102,6 +102,7 @@ def test_onnx_export_matches_onnxruntime(pool):
     np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.slow  # torch.compile
 def test_torch_compile_full_graph():
     """Dynamo captures the whole model in one graph (no graph breaks); aot_eager keeps it fast."""
     model = _trained_eval_model()

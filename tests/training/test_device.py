@@ -107,6 +107,7 @@ def test_the_probe_measures_both_and_restores_the_thread_count(monkeypatch):
     assert device.measured_bf16_speedup() == speedup  # once per process
 
 
+@pytest.mark.slow  # starts processes
 def test_processes_started_after_the_probe_inherit_its_measurement(monkeypatch):
     """The search's local workers start together: each probing next to the others measured bf16 at
     0.4x in one of three, which would train that candidate in another precision than its siblings."""

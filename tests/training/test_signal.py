@@ -134,6 +134,7 @@ def test_recalibrated_block_restores_the_running_statistics():
     assert all(torch.equal(before[k], after[k]) for k in before)
 
 
+@pytest.mark.slow  # trains
 def test_training_reestimates_bn_before_saving_and_validating(tmp_path):
     data = parse_data_spec(DATA)
     results = {}
@@ -150,6 +151,7 @@ def test_training_reestimates_bn_before_saving_and_validating(tmp_path):
     assert all(torch.equal(stats["raw"][k], stats["bn"][k]) for k in weights)
 
 
+@pytest.mark.slow  # trains
 def test_validation_in_the_middle_of_a_run_does_not_change_training(tmp_path):
     data = parse_data_spec(DATA)
     straight = train(parse(TINY), TINY, data, TrainConfig(**SMALL, iterations=4, bn_batches=2), out_dir=tmp_path / "a")
@@ -160,6 +162,7 @@ def test_validation_in_the_middle_of_a_run_does_not_change_training(tmp_path):
     assert [r["loss"] for r in straight.history] == [r["loss"] for r in evaluated.history]
 
 
+@pytest.mark.slow  # trains
 def test_edge_lr_round_trips_through_the_config_and_a_resumed_run(tmp_path, monkeypatch):
     import anet.training.loop as loop
 
@@ -189,6 +192,7 @@ def test_edge_lr_round_trips_through_the_config_and_a_resumed_run(tmp_path, monk
     assert resumed.metrics == straight.metrics
 
 
+@pytest.mark.slow  # trains
 def test_cli_eval_can_reestimate_what_train_would_have(tmp_path):
     """`anet eval --bn-batches N` on a checkpoint saved without re-estimation gives exactly the
     metrics of the same run trained with `--bn-batches N` (same seed, so the same batches)."""

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from anet.cli.main import anet
 from anet.training.checkpoint import CHECKPOINT, load_checkpoint
+
+pytestmark = pytest.mark.slow  # trains through the command line
 
 EXAMPLE = str(Path(__file__).parents[2] / "examples" / "two_stream_fusion_lv4.anet")
 ARGS = ["--data", "proxy:train=8,val=8", "--batch-size", "4", "--width", "0.0625", "--frames", "4", "--size", "32"]
