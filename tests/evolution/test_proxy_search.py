@@ -36,6 +36,7 @@ def test_a_tiny_proxy_training_search(tmp_path):
         "--population": "3",
         "--rounds": "2",
         "--random-seed": "1",
+        "--bn-batches": "2",
     }
     command = [sys.executable, "-m", "anet", "evolve", "--out", str(run), *(x for kv in options.items() for x in kv)]
     env = os.environ | {"OMP_WAIT_POLICY": "PASSIVE"}
@@ -45,7 +46,7 @@ def test_a_tiny_proxy_training_search(tmp_path):
     state = load_state(run)
     config = EvolutionConfig.model_validate(state.config)
     assert config.train == TrainConfig(
-        iterations=3, batch_size=4, width=0.0625, frames=4, size=32, edge_lr=PROXY_EDGE_LR, progress=False
+        iterations=3, batch_size=4, width=0.0625, frames=4, size=32, edge_lr=PROXY_EDGE_LR, bn_batches=2, progress=False
     )
     failures = {c.id: c.reason for c in state.candidates.values() if c.status != "evaluated"}
     assert not failures
