@@ -359,17 +359,26 @@ def test_a_locked_run_directory_is_refused_with_the_holders_pid(tmp_path, refere
 
 
 def launch(*args: str) -> subprocess.Popen:
-    """`anet evolve ARGS` in its own process group (as in a terminal); its stderr goes to a file
-    (`stderr_of`): a pipe would be held open by any worker left behind, and reading it would hang."""
+    """`anet evolve ARGS` in its own process group, with Ctrl-C's default action (as in a terminal);
+    its stderr goes to a file (`stderr_of`): a pipe would be held open by any worker left behind, and
+    reading it would hang.
+
+    A shell that starts pytest in the background (`make test &`, `nohup`) hands it SIGINT ignored,
+    and an ignored signal is inherited: the search would never see the Ctrl-C of the test below. A
+    handler is not inherited (exec resets it to the default), so one is set while the child starts."""
     run = Path(args[args.index("--out" if "--out" in args else "--resume") + 1])
-    with (run.parent / f"stderr-{time.monotonic_ns()}.txt").open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "anet", "evolve", *args],
-            stdout=subprocess.DEVNULL,
-            stderr=log,
-            start_new_session=True,
-            env=os.environ | {"COLUMNS": "100"},
-        )
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with (run.parent / f"stderr-{time.monotonic_ns()}.txt").open("wb") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "anet", "evolve", *args],
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+                start_new_session=True,
+                env=os.environ | {"COLUMNS": "100"},
+            )
+    finally:
+        signal.signal(signal.SIGINT, previous)
     process.log = Path(log.name)  # type: ignore[attr-defined]
     return process
 
