@@ -21,7 +21,7 @@ CONTAINERS = (".mp4", ".avi", ".webm")
 
 
 @pytest.fixture(scope="session", autouse=True)
-def one_thread() -> Iterator[None]:
+def one_intra_op_thread() -> Iterator[None]:
     """Run the tests, and the commands they start, on one intra-op thread.
 
     The tests check results, not speed, on small tensors. On the 2-core machines `make test` runs 2

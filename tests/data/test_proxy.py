@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pickle
-from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -183,17 +182,7 @@ def test_frame_statistics_do_not_depend_on_the_class(clips: dict[str, torch.Tens
         assert float(f.max()) < 4.0, f
 
 
-@pytest.fixture
-def one_thread() -> Iterator[None]:
-    """Small dense problems: one thread is ten times faster than two fighting over busy cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.mark.slow  # trains two classifiers
-@pytest.mark.usefixtures("one_thread")
 def test_one_frame_is_at_chance_two_frames_are_not(clips: dict[str, torch.Tensor]) -> None:
     train, val, y, y_val = clips["train"], clips["val"], clips["train_y"], clips["val_y"]
     chance = 1 / 8  # with 512 validation clips one standard deviation at chance is 1.5 points
