@@ -2,7 +2,7 @@
 
 The repository's top-level folders are this package's subpackages (`dsl/` is `anet.dsl`, ...).
 
-The Python API (README, "Python API") loads lazily, so that `import anet` and the `anet check`
+The Python API (docs/api.md) loads lazily, so that `import anet` and the `anet check`
 command stay fast: `anet.parse`, `anet.compile`, `anet.create_model`, `anet.list_models`,
 `anet.load_run`, `anet.train`, `anet.evaluate` (anet/api.py), and the search's `anet.Search`,
 `anet.EvolutionConfig`.

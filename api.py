@@ -1,4 +1,4 @@
-"""The Python API, one call per task; `import anet` exposes these names lazily (README, "Python API").
+"""The Python API, one call per task; `import anet` exposes these names lazily (docs/api.md).
 
 Each call takes and returns the library's own objects (`Network`, `nn.Module`, `RunInfo`,
 `TrainResult`), so a script can go from a file to a trained run to metrics without the command line.

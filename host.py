@@ -23,7 +23,7 @@ freed, so large activations pay their page faults again at every forward: 38,000
 forward of AssembleNet-50 at 32 x 224 x 224. Served from the heap and kept there
 (:func:`keep_freed_memory`), freed blocks are reused without faults. The forward's time gain was
 small and unsteady across pairs of fresh processes, with the same peak memory
-(``benchmarks/inference_options.py``; the README's Inference options give the figures); the
+(``benchmarks/inference_options.py``; docs/measurements.md, "Inference options", gives the figures); the
 kernel's time on the faults is saved either way. The price: memory freed at the heap's top is kept
 up to 1 GiB rather than returned, and some allocation patterns grow the heap before it settles
 (tests/test_host.py's loop of one 64 MiB tensor grows it for its first rounds).

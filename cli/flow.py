@@ -38,7 +38,7 @@ def _bound(_ctx: click.Context, _param: click.Parameter, value: str) -> float | 
     default="tvl1",
     show_default=True,
     help="tvl1: OpenCV TV-L1, 8 scales at step 0.5 (most accurate); pyramid: anet's coarse-to-fine TV-L1 "
-    "layer (about as accurate, faster); dis: OpenCV DIS (fastest, least accurate). See README.",
+    "layer (about as accurate, faster); dis: OpenCV DIS (fastest, least accurate). See docs/flow.md.",
 )
 @click.option(
     "--bound",

@@ -3,7 +3,7 @@
 The official AssembleNet computes flow inside the model (a TV-L1 layer in tensor operations); other
 two-stream toolkits precompute it once with OpenCV's TV-L1 and store 8-bit images clipped to +-20 px.
 This module writes that format so the same data can feed both kinds of models. The flow method is
-one of `METHODS` (`FlowEstimator`; accuracy and cost in the README's optical-flow section); all
+one of `METHODS` (`FlowEstimator`; accuracy and cost in docs/flow.md); all
 TV-L1 variants use tau 0.25, lambda 0.15, theta 0.3, the official layer's values.
 
 Flow images are 8-bit, so flow beyond +-bound cannot be stored. By default each video's bound is
@@ -82,7 +82,7 @@ class _Job:
 
 
 class FlowEstimator:
-    """Flow between consecutive uint8 grey frames by one of `METHODS` (see the README's flow section).
+    """Flow between consecutive uint8 grey frames by one of `METHODS` (see docs/flow.md).
 
     * ``tvl1``: OpenCV's TV-L1 with an 8-level pyramid at scale step 0.5 (OpenCV's default, 5 levels at
       0.8, is 3-6x less accurate on real motion and up to 17x slower on large motion);

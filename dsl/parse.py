@@ -15,6 +15,7 @@ from lark.exceptions import UnexpectedInput
 
 from .ast import Network
 from .builder import build
+from .constants import MAX_INT_DIGITS
 from .diagnostics import AnetError, Diagnostic, Span, error, sort_key, source_lines
 from .grammar import Line, NumberTooLongError, parser
 from .hashing import architecture_hash
@@ -52,7 +53,8 @@ def _lines(text: str) -> tuple[list[Line | None], list[Diagnostic]]:
             lines.append(None)
             continue
         except NumberTooLongError as exc:
-            errors.append(error("E120", f"{exc} is out of range", exc.span, "see the limits in the README"))
+            hint = f"an integer has at most {MAX_INT_DIGITS} digits"
+            errors.append(error("E120", f"{exc} is out of range", exc.span, hint))
             lines.append(None)
             continue
         lines.append(parsed[-1])

@@ -1,4 +1,4 @@
-"""Regenerate the README's figures in docs/figures/:
+"""Regenerate the figures of the README and docs/ in docs/figures/:
 
     python -m anet.render.figures [OUT_DIR] [--examples DIR]   # defaults: docs/figures, examples
 

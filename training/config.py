@@ -12,8 +12,8 @@ PAPER_LR_PER_SAMPLE = 3.2 / 512  # Moments in Time: lr 3.2 at batch 512
 BN_BATCHES = 32  # precise-BN batches before validation: see anet.training.batchnorm
 PROXY_EDGE_LR = 10.0
 """Learning-rate multiplier of the connection logits in the search's proxy training: anet's deviation
-from the paper (which trains them at the shared rate), chosen by `benchmarks/edge_signal.py` (README,
-"The search"): it spreads the learned weights so that equation (2) is guided rather than a coin flip,
+from the paper (which trains them at the shared rate), chosen by `benchmarks/edge_signal.py`
+(docs/search.md): it spreads the learned weights so that equation (2) is guided rather than a coin flip,
 while their order still agrees across training seeds. See anet.training.optimizer."""
 # Largest share of a split's videos that may be unreadable (skipped with a warning) before a run stops:
 # big downloaded data sets always miss a few videos; more than this means a wrong path or a broken copy.

@@ -4,7 +4,7 @@
 the CPU: bf16 autocast only when the CPU has native bf16 instructions (AVX512_BF16 or AMX on x86,
 BF16 on ARM, as torch's cpuinfo reports them) *and* a quick measurement in this process agrees. Both
 are needed: without the instructions oneDNN emulates bf16 and AssembleNet-50 ran 3-6x slower than
-fp32 (an AVX2 machine, README "CPU settings"); with them it ran 2.3x faster at 32 x 224 x 224 and
+fp32 (an AVX2 machine, docs/measurements.md "CPU settings"); with them it ran 2.3x faster at 32 x 224 x 224 and
 1.3x at the proxy size, but a library or build that does not use them would undo that, and only a
 measurement can tell. The choice is said once per process, with its reason. Memory layout needs no
 setting: the runtime keeps activations channels-last.
