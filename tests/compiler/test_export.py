@@ -102,6 +102,7 @@ def test_jit_trace_runs_other_clip_lengths(case, traced):
         torch.testing.assert_close(traced(other), eager(case["model"], other), rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.slow  # exporting or compiling the full-width model: seconds each
 def test_onnx_export_matches_onnxruntime(case, onnx_session):
     (got,) = onnx_session.run(None, {"rgb": case["rgb"].numpy()})
     np.testing.assert_allclose(got, case["expected"].numpy(), rtol=1e-4, atol=1e-4)
@@ -110,12 +111,14 @@ def test_onnx_export_matches_onnxruntime(case, onnx_session):
     np.testing.assert_allclose(got, eager(case["model"], other).numpy(), rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.slow  # exporting or compiling the full-width model: seconds each
 def test_onnx_export_runs_other_clip_lengths(case, onnx_session):
     other = clip(1, 6, seed=3)
     (got,) = onnx_session.run(None, {"rgb": other.numpy()})
     np.testing.assert_allclose(got, eager(case["model"], other).numpy(), rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.slow  # exporting or compiling the full-width model: seconds each
 def test_torch_compile_full_graph_matches_eager(case):
     """Dynamo captures the whole generated model, flow layer included, in one graph (no breaks).
 

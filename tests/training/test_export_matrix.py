@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import inspect
 import itertools
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -56,18 +55,6 @@ FLOWS = ("computed", "pyramid", "input")
 EDGES = ("fixed", "learned")
 OBJECT_STEM = (False, True)
 CASES = list(itertools.product(FLOWS, EDGES, OBJECT_STEM))
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread() -> Iterator[None]:
-    """One intra-op thread: on a shared 2-core machine, OpenMP threads waiting for a core made small
-    operations many times slower; these tests check results, and their cost is Python's."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 def network_text(flow: str, edges: str, object_stem: bool) -> str:
