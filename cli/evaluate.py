@@ -62,6 +62,7 @@ def evaluate(
     from ..training.batchnorm import fixed_batches, recalibrate_batchnorm
     from ..training.device import placement
     from ..training.model import batch_forward
+    from ..training.resolve import dataset_length
     from ..training.summary import check_clip_flags
     from ..training.unreadable import UnreadableVideos
     from ..training.validation import evaluate as run_eval
@@ -90,6 +91,6 @@ def evaluate(
         place=place,
         workers=workers,
         crops=crops,
-        unreadable=UnreadableVideos("validation", len(dataset), max_bad_videos),  # type: ignore[arg-type]
+        unreadable=UnreadableVideos("validation", dataset_length(dataset), max_bad_videos),
     )
     click.echo(" ".join(f"{k}={v:.4f}" for k, v in metrics.items() if k != "samples"))

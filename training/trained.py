@@ -1,8 +1,9 @@
 """A trained model, from wherever it is kept: a run directory (`anet train --out`), which holds
-everything, or an .anet file with a checkpoint, as before run directories existed. `anet eval`,
-`anet predict`, `anet export` and `anet.load_run` all load through `load_trained`, so each of them
-refuses a checkpoint of another architecture, and data with other classes than the run's, with the
-same message.
+everything, or an .anet file with a checkpoint, as before run directories existed. `anet eval`
+and `anet export` load through `load_trained`, `anet predict` and `anet.load_run` (which take only
+a run directory) through `load_run_dir`, so each of them refuses a checkpoint of another
+architecture with the same message; `TrainedRun.model` refuses data with other classes than the
+run's (`anet eval --data`).
 
     run = load_trained("runs/t1", "best")
     model = run.model()                        # eval mode, on the CPU
