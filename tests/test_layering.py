@@ -67,9 +67,9 @@ def upward_imports(root: Path = ROOT, layers: tuple[frozenset[str], ...] = LAYER
     for path in package_modules(root):
         where = path.relative_to(root)
         own = part_of(where.parts)
-        assert own in level, f"{where}: {own} is in no layer of tests/test_layers.py"
+        assert own in level, f"{where}: {own} is in no layer of tests/test_layering.py"
         for part, line in imported_parts(path, root):
-            assert part in level, f"{where}:{line}: {part} is in no layer of tests/test_layers.py"
+            assert part in level, f"{where}:{line}: {part} is in no layer of tests/test_layering.py"
             if part != own and level[part] >= level[own]:
                 found.append(f"{where}:{line}: {own} -> {part}")
     return found
