@@ -43,6 +43,13 @@ def timed(fn: Callable[[], object], repeats: int, *, warmup: int = 1) -> list[fl
     return [seconds(fn) for _ in range(repeats)]
 
 
+def load_line(*, busy_above: float = 0.5, warning: str = "timings are unreliable") -> str:
+    """The load average as a benchmark prints it beside its set-up, with a warning in capitals when
+    other processes share the cores (the figures below it are then disturbed)."""
+    load = os.getloadavg()[0]
+    return f"load average {load:.2f}" + (f" (OTHER PROCESSES ARE RUNNING: {warning})" if load > busy_above else "")
+
+
 def machine() -> str:
     """One line for every figure: CPU model, cores, torch's kernel capability, the native bf16
     instructions (AVX512_BF16, AMX_BF16) and torch's version."""

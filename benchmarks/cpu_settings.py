@@ -55,7 +55,7 @@ from torch.utils.data import DataLoader
 from anet.compiler import compile_file
 from anet.data.spec import parse_data_spec
 
-from .common import Table, add_docs_option, publish, seconds
+from .common import Table, add_docs_option, load_line, publish, seconds
 
 ROOT = Path(__file__).resolve().parents[1]
 # The training steps cycle through this many proxy batches: a model of width 0.125 learns the
@@ -287,12 +287,10 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     settings = settings_for(compile_mode)
     module = compile_file(args.file)
-    load = os.getloadavg()[0]
     print(
         f"{Path(args.file).name}; torch {torch.__version__}; {torch.get_num_threads()} threads; CPU capability "
         f"{torch.backends.cpu.get_cpu_capability()}; inductor variants: {compile_mode}"
-        f"{'; QUICK' if args.quick else ''}; load average {load:.2f}"
-        + (" (OTHER PROCESSES ARE RUNNING: timings are unreliable)" if load > 0.5 else "")
+        f"{'; QUICK' if args.quick else ''}; {load_line()}"
     )
     train = infer = None
     if args.workload in ("train", "both"):

@@ -46,7 +46,7 @@ from anet.data.flow_truth import FlowTruth, endpoint_errors, motorcycle_pair
 from anet.runtime.flow import RepresentationFlow
 from anet.runtime.flow_pyramid import PyramidFlow, pyramid_tvl1_pairs
 
-from .common import Table, add_docs_option, publish, seconds
+from .common import Table, add_docs_option, load_line, publish, seconds
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = 0.35  # what `flow pyramid` may add to AssembleNet-50's forward
@@ -274,11 +274,10 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     cv2.setNumThreads(args.threads)
-    load = os.getloadavg()[0]
     print(
         f"torch {torch.__version__}, CPU capability {torch.backends.cpu.get_cpu_capability()}, "
-        f"{args.threads} threads, OpenCV {cv2.__version__}; load average {load:.2f}"
-        + (" (OTHER PROCESSES ARE RUNNING: timings are unreliable, ratios less so)" if load > 1 else "")
+        f"{args.threads} threads, OpenCV {cv2.__version__}; "
+        + load_line(busy_above=1, warning="timings are unreliable, ratios less so")
     )
     all_methods = methods()
     measured = Measured(*accuracy(all_methods), clip_times(all_methods, args.quick))

@@ -35,7 +35,7 @@ from torch import Tensor, nn
 
 from anet.compiler import compile_file
 
-from .common import Table, add_docs_option, publish, seconds
+from .common import Table, add_docs_option, load_line, publish, seconds
 from .flow_layer import authors_formulation
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -182,12 +182,10 @@ def main() -> None:
     torch.manual_seed(0)
     model = compile_file(args.file).build_model().eval()
     rgb = torch.rand(1, 3, frames, size, size)
-    load = os.getloadavg()[0]
     print(
         f"{Path(args.file).name}: 1 x 3 x {frames} x {size} x {size}, eval, no grad, "
         f"{model.flow.iterations} TV-L1 iterations; torch {torch.__version__}, {torch.get_num_threads()} threads, "
-        f"{repeats} rounds after 1 warm-up{', QUICK size' if args.quick else ''}; load average {load:.2f}"
-        + (" (OTHER PROCESSES ARE RUNNING: timings are unreliable)" if load > 0.5 else "")
+        f"{repeats} rounds after 1 warm-up{', QUICK size' if args.quick else ''}; {load_line()}"
     )
     times = measure(model, rgb, repeats, baseline=not args.no_baseline)
     report(times)
