@@ -17,6 +17,7 @@ import onnxruntime as ort
 import pytest
 import torch
 from click.testing import CliRunner, Result
+from tiny_training import RGB_ONLY as NETWORK
 
 from anet.api import create_model, load_run
 from anet.cli.main import anet
@@ -32,17 +33,6 @@ pytestmark = pytest.mark.slow  # trains a run through the console script, then r
 
 CONSOLE = Path(sys.executable).with_name("anet")
 CLASSES = ("bikes", "bunny", "phone")
-# Two RGB stems and three fusions (learned connection weights), no flow layer: exports in seconds.
-NETWORK = """network small
-  classes 8
-
-stem s1 in=[rgb] C=32 r=1
-stem s2 in=[rgb] C=32 r=2
-block a level=1 in=[s1, s2] C=32 r=1
-block b level=2 in=[a, s1] C=64 r=1 stride=2
-block c level=3 in=[b] C=128 r=1 stride=2
-block d level=4 in=[c, a] C=256 r=1 stride=2
-"""
 SMALL = ["--iterations", "4", "--batch-size", "2", "--width", "0.0625", "--frames", "4", "--size", "32"]
 SMALL += ["--precision", "fp32", "--bn-batches", "2"]
 STAMP = r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d "

@@ -8,6 +8,7 @@ import struct
 from pathlib import Path
 
 import pytest
+from tiny_training import RGB_ONLY as NETWORK
 
 from anet.dsl import architecture_hash, format_network, parse
 from anet.dsl.learned import SATURATED, file_weight, with_learned_weights
@@ -15,16 +16,6 @@ from anet.evolution.state import Candidate
 from anet.evolution.store import candidate_text
 from anet.training.run_dir import write_learned
 
-NETWORK = """network small
-  classes 8
-
-stem s1 in=[rgb] C=32 r=1
-stem s2 in=[rgb] C=32 r=2
-block a level=1 in=[s1, s2] C=32 r=1
-block b level=2 in=[a, s1] C=64 r=1 stride=2
-block c level=3 in=[b] C=128 r=1 stride=2
-block d level=4 in=[c, a] C=256 r=1 stride=2
-"""
 # Saturated both ways, float64 values float32 rounds, and one already exact.
 WEIGHTS = {"a": [0.0, 1.0], "b": [0.1234567891, 0.5], "d": [1e-9, 0.99999999]}
 
