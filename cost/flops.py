@@ -7,6 +7,7 @@ is usual for CNN FLOP figures.
 
 from __future__ import annotations
 
+import types
 from dataclasses import dataclass
 
 import torch
@@ -29,6 +30,15 @@ def _params(module: torch.nn.Module) -> int:
     return sum(p.numel() for p in module.parameters())
 
 
+def required_inputs(module: types.ModuleType, frames: int, size: int) -> dict[str, torch.Tensor]:
+    """A batch of one random clip per required input of a compiled network: FLOPs and run time do not
+    depend on the values; optional inputs (flow from RGB) are left to the model to compute."""
+    generator = torch.Generator().manual_seed(0)
+    return {
+        i.name: torch.rand(1, i.channels, frames, size, size, generator=generator) for i in module.INPUTS if i.required
+    }
+
+
 def summarize(
     network: Network,
     source_text: str,
@@ -41,10 +51,7 @@ def summarize(
     """One row per node (its fusion included), then the flow layer and head when present."""
     module = compile_to_module(network, source_text, source_path)
     model = module.build_model(width=width).eval()
-    frames = frames or network.header.frames
-    size = size or network.header.size
-    # FLOPs do not depend on the values; optional inputs (flow) are left to the model to compute
-    inputs = {i.name: torch.rand(1, i.channels, frames, size, size) for i in module.INPUTS if i.required}
+    inputs = required_inputs(module, frames or network.header.frames, size or network.header.size)
     counter = FlopCounterMode(display=False)
     with torch.no_grad(), counter:
         model(**inputs)
