@@ -5,9 +5,10 @@ it is not an estimate to deploy by."""
 
 from __future__ import annotations
 
-from ..dsl import Network
+from ..dsl import Network, Stem
 
 NOMINAL_FLOPS_PER_MS = 1e8  # a nominal 100 GFLOP/s, so that the stand-in's latencies read like a CPU's
+STEM_IN_CHANNELS = {"rgb": 3, "flow": 2, "object": 0}  # an object stem only pools its segmentation maps
 
 
 def synthetic_work(network: Network) -> tuple[int, float]:
@@ -17,8 +18,8 @@ def synthetic_work(network: Network) -> tuple[int, float]:
     weights, per_pixel = 0, 0.0
     for node in network:
         channels = node.channels * network.header.width
-        if node.kind == "stem":
-            node_weights, shrink = 7 * 7 * 3 * channels, 2
+        if isinstance(node, Stem):
+            node_weights, shrink = 7 * 7 * STEM_IN_CHANNELS[node.modality] * channels, 2
         else:
             node_weights, shrink = 8 * channels**2 * network.header.repeats[node.level - 1], 4 * 2 ** (node.level - 1)
         weights += round(node_weights)
