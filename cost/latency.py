@@ -34,7 +34,7 @@ class Cost(BaseModel):
     params: int = Field(ge=0)  # of the built model, before BN is folded (as `anet info` counts them)
     flops: int = Field(ge=0)  # one forward at the deploy shape (torch's FlopCounterMode total)
     device: str  # "cpu: AMD EPYC 9R14, AVX512, 2 threads" / "cuda: NVIDIA H100 80GB HBM3"
-    precision: str  # what the target's precision chose: "fp32" or "bf16 autocast"
+    precision: str  # what the target's precision chose: "fp32" or "bf16 autocast" (synthetic: as asked)
     host: str  # which machine measured (Ray workers measure on their own)
     synthetic: bool = False  # True: `synthetic_cost`'s stand-in, not a measurement
 
@@ -55,7 +55,8 @@ def describe_device(device: torch.device) -> str:
     if device.type == "cuda":
         return f"cuda: {torch.cuda.get_device_name(device)}"
     name = torch.cpu.get_capabilities().get("cpu_name", "unknown CPU")
-    return f"cpu: {name}, {torch.backends.cpu.get_cpu_capability()}, {torch.get_num_threads()} threads"
+    threads = torch.get_num_threads()
+    return f"cpu: {name}, {torch.backends.cpu.get_cpu_capability()}, {threads} thread{'s' if threads > 1 else ''}"
 
 
 def synchronize(device: torch.device) -> None:

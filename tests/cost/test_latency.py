@@ -41,7 +41,7 @@ def test_a_measured_cost_holds_its_runs_and_what_anet_info_counts(text: str):
     assert cost.params == params
     assert cost.flops > 0 and abs(cost.flops - flops) <= 0.01 * flops
     assert cost.gflops == cost.flops / 1e9
-    assert cost.device.startswith("cpu: ") and cost.device.endswith(f", {torch.get_num_threads()} threads")
+    assert cost.device.startswith("cpu: ") and cost.device.endswith(f", {torch.get_num_threads()} thread")
     assert cost.precision == "fp32" and cost.host == socket.gethostname() and not cost.synthetic
 
 
