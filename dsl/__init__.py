@@ -13,6 +13,7 @@ from typing import Any
 from .ast import Block, Budget, Edge, Header, Mutation, Network, Stem, Trivia
 from .diagnostics import AnetError, Diagnostic, Severity, Span, render_json, render_text
 from .hashing import architecture_hash
+from .header import Retrained
 from .parse import Checked, check_file, check_text, decode, load, parse
 from .validate import graph, is_valid, validate
 
@@ -42,6 +43,7 @@ __all__ = [
     "Mutation",
     "Network",
     "PublishedFormatError",
+    "Retrained",
     "Severity",
     "Span",
     "Stem",

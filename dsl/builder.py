@@ -289,7 +289,11 @@ class _Builder:
             loc = ".".join(str(p) for p in err["loc"])
             span = spans.get(loc) or spans.get(loc.split(".")[0]) or missing_at
             if err["type"] == "missing":
-                self.report("E110", f"the header has no `{loc}` line", missing_at, _MISSING_HINTS.get(loc))
+                line, _, key = loc.partition(".")
+                if key:  # a setting of a `key=value` line: `retrained mean=1.3 runs=3`
+                    self.report("E110", f"`{line}` has no `{key}=`", spans.get(line, missing_at))
+                else:
+                    self.report("E110", f"the header has no `{loc}` line", missing_at, _MISSING_HINTS.get(loc))
                 continue
             message = err["msg"].removeprefix("Value error, ")
             if err["type"] == "string_pattern_mismatch":

@@ -168,8 +168,10 @@ def _int(text: str, span: Span) -> int:
 
 
 def _value(token: Token, convert: Callable[[str], Any] = str) -> Value:
+    """`convert` int reads a number as written (`params 1.5` stays 1.5), so that the header model,
+    not the parser, says what is wrong with it, at its place."""
     span = token_span(token)
-    return Value(_int(token.value, span) if convert is int else convert(token.value), span)
+    return Value(_number(token.value, span) if convert is int else convert(token.value), span)
 
 
 def _joined(start: Span, end: Span) -> Span:

@@ -67,6 +67,25 @@ def _drop_empty_pyramid(pyramid: Pyramid | None) -> Pyramid | None:
     return pyramid if pyramid is not None and pyramid.settings() else None
 
 
+class Retrained(AstNode):
+    """The re-evaluation `anet evolve --reevaluate` gives its top candidates: the fitness retrained
+    from scratch with fresh seeds, whose spread says how much of a ranking is noise. `se` (standard
+    error, std / sqrt(runs)) needs two runs; one run leaves it out."""
+
+    mean: FiniteFloat
+    se: Annotated[FiniteFloat, Field(ge=0)] | None = None
+    runs: Annotated[int, Field(ge=1)]
+
+    @model_validator(mode="after")
+    def _spread_needs_two_runs(self) -> Retrained:
+        if self.se is not None and self.runs < 2:
+            raise ValueError(f"retrained se={self.se} needs at least 2 runs; this line says runs={self.runs}")
+        return self
+
+
+RETRAINED_KEYS = _setting_keys(Retrained)
+
+
 class Mutation(AstNode):
     """One operator the evolution applied to the parent to get this file, e.g. `split(8)`."""
 
@@ -113,6 +132,11 @@ class Header(AstNode):
     parent: Annotated[str, Field(pattern=r'^[^"\n\\]*$')] | None = None
     round: Annotated[int, Field(ge=0)] | None = None
     fitness: FiniteFloat | None = None  # `fitness 1e999` would print as `inf`, which does not parse
+    # Deployment cost, measured by `anet evolve` at the run's deploy shape and device (docs/search.md).
+    latency: Annotated[FiniteFloat, Field(ge=0)] | None = None  # ms, median of the timed runs
+    gflops: Annotated[FiniteFloat, Field(ge=0)] | None = None
+    params: Annotated[int, Field(ge=0)] | None = None
+    retrained: Retrained | None = None
     mutations: tuple[Mutation, ...] | None = None
     hash: Annotated[str, Field(pattern=r"^[0-9a-f]{1,64}$")] | None = None
     trivia: Mapping[str, Trivia] = Field(default_factory=dict)
@@ -167,6 +191,11 @@ def _metadata(name: str, text: Callable[[Any], str] = str) -> Callable[[Header],
     return lambda h: None if getattr(h, name) is None else text(getattr(h, name))
 
 
+def _float(value: float) -> str:
+    """The shortest text that reads back as the same float."""
+    return repr(float(value))
+
+
 def _depth(depth: int | tuple[int, ...]) -> str:
     return str(depth) if isinstance(depth, int) else "[" + ", ".join(map(str, depth)) + "]"
 
@@ -181,6 +210,11 @@ def _budget(budget: Budget) -> str:
 
 def _pyramid(pyramid: Pyramid) -> str:
     return " ".join(f"{key}={value:g}" for key, value in pyramid.settings().items())
+
+
+def _retrained(retrained: Retrained) -> str:
+    se = "" if retrained.se is None else f" se={retrained.se!r}"
+    return f"mean={retrained.mean!r}{se} runs={retrained.runs}"
 
 
 def _mutations(mutations: tuple[Mutation, ...]) -> str:
@@ -199,12 +233,30 @@ HEADER_FIELDS: tuple[HeaderField, ...] = (
     HeaderField("flow", _setting("flow")),
     HeaderField("pyramid", _metadata("pyramid", _pyramid), form="settings", nested="pyramid"),
     HeaderField("clip", _clip, read=int, form="settings"),
-    HeaderField("width", _setting("width", lambda w: repr(float(w))), read=float),
+    HeaderField("width", _setting("width", _float), read=float),
     HeaderField("budget", _metadata("budget", _budget), read=int, form="settings", nested="budget"),
     HeaderField("parent", _metadata("parent", lambda p: f'"{p}"'), read=_unquote),
     HeaderField("round", _metadata("round"), read=int),
-    HeaderField("fitness", _metadata("fitness", lambda f: repr(float(f))), read=float),
+    HeaderField("fitness", _metadata("fitness", _float), read=float),
+    HeaderField("latency", _metadata("latency", _float), read=float),
+    HeaderField("gflops", _metadata("gflops", _float), read=float),
+    HeaderField("params", _metadata("params"), read=int),
+    HeaderField("retrained", _metadata("retrained", _retrained), form="settings", nested="retrained"),
     HeaderField("mutations", _metadata("mutations", _mutations), form="items"),
     HeaderField("hash", _metadata("hash")),
 )
 HEADER_KEYWORDS: dict[str, HeaderField] = {f.keyword: f for f in HEADER_FIELDS}
+
+DESCENDANT_METADATA: tuple[str, ...] = (
+    "parent",
+    "round",
+    "fitness",
+    "latency",
+    "gflops",
+    "params",
+    "retrained",
+    "mutations",
+    "hash",
+)
+"""The fields `anet evolve` writes about one candidate: not its architecture (the compiler and the
+hash ignore them), and not inherited by its children."""

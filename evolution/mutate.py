@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..dsl import Header, Mutation, Network, is_valid
+from ..dsl.header import DESCENDANT_METADATA
 from .arch import Arch
 from .config import Strategy
 from .edges import clear_weights, guided_edges, random_edges
@@ -42,10 +43,8 @@ def _node_mutation(arch: Arch, rng: np.random.Generator) -> Mutation:
 
 def child_header(parent: Network) -> Header:
     """The parent's settings with learned edges (a child learns its own weights) and no metadata:
-    the search fills in parent, round, mutations, hash and fitness."""
-    header = parent.header.model_dump(
-        exclude_unset=True, exclude={"parent", "round", "fitness", "mutations", "hash", "trivia"}
-    )
+    the search fills in parent, round, mutations, hash, fitness and the child's own measured cost."""
+    header = parent.header.model_dump(exclude_unset=True, exclude={*DESCENDANT_METADATA, "trivia"})
     return Header.model_validate(header | {"edges": "learned"})
 
 

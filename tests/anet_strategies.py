@@ -7,9 +7,10 @@ import keyword
 import numpy as np
 from hypothesis import strategies as st
 
-from anet.dsl import Block, Budget, Edge, Header, Mutation, Network, Stem, Trivia, architecture_hash
+from anet.dsl import Block, Budget, Edge, Header, Mutation, Network, Retrained, Stem, Trivia, architecture_hash
 from anet.dsl.ast import MUTATION_KINDS, RESERVED_IDS
 from anet.dsl.constants import DILATIONS, default_budget
+from anet.dsl.header import HEADER_KEYWORDS
 
 _NAME_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789"
 names = st.from_regex(r"\A[A-Za-z_][A-Za-z0-9_]{0,12}\Z").filter(lambda s: s not in RESERVED_IDS)
@@ -118,6 +119,18 @@ def networks(draw: st.DrawFn, *, max_per_level: int = 4, with_trivia: bool = Tru
         "parent": st.text(alphabet=_NAME_CHARS + "/.- ", max_size=20),
         "round": st.integers(0, 10_000),
         "fitness": st.floats(allow_nan=False, allow_infinity=False),
+        "latency": st.floats(min_value=0, allow_infinity=False),
+        "gflops": st.floats(min_value=0, allow_infinity=False),
+        "params": st.integers(0, 10**12),
+        "retrained": st.one_of(
+            st.builds(Retrained, mean=st.floats(allow_nan=False, allow_infinity=False), runs=st.just(1)),
+            st.builds(
+                Retrained,
+                mean=st.floats(allow_nan=False, allow_infinity=False),
+                se=st.floats(min_value=0, allow_infinity=False),
+                runs=st.integers(2, 100),
+            ),
+        ),
         "mutations": st.lists(
             st.builds(Mutation, kind=st.sampled_from(MUTATION_KINDS), args=st.lists(node_ids, max_size=3).map(tuple)),
             max_size=4,
@@ -140,15 +153,7 @@ def networks(draw: st.DrawFn, *, max_per_level: int = 4, with_trivia: bool = Tru
             **{k: max(s, 1) + draw(st.integers(0, 64)) for k, s in zip(keys, sums, strict=True) if draw(st.booleans())}
         )
     if with_trivia:
-        present = [
-            "network",
-            "classes",
-            *[
-                k
-                for k in ("depth", "pool", "flow", "edges", "width", "parent", "round", "fitness", "mutations")
-                if k in header_fields
-            ],
-        ]
+        present = ["network", *[k for k in HEADER_KEYWORDS if k in header_fields]]
         chosen = draw(st.lists(st.sampled_from(present), max_size=3, unique=True))
         header_fields["trivia"] = {
             key: t for key in chosen if (t := draw(trivia(blank_first=False, comments_only=key != "network")))

@@ -14,7 +14,7 @@ import torch
 from anet import runtime as rt
 from anet.compiler import compile_to_module
 from anet.dsl import architecture_hash, check_text, format_network, parse
-from anet.dsl.header import BUDGET_KEYS, PYRAMID_KEYS, Pyramid
+from anet.dsl.header import BUDGET_KEYS, PYRAMID_KEYS, RETRAINED_KEYS, Pyramid
 
 NODES = """
 stem 0 in=[rgb] C=4 r=1
@@ -79,9 +79,13 @@ def grammar_keys(grammar: str, terminal: str) -> set[str]:
     return set(re.findall(r'"([^"]+)"', line))
 
 
-@pytest.mark.parametrize(("terminal", "keys"), [("PYRAMID_KEY", PYRAMID_KEYS), ("BUDGET_KEY", BUDGET_KEYS)])
+@pytest.mark.parametrize(
+    ("terminal", "keys"),
+    [("PYRAMID_KEY", PYRAMID_KEYS), ("BUDGET_KEY", BUDGET_KEYS), ("RETRAINED_KEY", RETRAINED_KEYS)],
+)
 def test_the_grammar_accepts_exactly_the_models_keys(terminal, keys):
-    """`PYRAMID_KEYS` (`BUDGET_KEYS`) are the model's fields; the grammar writes them once more."""
+    """`PYRAMID_KEYS` (`BUDGET_KEYS`, `RETRAINED_KEYS`) are the model's fields; the grammar writes
+    them once more."""
     assert grammar_keys(GRAMMAR, terminal) == set(keys)
     # and the comparison sees a key missing from the grammar, or one the model lacks
     first = f'"{keys[0]}"'

@@ -17,7 +17,7 @@ from anet.dsl.grammar import parser
 from anet.dsl.header import HEADER_FIELDS, Header
 
 DSL = Path(anet.dsl.__file__).parent
-EVERYTHING = Path(__file__).parents[1] / "compiler" / "cases" / "everything.anet"
+EVERYTHING = Path(__file__).parent / "cases" / "canonical" / "everything.anet"
 
 
 def test_every_header_rule_of_the_grammar_has_a_row_and_every_row_a_rule():
