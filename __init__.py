@@ -4,8 +4,8 @@ The repository's top-level folders are this package's subpackages (`dsl/` is `an
 
 The Python API (docs/api.md) loads lazily, so that `import anet` and the `anet check`
 command stay fast: `anet.parse`, `anet.compile`, `anet.create_model`, `anet.list_models`,
-`anet.load_run`, `anet.train`, `anet.evaluate` (anet/api.py), and the search's `anet.Search`,
-`anet.EvolutionConfig`.
+`anet.load_run`, `anet.train`, `anet.evaluate`, `anet.pick` (anet/api.py), and the search's
+`anet.Search`, `anet.EvolutionConfig`.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ _API = {
     "load_run": "anet.api",
     "train": "anet.api",
     "evaluate": "anet.api",
+    "pick": "anet.api",
     "Search": "anet.evolution",
     "EvolutionConfig": "anet.evolution",
 }

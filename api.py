@@ -1,7 +1,8 @@
 """The Python API, one call per task; `import anet` exposes these names lazily (docs/api.md).
 
 Each call takes and returns the library's own objects (`Network`, `nn.Module`, `RunInfo`,
-`TrainResult`), so a script can go from a file to a trained run to metrics without the command line.
+`TrainResult`), so a script can go from a file to a trained run to metrics, or from a search run to
+the network to deploy (`pick`), without the command line.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from .dsl import parse as parse_text
 if TYPE_CHECKING:
     from torch import nn
 
+    from .evolution.pick import PickBy
     from .training.loop import TrainResult
     from .training.run_info import RunInfo
 
@@ -64,6 +66,22 @@ def load_run(run_dir: str | Path, checkpoint: str = "last") -> tuple[nn.Module, 
     run = load_run_dir(run_dir, checkpoint)
     assert run.info is not None  # read from the directory's run.json
     return run.model(), run.info
+
+
+def pick(
+    run_dir: str | Path, *, max_latency: float | None = None, max_flops: float | None = None, by: PickBy = "auto"
+) -> Network:
+    """The network to deploy from a search run, as `anet runs pick` chooses it: the best trained
+    candidate whose measured latency (ms) and FLOPs fit, by its re-evaluated mean where it has one
+    (`by`: auto, fitness or retrained), with its learned weights and its figures in the header
+    (`header.fitness`, `.latency`, `.gflops`, `.retrained`). A `PickError` says why none fits."""
+    from .evolution.pick import Budget, picked_text
+    from .evolution.pick import pick as choose
+    from .evolution.report import load_state
+
+    run = Path(run_dir)
+    chosen = choose(load_state(run), Budget(max_latency, max_flops), by).candidate
+    return parse_text(picked_text(run, chosen, run))
 
 
 def train(
