@@ -15,7 +15,7 @@ from ..evolution.store import BEST, PLOT
 from .app import CommandFailed, anet, stops_cleanly
 from .language import read_network
 from .lock import LOCK, run_lock
-from .options import DataSpecOption, nested, setting, settings_options, signal_settings
+from .options import DataSpecOption, DeployShape, nested, setting, settings_options, signal_settings
 
 if TYPE_CHECKING:  # the search's modules are imported when a command needs them: a fast `anet --help`
     from ..evolution import Candidate, SearchState
@@ -60,6 +60,24 @@ if TYPE_CHECKING:  # the search's modules are imported when a command needs them
     setting("address", help="Ray cluster address (with --backend ray; default: a local Ray instance)."),
     setting("data", cls=DataSpecOption, help="Data spec of the fitness task."),
     setting("fitness", help="synthetic: a free deterministic stand-in that exercises the engine, not a measure."),
+    setting(
+        "objective",
+        help="paper: fitness alone; pareto: fitness and latency, NSGA-II ranking, RUN/pareto.json the front; "
+        "mnas: fitness * (latency / --latency-target) ** --mnas-exponent (MnasNet).",
+    ),
+    setting("measure", "--measure/--no-measure", help="Measure each candidate's latency, FLOPs and parameters."),
+    nested(
+        "deploy",  # where the chosen network will run: what a candidate's latency is measured on
+        setting("device", "--deploy-device", help="Device the latency is measured on."),
+        setting("precision", "--deploy-precision", help="Precision of the latency measurement (auto: as predict)."),
+        setting("repeats", "--latency-runs", help="Timed runs per candidate (their median is its latency)."),
+    ),
+    setting("latency_target", "--latency-target", metavar="MS"),
+    "mnas_exponent",
+    setting("max_latency", "--max-latency", metavar="MS"),
+    setting("max_flops", "--max-flops", metavar="FLOPS"),
+    setting("reevaluate", metavar="K"),
+    "reevaluate_seeds",
     nested(
         "train",  # the proxy training of each candidate; defaults: proxy_training()
         setting("iterations", help="Proxy training."),
@@ -71,6 +89,11 @@ if TYPE_CHECKING:  # the search's modules are imported when a command needs them
         "metric",
     ),
     into="config",
+)
+@click.option(
+    "--deploy-shape",
+    type=DeployShape(),
+    help=f"Clip the latency is measured at, batch 1 (default {EvolutionConfig().deploy.shape}).",
 )
 @click.option("--retry-failed", is_flag=True, help="On --resume, train the failed candidates again.")
 @click.option(
@@ -84,6 +107,7 @@ def evolve(
     out: str | None,
     resume: str | None,
     config: EvolutionConfig,
+    deploy_shape: tuple[int, int] | None,
     retry_failed: bool,
     repair: bool,
 ) -> None:
@@ -97,6 +121,9 @@ def evolve(
     if repair and not resume:
         raise click.UsageError("--repair goes with --resume DIR")
     run = Path(resume or out)  # type: ignore[arg-type]
+    if deploy_shape is not None:
+        frames, size = deploy_shape
+        config = config.model_copy(update={"deploy": config.deploy.model_copy(update={"frames": frames, "size": size})})
     seeds = [] if resume else _new_run(run, (*seed_option, *seed_files), config)
     with stops_cleanly(f"resume with anet evolve --resume {run}"), run_lock(run):
         if resume:

@@ -223,3 +223,20 @@ class DataSpecOption(click.Option):
     @help.setter
     def help(self, text: str | None) -> None:
         self._text = text
+
+
+class DeployShape(click.ParamType):
+    """`--deploy-shape 32x224`: frames and size of the clip a deployed network sees."""
+
+    name = "FRAMESxSIZE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> tuple[int, int]:
+        if isinstance(value, tuple):
+            return value
+        from ..cost.deploy import DeployTarget
+
+        try:
+            target = DeployTarget.from_shape(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+        return target.frames, target.size

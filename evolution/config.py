@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt, model_validator
 
+from ..cost.deploy import DeployTarget
 from ..training.config import PROXY_EDGE_LR, TrainConfig
 
 Strategy = Literal["guided", "standard", "random"]
 """guided: connection-learning-guided mutation (eq. 2); standard: a random third of the edges
 changed; random: fresh random architectures, the baseline search."""
 
+
+Objective = Literal["paper", "pareto", "mnas"]
+"""paper: the proxy fitness alone (top-1 + top-5); pareto: fitness and measured latency, the
+population ranked by non-domination and crowding (NSGA-II); mnas: MnasNet's soft-constrained reward
+fitness * (latency / target) ** w."""
 
 Fitness = Literal["proxy", "synthetic"]
 """proxy: a short training on the data spec; synthetic: a free deterministic stand-in that
@@ -31,6 +37,8 @@ def proxy_training() -> TrainConfig:
 # run resumed from an older journal goes on training its candidates exactly as it began. Those runs
 # also validated on the proxy task's former default of 128 clips (512 since).
 _RECORDED_BEFORE = {"bn_batches": 0, "edge_lr": 1.0}
+# Runs recorded before candidates' costs were measured go on without measuring them.
+_UNMEASURED = {"measure": False}
 _FORMER_PROXY_VAL = "val=128"
 
 
@@ -54,6 +62,33 @@ class EvolutionConfig(BaseModel):
     classes: PositiveInt | None = None
     train: TrainConfig = Field(default_factory=proxy_training)
     max_retries: int = Field(default=2, ge=0, description="retries of a candidate whose worker died")
+    objective: Objective = "paper"
+    measure: bool = Field(default=True, description="measure each candidate's cost at the deploy target")
+    deploy: DeployTarget = Field(default_factory=DeployTarget)
+    latency_target: PositiveFloat | None = Field(default=None, description="ms: T of the mnas reward")
+    mnas_exponent: float = Field(default=-0.07, le=0, description="w of the mnas reward (MnasNet: -0.07)")
+    max_latency: PositiveFloat | None = Field(default=None, description="ms: a candidate over it is not trained")
+    max_flops: PositiveFloat | None = Field(default=None, description="FLOPs: a candidate over it is not trained")
+    reevaluate: int = Field(default=0, ge=0, description="retrain the top K at the end with fresh seeds")
+    reevaluate_seeds: int = Field(default=3, ge=2, description="fresh seeds per re-evaluated candidate")
+
+    @model_validator(mode="after")
+    def _costs_are_measured(self) -> EvolutionConfig:
+        """What needs a candidate's cost cannot run without measuring it."""
+        if self.objective == "mnas" and self.latency_target is None:
+            raise ValueError("objective mnas needs a latency target (--latency-target MS)")
+        needs = [
+            name
+            for name, given in (
+                (f"objective {self.objective}", self.objective != "paper"),
+                ("max_latency", self.max_latency is not None),
+                ("max_flops", self.max_flops is not None),
+            )
+            if given
+        ]
+        if needs and not self.measure:
+            raise ValueError(f"{' and '.join(needs)} need the candidates' costs: do not turn measuring off")
+        return self
 
     @classmethod
     def from_record(cls, recorded: dict[str, Any], **overrides: Any) -> EvolutionConfig:
@@ -65,4 +100,6 @@ class EvolutionConfig(BaseModel):
                 data = f"{data}{',' if ':' in data else ':'}{_FORMER_PROXY_VAL}"
             recorded = recorded | {"data": data}
             train = _RECORDED_BEFORE | train
+        if "measure" not in recorded:
+            recorded = _UNMEASURED | recorded
         return cls.model_validate(recorded | {"train": train} | overrides)

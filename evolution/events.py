@@ -14,9 +14,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, TypeAdapter
 
+from ..cost.latency import Cost
 from ..dsl import Mutation
 
-Status = Literal["pending", "evaluated", "failed"]
+Status = Literal["pending", "evaluated", "failed", "rejected"]
+"""rejected: over a hard budget (`--max-latency`, `--max-flops`) when measured, so never trained."""
 
 
 def _mutation_from_json(value: Any) -> Any:
@@ -77,6 +79,34 @@ class Failed(_Event):
     seconds: float = 0.0
 
 
+class Measured(_Event):
+    """A candidate's deployment cost, measured once before it is trained (never again on resume)."""
+
+    event: Literal["measured"] = "measured"
+    id: str
+    cost: Cost
+    reused_from: str | None = None  # the candidate of the same architecture that was measured
+
+
+class Rejected(_Event):
+    event: Literal["rejected"] = "rejected"
+    id: str
+    reason: str
+
+
+class Retrained(_Event):
+    """One fresh-seed training of a candidate chosen for re-evaluation at the end of the search;
+    `fitness` is None (and `reason` says why) when that training failed."""
+
+    event: Literal["retrained"] = "retrained"
+    id: str
+    seed: int
+    fitness: float | None = None
+    metrics: dict[str, float] = Field(default_factory=dict)
+    reason: str | None = None
+    seconds: float = 0.0
+
+
 class Population(_Event):
     """The population after round `round` (0: the initial one); written again for the same round
     when retried candidates join it."""
@@ -86,8 +116,10 @@ class Population(_Event):
     members: list[str]
 
 
-Event = Annotated[Start | Created | Evaluated | Failed | Population, Field(discriminator="event")]
-EventKind = Literal["start", "created", "evaluated", "failed", "population"]
+Event = Annotated[
+    Start | Created | Evaluated | Failed | Measured | Rejected | Retrained | Population, Field(discriminator="event")
+]
+EventKind = Literal["start", "created", "evaluated", "failed", "measured", "rejected", "retrained", "population"]
 _EVENT = TypeAdapter(Event)
 
 

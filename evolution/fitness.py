@@ -28,6 +28,12 @@ class FitnessTask:
     train: dict[str, Any]
     out_dir: str | None = None
     threads: int | None = None  # torch threads in the worker: the cores shared among the workers
+    retrain_seed: int | None = None  # a re-evaluation's fresh training seed (None: the search's training)
+
+    @property
+    def key(self) -> tuple[str, int | None]:
+        """Tells a candidate's re-evaluations apart from each other and from its search training."""
+        return self.candidate, self.retrain_seed
 
 
 @dataclass
@@ -38,14 +44,21 @@ class FitnessResult:
     weights: dict[str, list[float]] = field(default_factory=dict)
     seconds: float = 0.0
     error: str | None = None
+    retrain_seed: int | None = None
 
 
-def synthetic_fitness(text: str) -> tuple[float, dict[str, list[float]]]:
+def _unit(text: str) -> float:
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big") / 2**64
+
+
+def synthetic_fitness(text: str, seed: int | None = None) -> tuple[float, dict[str, list[float]]]:
     """A deterministic pseudo-fitness in [0, 2) and pseudo learned weights, both functions of the
-    file's architecture alone. It measures nothing; it lets the search run at full speed."""
+    file's architecture alone. It measures nothing; it lets the search run at full speed. A fresh
+    training `seed` (re-evaluation) moves the fitness by up to +-0.1, as seeds do on the proxy task."""
     network = parse(text)
-    digest = hashlib.sha256(text.encode()).digest()
-    fitness = 2 * int.from_bytes(digest[:8], "big") / 2**64
+    fitness = 2 * _unit(text)
+    if seed is not None:
+        fitness = min(max(fitness + 0.2 * (_unit(f"{text}|seed={seed}") - 0.5), 0.0), 1.999)
     weights = {}
     for block in network.blocks:
         if len(block.inputs) > 1:
@@ -74,15 +87,18 @@ def evaluate(task: FitnessTask) -> FitnessResult:
     started = time.perf_counter()
     try:
         if task.kind == "synthetic":
-            fitness, weights = synthetic_fitness(task.text)
+            fitness, weights = synthetic_fitness(task.text, task.retrain_seed)
             metrics = {"fitness": fitness}
         else:
             fitness, metrics, weights = proxy_fitness(task)
         if fitness != fitness:  # NaN
             raise ValueError("fitness is NaN")
-        return FitnessResult(task.candidate, fitness, metrics, weights, time.perf_counter() - started)
+        seconds = time.perf_counter() - started
+        return FitnessResult(task.candidate, fitness, metrics, weights, seconds, retrain_seed=task.retrain_seed)
     except MemoryError:
-        return FitnessResult(task.candidate, error="out of memory", seconds=time.perf_counter() - started)
+        error = "out of memory"
     except Exception as exc:
-        tail = traceback.format_exception_only(type(exc), exc)[-1].strip()
-        return FitnessResult(task.candidate, error=tail, seconds=time.perf_counter() - started)
+        error = traceback.format_exception_only(type(exc), exc)[-1].strip()
+    return FitnessResult(
+        task.candidate, error=error, seconds=time.perf_counter() - started, retrain_seed=task.retrain_seed
+    )

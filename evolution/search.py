@@ -19,14 +19,16 @@ import numpy as np
 from ..dsl import Header, Mutation, Network, architecture_hash, format_network, parse
 from .config import EvolutionConfig
 from .dedupe import transfer_weights
-from .events import Created, Evaluated, Event, EventKind, Failed, Population, Start
+from .events import Created, Evaluated, Event, EventKind, Failed, Measured, Population, Rejected, Retrained, Start
 from .fitness import FitnessResult, FitnessTask, evaluate
 from .journal import JOURNAL, Journal
+from .measuring import MeasureResult, MeasureTask, measure
 from .mutate import as_candidate, child_header, make_child
+from .objectives import over_budget, rank_keys, reevaluation_choice
 from .random_arch import random_architecture
 from .state import Candidate, SearchState
-from .store import candidate_text, parse_text, remember, remove_temporaries, sync_best, sync_file
-from .workers import Workers, make_workers
+from .store import candidate_text, parse_text, remember, remove_temporaries, sync_best, sync_file, sync_pareto
+from .workers import MeasureFn, Workers, make_workers
 
 # What the listener hears: an event that changed a candidate or the population, the run's start
 # (before anything), or a candidate file a user edited (kept aside, see store.sync_file).
@@ -50,12 +52,14 @@ class Search:
         *,
         seeds: Sequence[str] = (),
         evaluate_fn: Callable[[FitnessTask], FitnessResult] = evaluate,
+        measure_fn: MeasureFn = measure,
         listener: Listener | None = None,
         retry_failed: bool = False,
     ) -> None:
         self.run_dir = run
         self.config = config
         self.evaluate_fn = evaluate_fn
+        self.measure_fn = measure_fn
         self.listener = listener or (lambda *_: None)
         self.retry_failed = retry_failed
         self.journal = Journal(run / JOURNAL)
@@ -79,7 +83,12 @@ class Search:
             for candidate in self.state.candidates.values():
                 self.sync(candidate)
             workers = make_workers(
-                cfg.backend, cfg.workers, address=cfg.address, max_retries=cfg.max_retries, evaluate_fn=self.evaluate_fn
+                cfg.backend,
+                cfg.workers,
+                address=cfg.address,
+                max_retries=cfg.max_retries,
+                evaluate_fn=self.evaluate_fn,
+                measure_fn=self.measure_fn,
             )
             try:
                 if self.retry_failed:
@@ -105,11 +114,14 @@ class Search:
                     self.train(pending, workers)
                     for round_ in batch:
                         self.insert(self.state.in_round(round_), round_)
+                if cfg.reevaluate:
+                    self.reevaluate(workers)
             except BaseException:  # a failure, Ctrl-C, SIGTERM: stop the training in flight now
                 workers.close(cancel=True)
                 raise
             workers.close()
             sync_best(self.run_dir, self.state.best())
+            sync_pareto(self.run_dir, self.state)
         return self.state
 
     def record(self, event: Event) -> None:
@@ -117,12 +129,13 @@ class Search:
         self.journal.append(event)
         self.state.apply(event)
         match event:
-            case Created() | Evaluated() | Failed():
+            case Created() | Evaluated() | Failed() | Measured() | Rejected() | Retrained():
                 candidate = self.state.candidates[event.id]
                 self.sync(candidate)
                 self.listener(event.event, self.state, candidate)
             case Population():
                 sync_best(self.run_dir, self.state.best())
+                sync_pareto(self.run_dir, self.state)
                 self.listener("population", self.state, None)
             case Start():
                 pass
@@ -204,13 +217,16 @@ class Search:
             )
         size = min(self.config.tournament, len(members))
         drawn = [members[i] for i in sorted(rng.choice(len(members), size=size, replace=False))]
-        return max(drawn, key=self.state.fitness)
+        keys = rank_keys(self.state, members, self.config)
+        return max(drawn, key=keys.__getitem__)
 
     # -- training -----------------------------------------------------------------------------
 
     def train(self, pending: list[Candidate], workers: Workers) -> None:
-        """Train what is new; an architecture already evaluated (or first in this batch) is not
-        trained again."""
+        """Measure, then train what is new and within budget; an architecture already evaluated (or
+        first in this batch) is not trained again."""
+        self.measure(pending, workers)
+        pending = [c for c in pending if c.status == "pending"]
         first_of_hash: dict[str, Candidate] = {}
         to_train = []
         for candidate in pending:
@@ -222,18 +238,7 @@ class Search:
             else:
                 first_of_hash[candidate.hash] = candidate
                 to_train.append(candidate)
-        tasks = [
-            FitnessTask(
-                c.id,
-                c.text,
-                self.config.fitness,
-                self.config.data,
-                self.config.train.model_dump(mode="json"),
-                threads=max(1, (os.cpu_count() or 1) // self.config.workers),
-            )
-            for c in to_train
-        ]
-        workers.run(tasks, self.report)
+        workers.run([self.task(c) for c in to_train], self.report)
         for candidate in pending:
             if candidate.status == "pending":
                 known = self.state.evaluated_with_hash(candidate.hash)
@@ -245,8 +250,60 @@ class Search:
                         Failed(id=candidate.id, reason=f"same architecture as {twin.id}, which failed: {twin.reason}")
                     )
 
+    def measure(self, pending: list[Candidate], workers: Workers) -> None:
+        """Each candidate's cost, before any of the batch trains (so never beside its training): an
+        architecture measured before is not measured again. Then those over a hard budget are
+        rejected, untrained."""
+        if not self.config.measure:
+            return
+        first_of_hash: dict[str, Candidate] = {}
+        for candidate in pending:
+            known = self.state.measured_with_hash(candidate.hash)
+            if candidate.cost is not None or candidate.hash in first_of_hash:
+                continue
+            if known is not None:
+                self.record(Measured(id=candidate.id, cost=known.cost, reused_from=known.id))
+            else:
+                first_of_hash[candidate.hash] = candidate
+        target = self.config.deploy.model_dump(mode="json")
+        synthetic = self.config.fitness == "synthetic"
+        tasks = [MeasureTask(c.id, c.text, target, synthetic) for c in first_of_hash.values()]
+        workers.measure(tasks, self.report_cost)
+        for candidate in pending:
+            if candidate.status != "pending":
+                continue
+            if candidate.cost is None:
+                known = self.state.measured_with_hash(candidate.hash)
+                if known is None:  # its twin's measurement failed: so does its own
+                    twin = first_of_hash[candidate.hash]
+                    self.record(Failed(id=candidate.id, reason=f"same architecture as {twin.id}: {twin.reason}"))
+                    continue
+                self.record(Measured(id=candidate.id, cost=known.cost, reused_from=known.id))
+            reason = over_budget(candidate.cost, self.config)  # type: ignore[arg-type]
+            if reason is not None:
+                self.record(Rejected(id=candidate.id, reason=reason))
+
+    def report_cost(self, result: MeasureResult) -> None:
+        if result.cost is not None:
+            self.record(Measured(id=result.candidate, cost=result.cost))
+        else:
+            shape = f"{self.config.deploy.shape} on {self.config.deploy.device}"
+            reason = f"measuring its cost at {shape} failed: {result.error}"
+            self.record(Failed(id=result.candidate, reason=reason, seconds=result.seconds))
+
     def report(self, result: FitnessResult) -> None:
-        if result.error is None:
+        if result.retrain_seed is not None:
+            self.record(
+                Retrained(
+                    id=result.candidate,
+                    seed=result.retrain_seed,
+                    fitness=result.fitness,
+                    metrics=result.metrics,
+                    reason=result.error,
+                    seconds=result.seconds,
+                )
+            )
+        elif result.error is None:
             self.record(
                 Evaluated(
                     id=result.candidate,
@@ -278,8 +335,9 @@ class Search:
             if candidate.status == "evaluated":
                 members.append(candidate.id)
                 if len(members) > self.config.population:
-                    # the least fit leaves; among equals, the oldest
-                    members.remove(min(members, key=lambda m: (self.state.fitness(m), int(m[1:]))))
+                    # the least fit leaves (by the objective's ranking); among equals, the oldest
+                    keys = rank_keys(self.state, members, self.config)
+                    members.remove(min(members, key=lambda m: (keys[m], int(m[1:]))))
         self.record(Population(round=round_, members=members))
 
     def retry(self, workers: Workers) -> None:
@@ -292,6 +350,32 @@ class Search:
         applied = [c for c in failed if c.status == "evaluated" and c.round <= self.state.applied]
         if applied:
             self.insert(applied, self.state.applied)
+
+    def reevaluate(self, workers: Workers) -> None:
+        """The winner's curse, measured: the top candidates trained again with fresh seeds (the
+        search trained every candidate with `train.seed`), so that the reported best is chosen on a
+        mean that its own selection did not inflate. Journaled per training: a resume runs what is
+        missing."""
+        fresh = [self.config.train.seed + k for k in range(1, self.config.reevaluate_seeds + 1)]
+        tasks = [
+            self.task(c, retrain_seed=seed)
+            for c in reevaluation_choice(self.state, self.config, self.config.reevaluate)
+            for seed in fresh
+            if seed not in c.retrained and seed not in c.retrain_failures
+        ]
+        workers.run(tasks, self.report)
+
+    def task(self, candidate: Candidate, *, retrain_seed: int | None = None) -> FitnessTask:
+        train = self.config.train.model_dump(mode="json")
+        return FitnessTask(
+            candidate.id,
+            candidate.text,
+            self.config.fitness,
+            self.config.data,
+            train if retrain_seed is None else train | {"seed": retrain_seed},
+            threads=max(1, (os.cpu_count() or 1) // self.config.workers),
+            retrain_seed=retrain_seed,
+        )
 
 
 def best_network(state: SearchState) -> Network | None:

@@ -3,13 +3,16 @@ rounds got. Resuming after a crash is replaying the journal; nothing else is tru
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..cost.latency import Cost
 from ..dsl import Mutation
-from .events import Created, Evaluated, Event, Failed, Population, Start, Status
+from .config import EvolutionConfig
+from .events import Created, Evaluated, Event, Failed, Measured, Population, Rejected, Retrained, Start, Status
 from .journal import JournalError, read
 
 
@@ -28,6 +31,24 @@ class Candidate:
     reason: str | None = None
     reused_from: str | None = None
     seconds: float = 0.0
+    cost: Cost | None = None
+    retrained: dict[int, float] = field(default_factory=dict)  # fresh seed -> fitness (failures left out)
+    retrain_failures: dict[int, str] = field(default_factory=dict)  # fresh seed -> why it failed
+
+    @property
+    def retrained_mean(self) -> float | None:
+        values = list(self.retrained.values())
+        return sum(values) / len(values) if values else None
+
+    @property
+    def retrained_se(self) -> float | None:
+        """Standard error of the mean of the fresh-seed fitnesses (sample deviation / sqrt(n))."""
+        values = list(self.retrained.values())
+        if len(values) < 2:
+            return None
+        mean = sum(values) / len(values)
+        variance = sum((v - mean) ** 2 for v in values) / (len(values) - 1)
+        return math.sqrt(variance / len(values))
 
 
 @dataclass(frozen=True)
@@ -41,6 +62,7 @@ class PopulationRound:
 @dataclass
 class SearchState:
     config: dict[str, Any] | None = None
+    settings: EvolutionConfig | None = None  # `config` read back (older runs' missing settings filled in)
     seeds: list[str] = field(default_factory=list)  # the seed architectures' texts, from `start`
     candidates: dict[str, Candidate] = field(default_factory=dict)
     population: list[str] = field(default_factory=list)
@@ -70,6 +92,7 @@ class SearchState:
         match event:
             case Start():
                 self.config = event.config
+                self.settings = EvolutionConfig.from_record(event.config)
                 self.seeds = list(event.seeds)
             case Created():
                 self.candidates[event.id] = Candidate(
@@ -82,6 +105,18 @@ class SearchState:
             case Failed():
                 c = self.candidates[event.id]
                 c.status, c.reason, c.seconds = "failed", event.reason, event.seconds
+            case Measured():
+                self.candidates[event.id].cost = event.cost
+            case Rejected():
+                c = self.candidates[event.id]
+                c.status, c.reason = "rejected", event.reason
+            case Retrained():
+                c = self.candidates[event.id]
+                if event.fitness is None:
+                    c.retrain_failures[event.seed] = event.reason or "failed"
+                else:
+                    c.retrained[event.seed] = event.fitness
+                    c.retrain_failures.pop(event.seed, None)
             case Population():
                 self.population, self.applied = list(event.members), event.round
                 entry = PopulationRound(event.round, tuple(event.members))
@@ -105,6 +140,14 @@ class SearchState:
                 return c
         return None
 
+    def measured_with_hash(self, digest: str) -> Candidate | None:
+        for c in self.candidates.values():
+            if c.hash == digest and c.cost is not None:
+                return c
+        return None
+
     def best(self) -> Candidate | None:
-        evaluated = [c for c in self.candidates.values() if c.status == "evaluated"]
-        return max(evaluated, key=lambda c: (c.fitness, -c.round, c.id), default=None) if evaluated else None
+        """The run's answer under its own objective (see `objectives.best`)."""
+        from .objectives import best
+
+        return best(self, self.settings or EvolutionConfig())

@@ -4,7 +4,9 @@
     RUN/candidates/c00017.anet   the candidate, with parent, round, mutations, hash and, once
                                  trained, its fitness and learned connection weights
     RUN/best.anet                the fittest candidate so far
-    RUN/fitness.png              mean fitness of the top 3 per round (the paper's Figure 4)
+    RUN/fitness.png              mean fitness of the top 3 per round (the paper's Figure 4), and
+                                 fitness against latency with the front when costs were measured
+    RUN/pareto.json              the candidates no other beats on both fitness and latency
 
 Files are views of the journal: each is written atomically from journal data (not fsync'd: the
 journal is, before them; an fsync per file was most of the engine's I/O time), and rewritten on
@@ -15,18 +17,21 @@ a user edited is kept aside before it is rewritten (see `sync_file`).
 
 from __future__ import annotations
 
+import json
 import time
 from collections import OrderedDict
 from dataclasses import replace
 from pathlib import Path
 
 from ..dsl import AnetError, Network, format_network, parse, validate, with_learned_weights
+from ..dsl.header import Retrained
 from ..files import write_atomic
-from .state import Candidate
+from .state import Candidate, SearchState
 
 CANDIDATES = "candidates"
 BEST = "best.anet"
 PLOT = "fitness.png"  # written by `anet evolve` and `anet runs show` (anet.evolution.report.plot)
+PARETO = "pareto.json"
 
 
 def candidate_path(run: Path, candidate_id: str) -> Path:
@@ -67,9 +72,16 @@ def candidate_text(candidate: Candidate, *, parent_dir: str = "") -> str:
         "mutations": candidate.mutations,
         "hash": candidate.hash,
     }
+    if candidate.cost is not None:
+        cost = candidate.cost
+        header |= {"latency": round(cost.latency_ms, 3), "gflops": round(cost.gflops, 4), "params": cost.params}
     if candidate.status == "evaluated":
         header["fitness"] = candidate.fitness
         network = with_learned_weights(network, candidate.weights)
+    mean, se = candidate.retrained_mean, candidate.retrained_se
+    if mean is not None:  # the journal holds the full values; the file, what a reader compares
+        se = None if se is None else round(se, 4)
+        header["retrained"] = Retrained(mean=round(mean, 4), se=se, runs=len(candidate.retrained))
     network = network.model_copy(update={"header": network.header.model_copy(update=header)})
     text = format_network(network)
     # Validated on the way out. The AST is checked rather than the text re-parsed (which took half
@@ -117,9 +129,10 @@ def _is_view(content: bytes, candidate: Candidate) -> bool:
         node.model_copy(update={"inputs": tuple(e.model_copy(update={"weight": None}) for e in node.inputs)})
         for node in network.nodes
     )
-    header = network.header.model_copy(update={"fitness": None})
+    results = dict.fromkeys(("fitness", "latency", "gflops", "params", "retrained"))
+    header = network.header.model_copy(update=results)
     bare = network.model_copy(update={"header": header, "nodes": nodes})
-    return format_network(bare) == candidate_text(replace(candidate, status="pending"))
+    return format_network(bare) == candidate_text(replace(candidate, status="pending", cost=None, retrained={}))
 
 
 def keep_aside(path: Path) -> Path:
@@ -150,6 +163,46 @@ def remove_temporaries(run: Path) -> list[Path]:
     for path in stale:
         path.unlink(missing_ok=True)
     return stale
+
+
+def pareto_data(state: SearchState) -> dict[str, object]:
+    """What RUN/pareto.json holds: the front on (fitness, latency), cheapest first, with every
+    figure a user needs to pick from it without opening the candidates."""
+    from .objectives import front
+
+    settings = state.settings
+    rows = []
+    for c in front(state):
+        cost = c.cost
+        assert cost is not None  # the front is of measured candidates
+        rows.append(
+            {
+                "id": c.id,
+                "fitness": c.fitness,
+                "latency_ms": cost.latency_ms,
+                "spread_ms": cost.spread_ms,
+                "gflops": cost.gflops,
+                "params": cost.params,
+                "retrained_mean": c.retrained_mean,
+                "retrained_se": c.retrained_se,
+                "retrained_runs": len(c.retrained),
+            }
+        )
+    return {
+        "objective": settings.objective if settings else "paper",
+        "deploy": settings.deploy.model_dump(mode="json") if settings else None,
+        "front": rows,
+    }
+
+
+def sync_pareto(run: Path, state: SearchState) -> None:
+    """RUN/pareto.json, once some candidate's cost was measured."""
+    if not any(c.cost is not None for c in state.candidates.values()):
+        return
+    text = json.dumps(pareto_data(state), indent=1) + "\n"
+    path = run / PARETO
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        write_view(path, text)
 
 
 def sync_best(run: Path, best: Candidate | None) -> None:

@@ -27,13 +27,26 @@ from dataclasses import replace
 from typing import Protocol
 
 from .fitness import FitnessResult, FitnessTask, evaluate
+from .measuring import MeasureResult, MeasureTask, measure
 
 Report = Callable[[FitnessResult], None]
+CostReport = Callable[[MeasureResult], None]
+MeasureFn = Callable[[MeasureTask], MeasureResult]
+
+
+def measure_here(tasks: Sequence[MeasureTask], report: CostReport, measure_fn: MeasureFn) -> None:
+    """One at a time in this process, while no candidate trains (the search waits for a batch's
+    training before it makes the next): a timing is never shared with training on the same cores."""
+    for task in tasks:
+        report(measure_fn(task))
 
 
 class Workers(Protocol):
     def run(self, tasks: Sequence[FitnessTask], report: Report) -> None:
         """Evaluate every task; call `report` with each result as soon as it is known."""
+
+    def measure(self, tasks: Sequence[MeasureTask], report: CostReport) -> None:
+        """Measure every candidate's cost, one at a time and never beside training; `report` each."""
 
     def close(self, *, cancel: bool = False) -> None:
         """Release the workers; `cancel` stops training in flight (the search is stopping)."""
@@ -42,12 +55,18 @@ class Workers(Protocol):
 class InProcess:
     """One at a time in this process: the default for a single worker, and the simplest to debug."""
 
-    def __init__(self, evaluate_fn: Callable[[FitnessTask], FitnessResult] = evaluate) -> None:
+    def __init__(
+        self, evaluate_fn: Callable[[FitnessTask], FitnessResult] = evaluate, measure_fn: MeasureFn = measure
+    ) -> None:
         self.evaluate_fn = evaluate_fn
+        self.measure_fn = measure_fn
 
     def run(self, tasks: Sequence[FitnessTask], report: Report) -> None:
         for task in tasks:
             report(self.evaluate_fn(task))
+
+    def measure(self, tasks: Sequence[MeasureTask], report: CostReport) -> None:
+        measure_here(tasks, report, self.measure_fn)
 
     def close(self, *, cancel: bool = False) -> None:
         pass
@@ -97,12 +116,21 @@ class LocalProcesses:
     """N worker processes (spawned, so no state leaks from the search process into training)."""
 
     def __init__(
-        self, workers: int, *, max_retries: int = 2, evaluate_fn: Callable[[FitnessTask], FitnessResult] = evaluate
+        self,
+        workers: int,
+        *,
+        max_retries: int = 2,
+        evaluate_fn: Callable[[FitnessTask], FitnessResult] = evaluate,
+        measure_fn: MeasureFn = measure,
     ) -> None:
         self.workers = workers
         self.max_retries = max_retries
         self.evaluate_fn = evaluate_fn
+        self.measure_fn = measure_fn
         self._pool: ProcessPoolExecutor | None = None
+
+    def measure(self, tasks: Sequence[MeasureTask], report: CostReport) -> None:
+        measure_here(tasks, report, self.measure_fn)
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
@@ -125,7 +153,7 @@ class LocalProcesses:
         task in flight would fail innocent candidates beside one that kills its worker.)"""
         queue = deque(tasks)
         suspects: deque[FitnessTask] = deque()
-        attempts = {t.candidate: 0 for t in tasks}
+        attempts = {t.key: 0 for t in tasks}
         running: dict[Future[FitnessResult], FitnessTask] = {}
         while queue or suspects or running:
             broken_pool = False
@@ -167,9 +195,10 @@ class LocalProcesses:
             self._pool = None
             if in_flight == 1 and len(broken) == 1:  # it was alone in the pool: its own doing
                 task = broken[0]
-                attempts[task.candidate] += 1
-                if attempts[task.candidate] > self.max_retries:
-                    report(FitnessResult(task.candidate, error=f"worker process died {attempts[task.candidate]} times"))
+                attempts[task.key] += 1
+                if attempts[task.key] > self.max_retries:
+                    died = f"worker process died {attempts[task.key]} times"
+                    report(FitnessResult(task.candidate, error=died, retrain_seed=task.retrain_seed))
                 else:
                     suspects.appendleft(task)
             else:
@@ -198,6 +227,7 @@ class RayWorkers:
         address: str | None = None,
         max_retries: int = 2,
         evaluate_fn: Callable[[FitnessTask], FitnessResult] = evaluate,
+        measure_fn: MeasureFn = measure,
     ) -> None:
         try:
             import ray
@@ -214,6 +244,7 @@ class RayWorkers:
         self.workers = workers
         self.max_retries = max_retries
         self._remote = ray.remote(max_retries=max_retries, num_cpus=1)(evaluate_fn)
+        self._measure = ray.remote(max_retries=max_retries, num_cpus=1)(measure_fn)
 
     def run(self, tasks: Sequence[FitnessTask], report: Report) -> None:
         ray = self.ray
@@ -232,7 +263,25 @@ class RayWorkers:
                     ray.exceptions.RayTaskError,
                     ray.exceptions.NodeDiedError,
                 ) as exc:  # retries are used up
-                    report(FitnessResult(task.candidate, error=f"Ray worker failed: {type(exc).__name__}"))
+                    failed = f"Ray worker failed: {type(exc).__name__}"
+                    report(FitnessResult(task.candidate, error=failed, retrain_seed=task.retrain_seed))
+
+    def measure(self, tasks: Sequence[MeasureTask], report: CostReport) -> None:
+        """On the cluster's workers, on their own device (each `Cost` names it and its host), one at
+        a time: the search submits no training until the batch is measured, so no task of this search
+        shares a machine with a measurement. (Other users of a shared cluster can: docs/search.md.)"""
+        ray = self.ray
+        for task in tasks:
+            gpus = 1 if task.target.get("device") == "cuda" else 0
+            ref = self._measure.options(num_gpus=gpus).remote(task)
+            try:
+                report(ray.get(ref))
+            except (
+                ray.exceptions.WorkerCrashedError,
+                ray.exceptions.RayTaskError,
+                ray.exceptions.NodeDiedError,
+            ) as exc:
+                report(MeasureResult(task.candidate, error=f"Ray worker failed: {type(exc).__name__}"))
 
     def close(self, *, cancel: bool = False) -> None:
         pass  # the cluster (or local instance) outlives the search; ray.shutdown is the caller's choice
@@ -245,9 +294,12 @@ def make_workers(
     address: str | None = None,
     max_retries: int = 2,
     evaluate_fn: Callable[[FitnessTask], FitnessResult] = evaluate,
+    measure_fn: MeasureFn = measure,
 ) -> Workers:
     if backend == "ray":
-        return RayWorkers(workers, address=address, max_retries=max_retries, evaluate_fn=evaluate_fn)
+        return RayWorkers(
+            workers, address=address, max_retries=max_retries, evaluate_fn=evaluate_fn, measure_fn=measure_fn
+        )
     if workers <= 1:
-        return InProcess(evaluate_fn)
-    return LocalProcesses(workers, max_retries=max_retries, evaluate_fn=evaluate_fn)
+        return InProcess(evaluate_fn, measure_fn)
+    return LocalProcesses(workers, max_retries=max_retries, evaluate_fn=evaluate_fn, measure_fn=measure_fn)

@@ -99,6 +99,9 @@ def comparable(state: SearchState) -> dict[str, Any]:
                 c.weights,
                 c.reason,
                 c.reused_from,
+                c.cost,
+                c.retrained,
+                c.retrain_failures,
             )
             for cid, c in sorted(state.candidates.items())
         },

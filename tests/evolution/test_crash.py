@@ -41,8 +41,13 @@ EXAMPLES = Path(__file__).parents[2] / "examples"
 SEEDS = ["--seed", str(EXAMPLES / "two_stream_fusion_lv4.anet"), "--seed", str(EXAMPLES / "one_stream_rgb.anet")]
 
 
-def launch(run: Path, workers: int, log, *, new: bool, seeds: list[str]) -> subprocess.Popen:
-    where = ["--out", str(run), *OPTIONS, *seeds] if new else ["--resume", str(run)]
+# A search for a deployment: every candidate measured (journaled once), ranked on two objectives,
+# and its front re-evaluated with fresh seeds at the end (each retraining journaled).
+PARETO = ["--objective", "pareto", "--reevaluate", "3", "--reevaluate-seeds", "2"]
+
+
+def launch(run: Path, workers: int, log, *, new: bool, extra: list[str]) -> subprocess.Popen:
+    where = ["--out", str(run), *OPTIONS, *extra] if new else ["--resume", str(run)]
     return subprocess.Popen(
         [sys.executable, "-m", "anet", "evolve", *where, "--workers", str(workers)],
         stdout=log,
@@ -68,11 +73,13 @@ def wait_for(condition, process: subprocess.Popen, timeout: float = 120.0) -> bo
     return True
 
 
-def crash_repeatedly(run: Path, workers: int, kills: int, rng: random.Random, log, seeds: list[str]) -> list[str]:
+def crash_repeatedly(run: Path, workers: int, kills: int, rng: random.Random, log, extra: list[str]) -> list[str]:
     """Run the search to its end, killing it `kills` times; returns how each kill was placed."""
-    process = launch(run, workers, log, new=True, seeds=seeds)
+    process = launch(run, workers, log, new=True, extra=extra)
     placed: list[str] = []
-    total = 1 + 2 * (8 + 40) + 41  # journal events of the whole search: start, created + evaluated, population
+    # journal events of the whole search: start, created + measured + evaluated, population (and
+    # the re-evaluations of a pareto search, which the kills then also reach)
+    total = 1 + 3 * (8 + 40) + 41
     while len(placed) < kills:
         lines = journal_lines(run)
         room = (total - lines - 2) // (kills - len(placed))  # events to spend on this kill, at most
@@ -93,18 +100,22 @@ def crash_repeatedly(run: Path, workers: int, kills: int, rng: random.Random, lo
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
         placed.append(f"{mode} at line {journal_lines(run)}")
-        process = launch(run, workers, log, new=journal_lines(run) == 0, seeds=seeds)  # no start yet: anew
+        process = launch(run, workers, log, new=journal_lines(run) == 0, extra=extra)  # no start yet: anew
     assert process.wait(timeout=180) == 0, f"anet evolve failed: see {log.name}"
     return placed
 
 
-@pytest.mark.parametrize(("workers", "kills", "seeds"), [(1, 10, []), (2, 3, []), (1, 4, SEEDS)])
-def test_sigkill_and_resume_give_the_uninterrupted_result(tmp_path, monkeypatch, workers, kills, seeds):
-    """With seed files too: a resume takes them from the journal (issue 11)."""
-    rng = random.Random(1000 + workers + len(seeds))
+@pytest.mark.parametrize(
+    ("workers", "kills", "extra"), [(1, 10, []), (2, 3, []), (1, 4, SEEDS), (1, 6, PARETO), (2, 3, PARETO)]
+)
+def test_sigkill_and_resume_give_the_uninterrupted_result(tmp_path, monkeypatch, workers, kills, extra):
+    """`extra`: options of the new run. With seed files too: a resume takes them from the journal
+    (issue 11); and a search for a deployment, whose measurements and re-evaluations are journaled,
+    not made again (issue 23)."""
+    rng = random.Random(1000 + workers + len(extra))
     run = tmp_path / "crashed"
     with (tmp_path / "log.txt").open("wb") as log:
-        placed = crash_repeatedly(run, workers, kills, rng, log, seeds)
+        placed = crash_repeatedly(run, workers, kills, rng, log, extra)
     assert len(placed) == kills, f"the search ended after {len(placed)} kills: {placed}"
 
     # the uninterrupted search with the same settings (taken from the crashed run's journal), its
@@ -112,10 +123,10 @@ def test_sigkill_and_resume_give_the_uninterrupted_result(tmp_path, monkeypatch,
     crashed_events = events(run)
     config = EvolutionConfig.model_validate(crashed_events[0]["config"])
     assert (config.population, config.rounds, config.seed, config.workers) == (8, 40, 7, workers)
-    monkeypatch.setattr(search_module, "make_workers", lambda *a, **k: InProcess(k["evaluate_fn"]))
+    monkeypatch.setattr(search_module, "make_workers", lambda *a, **k: InProcess(k["evaluate_fn"], k["measure_fn"]))
     reference_run = tmp_path / "reference"
     reference = run_search(reference_run, config, seeds=crashed_events[0]["seeds"])
-    assert len(crashed_events[0]["seeds"]) == len(seeds) // 2
+    assert len(crashed_events[0]["seeds"]) == (0 if extra is PARETO else len(extra) // 2)
     reference_events = events(reference_run)
 
     # the same search: candidates with their fitness, population history, best
@@ -134,7 +145,12 @@ def test_sigkill_and_resume_give_the_uninterrupted_result(tmp_path, monkeypatch,
         if "id" in event:
             per_candidate[event["id"]].append(event["event"])
     assert set(per_candidate) == set(reference.candidates)
-    assert all(kinds in (["created", "evaluated"], ["created", "failed"]) for kinds in per_candidate.values())
+    once = (["created", "measured", "evaluated"], ["created", "measured", "failed"])
+    assert all(tuple(kinds[:3]) in map(tuple, once) for kinds in per_candidate.values()), per_candidate
+    assert all(set(kinds[3:]) <= {"retrained"} for kinds in per_candidate.values()), per_candidate
+    retrained = [e for e in crashed_events if e["event"] == "retrained"]
+    assert len(retrained) == (3 * 2 if extra is PARETO else 0)
+    assert len({(e["id"], e["seed"]) for e in retrained}) == len(retrained)
     populations = [e for e in crashed_events if e["event"] == "population"]
     assert [e["round"] for e in populations] == list(range(41))
     assert populations == [e for e in reference_events if e["event"] == "population"]

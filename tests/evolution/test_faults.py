@@ -319,7 +319,7 @@ def test_an_edited_candidate_file_is_kept_aside_with_a_warning(tmp_path, referen
 
 
 def test_a_search_whose_every_candidate_failed_says_so(tmp_path, monkeypatch):
-    def broken(text: str):
+    def broken(text: str, seed: int | None = None):
         raise ImportError("no torch")
 
     monkeypatch.setattr(fitness_module, "synthetic_fitness", broken)
