@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, get_args
 
 from rich.console import Console
 from rich.table import Table
 
 from .config import EvolutionConfig
+from .events import Status
 from .journal import JOURNAL
 from .state import Candidate, SearchState
 
@@ -138,8 +139,8 @@ def _trained(state: SearchState) -> list[Candidate]:
 def show(state: SearchState, console: Console | None = None) -> None:
     console = console or Console()
     cfg = state.config or {}
-    by_status = {s: [c for c in state.candidates.values() if c.status == s] for s in ("evaluated", "failed", "pending")}
-    rejected = [c for c in state.candidates.values() if c.status == "rejected"]
+    by_status = {s: [c for c in state.candidates.values() if c.status == s] for s in get_args(Status)}
+    rejected = by_status["rejected"]
     counts = f"{len(by_status['evaluated'])} trained, {len(by_status['failed'])} failed"
     counts += f", {len(rejected)} rejected" if rejected else ""
     console.print(
