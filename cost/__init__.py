@@ -23,7 +23,7 @@ _EXPORTS = {
     "DeployTarget": "anet.cost.deploy",
     "NodeCost": "anet.cost.flops",
     "summarize": "anet.cost.flops",
-    "Cost": "anet.cost.latency",
+    "Cost": "anet.cost.record",
     "measure_cost": "anet.cost.latency",
     "synthetic_cost": "anet.cost.latency",
     "summary_table": "anet.cost.table",

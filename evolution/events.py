@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, TypeAdapter
 
-from ..cost.latency import Cost
+from ..cost.record import Cost
 from ..dsl import Mutation
 
 Status = Literal["pending", "evaluated", "failed", "rejected"]

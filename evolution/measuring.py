@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..cost.deploy import DeployTarget
-from ..cost.latency import Cost, measure_cost, synthetic_cost
+from ..cost.latency import measure_cost, synthetic_cost
+from ..cost.record import Cost
 
 
 @dataclass(frozen=True)

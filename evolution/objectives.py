@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from .pareto import Point, crowding_distances, nondominated_fronts
 
 if TYPE_CHECKING:  # only annotations: ranking needs neither torch (cost.latency) nor the journal
-    from ..cost.latency import Cost
+    from ..cost.record import Cost
     from .config import EvolutionConfig
     from .state import Candidate, SearchState
 

@@ -20,7 +20,7 @@ from .state import Candidate, SearchState
 from .store import CANDIDATES, candidate_text
 
 if TYPE_CHECKING:
-    from ..cost.latency import Cost
+    from ..cost.record import Cost
 
 PickBy = Literal["auto", "fitness", "retrained"]
 """auto: the re-evaluated mean when a candidate within the budget was re-evaluated, else the search

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..cost.latency import Cost
+from ..cost.record import Cost
 from ..dsl import Mutation
 from .config import EvolutionConfig
 from .events import Created, Evaluated, Event, Failed, Measured, Population, Rejected, Retrained, Start, Status

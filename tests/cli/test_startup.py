@@ -69,3 +69,13 @@ def test_help_lists_every_command_and_no_other():
     assert result.exit_code == 0
     listed = {line.split()[0] for line in result.output.split("Commands:")[1].splitlines() if line.strip()}
     assert listed == set(COMMAND_MODULES)
+
+
+@pytest.mark.parametrize("args", [("--help",), ("runs", "--help"), ("runs", "show", "--help")])
+def test_help_imports_no_torch(args):
+    """The command list loads every command's module; a search run's record (its journal's events,
+    a candidate's `Cost`) must not pull torch in with them (issue 23 moved `Cost` out of the module
+    that measures)."""
+    code, modules = _imported(*args)
+    assert code == 0
+    assert "torch" not in modules

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from anet.cost.latency import Cost
+from anet.cost.record import Cost
 from anet.evolution import EvolutionConfig
 from anet.evolution.events import Created, Evaluated, Measured, Population, Retrained, Start
 from anet.evolution.pick import Budget, PickError, pick

@@ -10,7 +10,7 @@ import pytest
 from evo_helpers import run_search, synthetic
 from rich.console import Console
 
-from anet.cost.latency import Cost
+from anet.cost.record import Cost
 from anet.evolution import EvolutionConfig
 from anet.evolution.events import Created, Evaluated, Measured, Population, Rejected, Retrained, Start
 from anet.evolution.objectives import front
