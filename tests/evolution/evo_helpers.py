@@ -207,3 +207,14 @@ def assert_consistent(run: Path, state: SearchState, *, compile_files: bool = Tr
 
 def run_search(run: Path, config: EvolutionConfig, **kwargs: Any) -> SearchState:
     return Search(run, config, **kwargs).run()
+
+
+def timed_evaluate(task: FitnessTask, *, log: str) -> FitnessResult:
+    """The synthetic fitness, after 50 ms of 'training' whose interval is appended to `log`."""
+    import time
+
+    start = time.time()
+    time.sleep(0.05)
+    with Path(log).open("a") as handle:
+        handle.write(f"{start} {time.time()}\n")
+    return evaluate(task)

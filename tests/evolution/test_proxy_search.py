@@ -37,6 +37,8 @@ def test_a_tiny_proxy_training_search(tmp_path):
         "--rounds": "2",
         "--random-seed": "1",
         "--bn-batches": "2",
+        "--deploy-shape": "4x32",  # every candidate's latency really measured, at a toy clip
+        "--latency-runs": "2",
     }
     command = [sys.executable, "-m", "anet", "evolve", "--out", str(run), *(x for kv in options.items() for x in kv)]
     env = os.environ | {"OMP_WAIT_POLICY": "PASSIVE"}
@@ -57,5 +59,9 @@ def test_a_tiny_proxy_training_search(tmp_path):
         assert c.seconds > 0 or c.reused_from
         # learned weights (sigmoid values) for every block that fuses several inputs
         assert c.weights and all(0.0 <= w <= 1.0 for ws in c.weights.values() for w in ws)
+        # its cost, measured by the search process on this CPU (not the synthetic stand-in)
+        assert c.cost is not None and not c.cost.synthetic and c.cost.device.startswith("cpu: ")
+        assert len(c.cost.runs_ms) == 2 and c.cost.latency_ms > 0 and c.cost.flops > 0 and c.cost.params > 0
+        assert f"latency {round(c.cost.latency_ms, 3)!r}" in (run / "candidates" / f"{c.id}.anet").read_text()
     assert_consistent(run, state)  # anet check + compile of every file, lineage, best.anet
     assert (run / "fitness.png").is_file()
