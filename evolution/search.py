@@ -208,8 +208,16 @@ class Search:
 
     def tournament(self, rng: np.random.Generator) -> str:
         members = self.state.population
-        if not members:  # every candidate so far failed: say why, instead of max() of nothing
+        if not members:  # every candidate so far failed or was over budget: say why, not max() of nothing
             failed = [c for c in self.state.candidates.values() if c.status == "failed"]
+            rejected = [c for c in self.state.candidates.values() if c.status == "rejected"]
+            if rejected and not failed:
+                cheapest = min(rejected, key=lambda c: c.cost.latency_ms if c.cost else float("inf"))
+                raise SearchError(
+                    f"no candidate of the initial population is within the budget ({len(rejected)} rejected; "
+                    f"the cheapest, {cheapest.id}: {cheapest.reason}); start a run with a larger budget, "
+                    "or with seed files (--seed) that meet it"
+                )
             first = f"; {failed[0].id}: {failed[0].reason}" if failed else ""
             raise SearchError(
                 f"no trained candidate to select a parent from ({len(failed)} failed{first}); "

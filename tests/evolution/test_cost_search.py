@@ -169,3 +169,12 @@ def test_bad_cost_options_are_usage_errors(tmp_path, options, message):
     assert result.exit_code == 2, result.output
     assert message in result.stderr
     assert not (tmp_path / "r").exists()
+
+
+def test_a_budget_no_initial_candidate_meets_says_so(tmp_path):
+    result = CliRunner().invoke(
+        anet, ["evolve", "--fitness", "synthetic", "--out", str(tmp_path / "r"), "--max-latency", "1", "--rounds", "3"]
+    )
+    assert result.exit_code == 1, result.output
+    assert "no candidate of the initial population is within the budget (20 rejected; the cheapest, c" in result.stderr
+    assert "ms over --max-latency 1 ms); start a run with a larger budget" in result.stderr
