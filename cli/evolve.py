@@ -151,6 +151,14 @@ def _new_run(run: Path, files: tuple[str, ...], config: EvolutionConfig) -> list
         from ..data.spec import parse_data_spec
 
         parse_data_spec(config.data)
+    if config.measure and config.fitness == "proxy" and config.deploy.device == "cuda" and config.backend == "local":
+        import torch
+
+        if not torch.cuda.is_available():  # else every candidate would fail its measurement
+            raise click.UsageError(
+                "--deploy-device cuda: this machine has no CUDA device (or this PyTorch has no CUDA); measure "
+                "on the CPU, or run the search where the deployment GPU is (--backend ray measures on the workers)"
+            )
     return seeds
 
 

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+import torch
 from click.testing import CliRunner
 from evo_helpers import assert_consistent, events, run_search, synthetic, timed_evaluate
 
@@ -178,3 +179,13 @@ def test_a_budget_no_initial_candidate_meets_says_so(tmp_path):
     assert result.exit_code == 1, result.output
     assert "no candidate of the initial population is within the budget (20 rejected; the cheapest, c" in result.stderr
     assert "ms over --max-latency 1 ms); start a run with a larger budget" in result.stderr
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
+def test_a_cuda_deployment_without_cuda_is_refused_before_the_run(tmp_path):
+    result = CliRunner().invoke(
+        anet, ["evolve", "--out", str(tmp_path / "r"), "--deploy-device", "cuda", "--data", "proxy"]
+    )
+    assert result.exit_code == 2, result.output
+    assert "--deploy-device cuda: this machine has no CUDA device" in result.stderr
+    assert not (tmp_path / "r").exists()
