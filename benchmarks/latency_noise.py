@@ -112,15 +112,17 @@ def main() -> None:
     print(f"{Path(args.file).name} at {target.shape}, {args.runs} figures per condition; {load_line()}")
     conditions = {"alone": measure(text, target, args.runs)}
     first = conditions["alone"][0]
-    print(f"measured on {first.device} in {first.precision}, {first.gflops:.1f} GFLOPs; alone done, {load_line()}")
+    print(f"measured on {first.device} in {first.precision}, {first.gflops:.1f} GFLOPs")
     with tempfile.TemporaryDirectory() as out:
         process = trainer(Path(out) / "run")
         try:
-            print(f"training started next to the measurements; {load_line(busy_above=1.5)}")
+            print("training started next to the measurements")
             conditions["next to training (1 thread)"] = measure(text, target, args.runs)
         finally:
             process.kill()
             process.wait()
+    # the measurements and the training add up to 2 of the 1-minute average themselves
+    print(f"at the end: {load_line(busy_above=2.5)}")
     for name, costs in conditions.items():
         print(f"{name}: " + " ".join(f"{c.latency_ms:.0f}" for c in costs) + " ms")
     note = (

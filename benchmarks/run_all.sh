@@ -23,6 +23,8 @@ declare -A ARGS=(
   [gpu_check]=""
   [render_speed]="--write-docs"
   [evolution_overhead]=""
+  [latency_noise]="--write-docs"
+  [latency_noise:2threads]="--threads 2 --write-docs latency_noise:2threads"
   [flow_layer]="--repeats 3"
   [flow_share]="--repeats 3 --write-docs"
   [flow_accuracy]="--write-docs"
@@ -38,7 +40,7 @@ declare -A ARGS=(
   [evolution_figure4]="--out $OUT/figure4 --write-docs"
   [proxy_ordering]="--runs $OUT/figure4 --write-docs"
 )
-ORDER=(language_speed startup openmp_wait render_speed evolution_overhead flow_layer flow_share flow_accuracy compiler_overhead cpu_settings
+ORDER=(language_speed startup openmp_wait render_speed evolution_overhead latency_noise latency_noise:2threads flow_layer flow_share flow_accuracy compiler_overhead cpu_settings
        precision inference_options tf_comparison gpu_check data_throughput runtime_conv_layout proxy_fitness proxy_task
        edge_signal edge_signal:120it edge_signal:60it evolution_figure4 proxy_ordering)
 NAMES=("${@:-${ORDER[@]}}")
