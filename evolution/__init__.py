@@ -5,8 +5,10 @@ graph), `edges.py` (equation 2 and the random baseline), `nodes.py` (split, merg
 `repair.py`, `random_arch.py` (initial population), `mutate.py` (a child from a parent), `search.py`
 (the loop), `dedupe.py` (equivalent graphs trained once), `events.py` (the journal's typed events),
 `journal.py` (the file) + `state.py` (a replay of it: durable state), `store.py` (the run directory),
-`fitness.py`, `workers.py` (local processes, Ray), `report.py` (tables and plots of a run), `pick.py`
-(the network to deploy from a run, within a latency or FLOPs budget).
+`fitness.py`, `measuring.py` (a candidate's deployment cost, as a worker task), `workers.py` (local
+processes, Ray), `objectives.py` (how candidates rank: paper fitness, MnasNet's reward, NSGA-II) on
+`pareto.py` (fronts, crowding, hypervolume), `report.py` (tables and plots of a run), `pick.py` (the
+network to deploy from a run, within a latency or FLOPs budget).
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from anet.cli.main import anet
 from anet.cli.options import nested, setting, settings_options
+from anet.cost.deploy import DeployTarget
 from anet.evolution.config import EvolutionConfig, proxy_training
 from anet.training.config import TrainConfig
 
@@ -22,7 +23,7 @@ CHOSEN = {("train", "checkpoint_every"): 100, ("evolve", "workers"): None}
 # options that are not settings
 NOT_SETTINGS = {
     "train": {"data", "out", "resume", "help"},
-    "evolve": {"seed_files", "seed_option", "out", "resume", "retry_failed", "repair", "help"},
+    "evolve": {"seed_files", "seed_option", "out", "resume", "retry_failed", "repair", "deploy_shape", "help"},
 }
 
 COMMANDS = {
@@ -34,6 +35,7 @@ COMMANDS = {
             proxy_training(),
             {"iterations", "batch_size", "width", "frames", "size", "edge_lr", "bn_batches", "metric"},
         ),
+        (DeployTarget, DeployTarget(), {"device", "precision", "repeats"}),
         (EvolutionConfig, EvolutionConfig(), None),
     ],
 }
@@ -72,7 +74,7 @@ def probes(kind: click.ParamType) -> list[object]:
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_every_option_has_its_settings_default_and_bounds(command):
     rows = settings_of(command)
-    assert len(rows) == (21 if command == "train" else 19)
+    assert len(rows) == (21 if command == "train" else 30)
     for param, model, defaults, field in rows:
         label = f"anet {command} --{param.name}"
         expected = CHOSEN.get((command, field), getattr(defaults, field))
