@@ -36,6 +36,7 @@ import statistics
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from anet.cost import DeployTarget, measure_cost
 from anet.evolution import EvolutionConfig, Search, SearchState
@@ -45,6 +46,9 @@ from anet.evolution.pareto import hypervolume, nondominated_fronts
 from anet.training.config import BN_BATCHES, PROXY_EDGE_LR, TrainConfig
 
 from .common import DOCS, ROOT, Table, add_docs_option, load_line, machine, publish
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 FIGURE = "figures/cost_search.png"  # in docs/, where --write-docs copies the plot
 CHANCE = 0.125 + 0.625  # top-1 + top-5 of a guess among the proxy task's 8 classes
@@ -248,6 +252,9 @@ def plot(states: dict[str, list[SearchState]], refs: dict[str, tuple[float, floa
         ax.scatter([latency], [fitness], marker="*", s=120, color="black", zorder=5)
         ax.annotate(label, (latency, fitness), textcoords="offset points", xytext=(5, -10), fontsize=8)
     ax.set_xscale("log")
+    _plain_ticks(
+        ax, [p[1] for runs in states.values() for s in runs for p in points(s)] + [r[0] for r in refs.values()]
+    )
     ax.set_xlabel("latency (ms, log scale)")
     ax.set_ylabel("proxy fitness (top-1 + top-5)")
     ax.set_title("fronts over all seeds of each search")
@@ -256,6 +263,19 @@ def plot(states: dict[str, list[SearchState]], refs: dict[str, tuple[float, floa
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
+
+
+def _plain_ticks(ax: Axes, latencies: list[float]) -> None:
+    """Round latencies as tick labels: the benchmark's span less than a decade, where a log axis
+    labels only one power of ten."""
+    from matplotlib.ticker import NullFormatter
+
+    low, high = min(latencies), max(latencies)
+    nice = [t * 10**e for e in range(0, 5) for t in (1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 8)]
+    ax.set_xticks(
+        [t for t in nice if low * 0.9 <= t <= high * 1.1], [f"{t:g}" for t in nice if low * 0.9 <= t <= high * 1.1]
+    )
+    ax.xaxis.set_minor_formatter(NullFormatter())
 
 
 def main() -> None:

@@ -103,3 +103,22 @@ def test_ray_gives_the_same_search_and_retries_dead_workers(local_ray, tmp_path)
     assert all(c.status == "evaluated" for c in state.candidates.values())
     assert comparable(state) == reference(tmp_path) | {"config": ray_config.model_dump(mode="json")}
     assert_consistent(run, state, compile_files=False)
+
+
+def test_ray_measures_on_a_worker_and_says_where(local_ray):
+    """A real measurement (not the synthetic stand-in) through the Ray back end: the cost names the
+    device and the host that measured (here the local Ray instance's, this machine)."""
+    import socket
+
+    from anet.cost import DeployTarget
+    from anet.evolution.measuring import MeasureTask
+    from anet.evolution.workers import RayWorkers
+
+    text = (Path(__file__).parents[2] / "examples" / "two_stream_late_fusion.anet").read_text()
+    target = DeployTarget(frames=4, size=32, repeats=2).model_dump(mode="json")
+    results = []
+    RayWorkers(2).measure([MeasureTask("c00000", text, target)], results.append)
+    (result,) = results
+    assert result.error is None, result.error
+    assert not result.cost.synthetic and result.cost.device.startswith("cpu: ") and len(result.cost.runs_ms) == 2
+    assert result.cost.host == socket.gethostname()
