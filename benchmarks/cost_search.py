@@ -30,9 +30,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import shutil
-import statistics
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +44,7 @@ from anet.evolution.pareto import hypervolume, nondominated_fronts
 from anet.training.config import BN_BATCHES, PROXY_EDGE_LR, TrainConfig
 
 from .common import DOCS, ROOT, Table, add_docs_option, load_line, machine, publish
+from .evolution_figure4 import mean_se, proxy_training
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -77,6 +76,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--iterations", type=int, default=120)
     parser.add_argument("--size", type=int, default=32)
     parser.add_argument("--val", type=int, default=256, help="validation clips per candidate")
+    parser.add_argument("--edge-lr", type=float, default=PROXY_EDGE_LR)
+    parser.add_argument("--bn-batches", type=int, default=BN_BATCHES)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--deploy-shape", default="8x112")
     parser.add_argument("--reevaluate", type=int, default=3)
@@ -88,19 +89,9 @@ def parse_args() -> argparse.Namespace:
 
 
 def settings(args: argparse.Namespace) -> tuple[TrainConfig, str, DeployTarget]:
-    train = TrainConfig(
-        iterations=args.iterations,
-        batch_size=8,
-        width=0.125,
-        frames=8,
-        size=args.size,
-        edge_lr=PROXY_EDGE_LR,
-        bn_batches=BN_BATCHES,
-        progress=False,
-        precision="fp32",
-    )
+    """Figure 4's proxy training and data, and the deploy target."""
     data = f"proxy:train=1024,val={args.val},size={args.size},seed=7"
-    return train, data, DeployTarget.from_shape(args.deploy_shape)
+    return proxy_training(args), data, DeployTarget.from_shape(args.deploy_shape)
 
 
 def run_searches(args: argparse.Namespace, arms: list[str]) -> dict[str, list[SearchState]]:
@@ -170,11 +161,6 @@ def points(state: SearchState) -> list[tuple[float, float]]:
         for c in state.candidates.values()
         if c.status == "evaluated" and c.reused_from is None and c.fitness is not None and c.cost is not None
     ]
-
-
-def mean_se(values: list[float]) -> tuple[float, float]:
-    mean = statistics.mean(values)
-    return mean, (statistics.stdev(values) / math.sqrt(len(values)) if len(values) > 1 else float("nan"))
 
 
 def best_under(state: SearchState, budget: float) -> float:
