@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from anet.compiler import compile_to_module
+from anet.cost.record import Cost
 from anet.dsl import Header, architecture_hash, check_file, file_weight, format_network
 from anet.evolution import EvolutionConfig, Search
 from anet.evolution.arch import Arch
@@ -43,6 +44,19 @@ def weighted_arch(seed: int = 0) -> Arch:
 
 def level_sums(arch: Arch) -> tuple[int, ...]:
     return tuple(arch.level_sum(level) for level in range(5))
+
+
+def stated_cost(latency_ms: float, gflops: float = 1.0) -> Cost:
+    """A cost as a measurement would record it, with the figures a test states."""
+    return Cost(
+        latency_ms=latency_ms,
+        runs_ms=(latency_ms,),
+        params=1000,
+        flops=round(gflops * 1e9),
+        device="cpu: test",
+        precision="fp32",
+        host="test",
+    )
 
 
 # -- evaluate functions (module level: they pickle) ---------------------------------------------

@@ -6,8 +6,8 @@ from __future__ import annotations
 import math
 
 import pytest
+from evo_helpers import stated_cost
 
-from anet.cost import Cost
 from anet.evolution.config import EvolutionConfig
 from anet.evolution.objectives import best, front, mnas_reward, over_budget, rank_keys, reevaluation_choice, score
 from anet.evolution.state import Candidate, SearchState
@@ -15,19 +15,6 @@ from anet.evolution.state import Candidate, SearchState
 PAPER = EvolutionConfig()
 PARETO = EvolutionConfig(objective="pareto")
 MNAS = EvolutionConfig(objective="mnas", latency_target=10.0)
-
-
-def cost(latency_ms: float, gflops: float = 1.0) -> Cost:
-    return Cost(
-        latency_ms=latency_ms,
-        runs_ms=(latency_ms,),
-        params=1000,
-        flops=round(gflops * 1e9),
-        device="cpu: test",
-        precision="fp32",
-        host="test",
-        synthetic=True,
-    )
 
 
 def candidate(
@@ -50,7 +37,7 @@ def candidate(
         status=status,  # type: ignore[arg-type]
         fitness=fitness,
         reused_from=reused_from,
-        cost=None if latency_ms is None else cost(latency_ms),
+        cost=None if latency_ms is None else stated_cost(latency_ms),
         retrained=retrained or {},
     )
 
@@ -84,12 +71,12 @@ def test_score_is_the_reward_under_mnas_and_the_fitness_otherwise():
 
 def test_over_budget_names_the_figure_and_the_option():
     config = EvolutionConfig(max_latency=40.0, max_flops=20e9)
-    assert over_budget(cost(40.0, 20.0), config) is None  # at the budget is within it
-    assert over_budget(cost(52.1, 3.0), config) == "latency 52.1 ms over --max-latency 40 ms"
-    assert over_budget(cost(12.0, 41.3), config) == "41.3 GFLOPs over --max-flops 20 GFLOPs"
-    both = over_budget(cost(52.1, 41.3), config)
+    assert over_budget(stated_cost(40.0, 20.0), config) is None  # at the budget is within it
+    assert over_budget(stated_cost(52.1, 3.0), config) == "latency 52.1 ms over --max-latency 40 ms"
+    assert over_budget(stated_cost(12.0, 41.3), config) == "41.3 GFLOPs over --max-flops 20 GFLOPs"
+    both = over_budget(stated_cost(52.1, 41.3), config)
     assert both == "latency 52.1 ms over --max-latency 40 ms; 41.3 GFLOPs over --max-flops 20 GFLOPs"
-    assert over_budget(cost(1e6, 1e6), PAPER) is None  # no budget
+    assert over_budget(stated_cost(1e6, 1e6), PAPER) is None  # no budget
 
 
 def test_pareto_keys_put_the_front_first_and_its_extremes_before_its_interior():

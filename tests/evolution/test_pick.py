@@ -4,25 +4,12 @@ which figure decides, what the budget admits, and what it says when nothing fits
 from __future__ import annotations
 
 import pytest
+from evo_helpers import stated_cost
 
-from anet.cost.record import Cost
 from anet.evolution import EvolutionConfig
 from anet.evolution.events import Created, Evaluated, Measured, Population, Retrained, Start
 from anet.evolution.pick import Budget, PickError, pick
 from anet.evolution.state import SearchState
-
-
-def cost(latency_ms: float, gflops: float) -> Cost:
-    return Cost(
-        latency_ms=latency_ms,
-        runs_ms=(latency_ms,),
-        params=10,
-        flops=round(gflops * 1e9),
-        device="cpu: test",
-        precision="fp32",
-        host="here",
-    )
-
 
 # id: (round, search fitness, latency ms, GFLOPs, fresh-seed fitnesses)
 RUN = {
@@ -38,7 +25,7 @@ def replayed(run: dict, *, measure: bool = True) -> SearchState:
     for cid, (round_, fitness, latency, gflops, fresh) in run.items():
         events.append(Created(id=cid, round=round_, parent=None, hash=cid, text="", mutations=()))
         if measure:
-            events.append(Measured(id=cid, cost=cost(latency, gflops)))
+            events.append(Measured(id=cid, cost=stated_cost(latency, gflops)))
         events.append(Evaluated(id=cid, fitness=fitness, metrics={}, weights={}))
         events += [Retrained(id=cid, seed=seed, fitness=value) for seed, value in enumerate(fresh, start=1)]
     return SearchState.replay([*events, Population(round=2, members=list(run))])
