@@ -153,7 +153,10 @@ def networks(draw: st.DrawFn, *, max_per_level: int = 4, with_trivia: bool = Tru
             **{k: max(s, 1) + draw(st.integers(0, 64)) for k, s in zip(keys, sums, strict=True) if draw(st.booleans())}
         )
     if with_trivia:
-        present = ["network", *[k for k in HEADER_KEYWORDS if k in header_fields]]
+        # comments only above lines the printer writes (a `budget` of no keys is dropped, and a
+        # comment above it would be lost with it)
+        shown = Header(**header_fields)
+        present = ["network", *[k for k in HEADER_KEYWORDS if k in header_fields and getattr(shown, k) is not None]]
         chosen = draw(st.lists(st.sampled_from(present), max_size=3, unique=True))
         header_fields["trivia"] = {
             key: t for key in chosen if (t := draw(trivia(blank_first=False, comments_only=key != "network")))
