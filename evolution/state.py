@@ -4,6 +4,7 @@ rounds got. Resuming after a crash is replaying the journal; nothing else is tru
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,18 +38,13 @@ class Candidate:
 
     @property
     def retrained_mean(self) -> float | None:
-        values = list(self.retrained.values())
-        return sum(values) / len(values) if values else None
+        return statistics.mean(self.retrained.values()) if self.retrained else None
 
     @property
     def retrained_se(self) -> float | None:
         """Standard error of the mean of the fresh-seed fitnesses (sample deviation / sqrt(n))."""
         values = list(self.retrained.values())
-        if len(values) < 2:
-            return None
-        mean = sum(values) / len(values)
-        variance = sum((v - mean) ** 2 for v in values) / (len(values) - 1)
-        return math.sqrt(variance / len(values))
+        return statistics.stdev(values) / math.sqrt(len(values)) if len(values) > 1 else None
 
 
 @dataclass(frozen=True)

@@ -245,6 +245,8 @@ class RayWorkers:
         self.max_retries = max_retries
         self._remote = ray.remote(max_retries=max_retries, num_cpus=1)(evaluate_fn)
         self._measure = ray.remote(max_retries=max_retries, num_cpus=1)(measure_fn)
+        # what `ray.get` raises for a task whose worker died or raised after its retries
+        self.failures = (ray.exceptions.WorkerCrashedError, ray.exceptions.RayTaskError, ray.exceptions.NodeDiedError)
 
     def run(self, tasks: Sequence[FitnessTask], report: Report) -> None:
         ray = self.ray
@@ -258,11 +260,7 @@ class RayWorkers:
                 task = refs[ref]
                 try:
                     report(ray.get(ref))
-                except (
-                    ray.exceptions.WorkerCrashedError,
-                    ray.exceptions.RayTaskError,
-                    ray.exceptions.NodeDiedError,
-                ) as exc:  # retries are used up
+                except self.failures as exc:  # retries are used up
                     failed = f"Ray worker failed: {type(exc).__name__}"
                     report(FitnessResult(task.candidate, error=failed, retrain_seed=task.retrain_seed))
 
@@ -276,11 +274,7 @@ class RayWorkers:
             ref = self._measure.options(num_gpus=gpus).remote(task)
             try:
                 report(ray.get(ref))
-            except (
-                ray.exceptions.WorkerCrashedError,
-                ray.exceptions.RayTaskError,
-                ray.exceptions.NodeDiedError,
-            ) as exc:
+            except self.failures as exc:  # retries are used up
                 report(MeasureResult(task.candidate, error=f"Ray worker failed: {type(exc).__name__}"))
 
     def close(self, *, cancel: bool = False) -> None:
