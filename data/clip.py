@@ -1,7 +1,8 @@
 """What a dataset item's clip looks like, and the decode -> sample -> transform pipeline for video files.
 
-`ClipConfig` is the one set of options every layout takes (frames, size, fps, train), so a model's
-input shape is stated once; `load_video_clip` is the per-item work the video layouts share.
+`ClipConfig` is the one set of options every layout takes (frames, size, fps, train, objects), so a
+model's input shape is stated once; `load_video_clip` is the per-item work the video layouts share,
+`decoded_clip` the part of it `anet predict` shares too.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 
 from .decode import VideoReader
 from .sampling import ClipSampler
+from .segmentation import LabelMaps, map_path
 from .transforms import Clip, EvalTransform, TrainTransform, frames_to_tensor
 
 Transform = Callable[[Clip], Clip]
@@ -38,6 +40,8 @@ class ClipConfig:
             short side is kept). 256 for 224 crops is the usual ratio.
         temporal: where clips start: "random" or "center"; None follows `train`. Evaluation with
             several random long crops per video (Charades) uses "random" with `train=False`.
+        objects: the class count of the segmentation maps beside each video, which clips then carry
+            as "segmentation" (see `segmentation.py`); None: no maps.
     """
 
     frames: int = 8
@@ -47,10 +51,13 @@ class ClipConfig:
     flip: float = 0.5
     eval_short_side: int | None = None
     temporal: str | None = None
+    objects: int | None = None
 
     def __post_init__(self) -> None:
         if self.size < 1:
             raise ValueError(f"size must be at least 1 pixel, got {self.size}")
+        if self.objects is not None and self.objects < 2:
+            raise ValueError(f"segmentation maps need at least 2 classes, got objects={self.objects}")
         self.sampler()  # validates frames and fps
 
     def sampler(self) -> ClipSampler:
@@ -69,24 +76,38 @@ def load_video_clip(
     *,
     transform: Transform | None = None,
 ) -> tuple[Clip, np.ndarray]:
-    """One clip of a video file and the instants (seconds) it shows.
+    """One clip of a video file (with its segmentation maps when `config.objects` says so) and the
+    instants (seconds) it shows.
 
-    Frames are decoded at the smallest resolution the transform can use (its `source_short_side()`,
-    when it has one), which is most of the speed on high-resolution sources. A video shorter than the
-    clip is padded with its last frame, with a warning. Randomness comes from
+    A video shorter than the clip is padded with its last frame, with a warning. Randomness comes from
     torch's global generator (`torch.manual_seed` makes it repeatable).
     """
     transform = transform or config.transform()
-    hint = getattr(transform, "source_short_side", None)
     sampler = config.sampler()
+    maps = LabelMaps.read(map_path(path), classes=config.objects) if config.objects else None
     with VideoReader(path) as reader:
         info = reader.info
         times = sampler.times(info.duration, source_fps=info.fps)
-        frames = reader.read(times, short_side=hint() if callable(hint) else None)
+        clip = decoded_clip(reader, times, transform, maps)
     span = sampler.span(info.fps)
     if info.duration + 0.5 / info.fps < span:
         _warn_short(str(path), info.duration, span)
-    return transform({"rgb": frames_to_tensor(frames)}), times
+    return transform(clip), times
+
+
+def decoded_clip(reader: VideoReader, times: np.ndarray, transform: Transform, maps: LabelMaps | None) -> Clip:
+    """The frames shown at `times` (and their maps), before `transform`.
+
+    Frames are decoded at the smallest resolution the transform can use (its `source_short_side()`,
+    when it has one), which is most of the speed on high-resolution sources; maps are brought to that
+    size, so that the transform crops both alike.
+    """
+    hint = getattr(transform, "source_short_side", None)
+    frames = reader.read(times, short_side=hint() if callable(hint) else None)
+    clip = {"rgb": frames_to_tensor(frames)}
+    if maps is not None:
+        clip["segmentation"] = maps.at(times, reader.info, frames.shape[1:3], video=reader.path)
+    return clip
 
 
 @functools.cache  # once per video and clip length in each process, not at every epoch

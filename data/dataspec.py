@@ -1,5 +1,5 @@
-"""A parsed data spec: what the consumers of data need to know (classes, labels, flow, clip shape)
-and a factory for its train and validation datasets. `anet.data.spec` parses the text into one."""
+"""A parsed data spec: what the consumers of data need to know (classes, labels, flow, segmentation
+maps, clip shape) and a factory for its train and validation datasets. `anet.data.spec` parses the text into one."""
 
 from __future__ import annotations
 
@@ -37,7 +37,9 @@ class DataSpec:
     `frames`, `size` and `fps` are the values the spec string fixes (None where it leaves them to the
     consumer); the defaults apply where neither says (8 x 32 px for the proxy, 8 x 112 px for real
     video; 6 fps for Charades, each video's own rate otherwise). `class_names` is None where the data
-    names no classes (integer labels). `flip` and `eval_short_side` go into every `ClipConfig`.
+    names no classes (integer labels). `flip`, `eval_short_side` and `objects` go into every
+    `ClipConfig`. `objects` is the class count of the segmentation maps the data provides (an object
+    stem's input), None where it provides none.
     """
 
     text: str
@@ -55,6 +57,7 @@ class DataSpec:
     flip: float
     eval_short_side: int | None
     _factory: Factory = field(repr=False, compare=False)
+    objects: int | None = None
 
     def clip_config(
         self,
@@ -75,6 +78,7 @@ class DataSpec:
                 flip=self.flip,
                 eval_short_side=self.eval_short_side,
                 temporal=temporal,
+                objects=self.objects,
             )
         except ValueError as error:
             raise DataSpecError(f"data spec {self.text!r}: {error}") from error

@@ -3,6 +3,8 @@
     root/<video>/img_00001.jpg ...            RGB frames, numbered from 1
     root/<video>/flow_x_00001.jpg ...         flow from frame k to frame k + 1, x (rightwards) component
     root/<video>/flow_y_00001.jpg ...         ... y (downwards) component
+    root/<video>.seg.npz                      segmentation maps, one per frame (with `objects=`;
+                                              exactly num_frames of them, see segmentation.py)
     list.txt: "<video> <num_frames> <label> [<label> ...]" per line
 
 Flow images are 8-bit: v = (px / bound) * 127.5 + 127.5, clipped, so 128 is (almost) zero and
@@ -34,8 +36,9 @@ from torch.utils.data import Dataset
 
 from .clip import ClipConfig, Transform
 from .decode import VideoDecodeError
-from .layouts.common import LabelSpace, LayoutError, label_tensor, select_split
+from .layouts.common import LabelSpace, LayoutError, label_tensor, require_maps, select_split
 from .sampling import nearest_frame_indices
+from .segmentation import LabelMaps, map_path
 from .text import read_annotation_text
 from .transforms import frames_to_tensor, resize_flow
 
@@ -113,7 +116,7 @@ class FrameFolderDataset(Dataset[dict[str, Any]]):
     Args:
         list_file: the rawframe list.
         root: folder the list's paths are relative to; default: the list's folder.
-        clip: frames, size, fps, train/eval behaviour.
+        clip: frames, size, fps, train/eval behaviour, segmentation maps (`objects`).
         flow: load flow images too; default: when the first video has them.
         source_fps: the frames' rate; default: each video's rate from `anet_frames.json`. Needed only
             when clip.fps is set.
@@ -168,6 +171,8 @@ class FrameFolderDataset(Dataset[dict[str, Any]]):
                 f"sampling {list_file} at fps={self.clip.fps} needs the frames' own rate: pass source_fps= "
                 f"(frame folders made by `anet flow extract` record it in {INFO_FILE})"
             )
+        if self.clip.objects:
+            require_maps([self.root / r.directory for r in self.records], self.clip.objects)
 
     def __len__(self) -> int:
         return len(self.records)
@@ -192,10 +197,17 @@ class FrameFolderDataset(Dataset[dict[str, Any]]):
             if flow.shape[-2:] != clip["rgb"].shape[-2:]:
                 flow = resize_flow(flow, tuple(clip["rgb"].shape[-2:]))
             clip["flow"] = flow
+        if self.clip.objects:
+            clip["segmentation"] = self._maps(folder, record, picks, rgb.shape[1:3])
         label = label_tensor(
             tuple(int(t) for t in record.labels), num_classes=self.num_classes, multi_label=self.multi_label
         )
         return {**self.transform(clip), "label": label, "video": str(folder)}
+
+    def _maps(self, folder: Path, record: FrameRecord, picks: np.ndarray, size: tuple[int, int]) -> torch.Tensor:
+        maps = LabelMaps.read(map_path(folder), classes=self.clip.objects or 0)
+        maps.check_fits(frames=record.num_frames, width=size[1], height=size[0], video=folder, slack=0)
+        return maps.frames(picks, size)
 
     def _image(self, path: Path) -> np.ndarray:
         cv2 = require_cv2()

@@ -102,14 +102,16 @@ def existing(path: Path, spec: str, what: str) -> Path:
 
 
 # The clip options every layout of real video takes: frames per clip, clip size, sampling rate
-# (default: each video's own, or the layout's), training flip probability, and the short side
-# validation clips are resized to before the centre crop.
+# (default: each video's own, or the layout's), training flip probability, the short side
+# validation clips are resized to before the centre crop, and the class count of the segmentation
+# maps beside each video (none by default; `anet.data.segmentation`).
 CLIP_OPTIONS: dict[str, Option] = {
     "frames": Integer(),
     "size": Integer(),
     "fps": Number(low=1e-3),
     "flip": Number(0.5, high=1.0),
     "eval_short_side": Integer(),
+    "objects": Integer(minimum=2),
 }
 
 

@@ -19,6 +19,11 @@ Clips are generated on the fly from (seed, split, index), vectorised in numpy (a
 are balanced: item i has class i % classes. Distances are fractions of the frame size per clip, so a
 clip looks the same at 32 or 64 px and at 8 or 16 frames (longer clips move less per frame).
 
+Segmentation maps (opt-in, for object stems): what a perfect segmenter would say of each pixel,
+background, actor or distractor (`PROXY_OBJECTS`). They carry the class the way the frames do: the
+actor's mask over time shows its motion, and one frame's mask shows nothing of it. Rendering them
+draws no random numbers, so the frames are the same bits with or without them.
+
 Horizontal flips turn "left" into "right": never flip this data without remapping labels.
 """
 
@@ -26,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
@@ -135,6 +140,9 @@ PROXY_CLASSES: tuple[tuple[str, Program], ...] = (
     ("down-then-up", _two_moves(_DOWN, _UP)),
 )
 MAX_CLASSES = len(PROXY_CLASSES)
+# The classes of the segmentation maps, by id; the actor is drawn last, over the distractors.
+PROXY_OBJECTS = ("background", "actor", "distractor")
+_ACTOR, _DISTRACTOR = PROXY_OBJECTS.index("actor"), PROXY_OBJECTS.index("distractor")
 _SPLITS = {"train": 0, "val": 1}
 
 
@@ -217,13 +225,23 @@ def _wrapped(delta: np.ndarray, size: int) -> np.ndarray:
     return (delta + size / 2) % size - size / 2
 
 
+class Rendered(NamedTuple):
+    """One proxy clip: rgb float32 [3, T, S, S] in [0, 1]; flow float32 [2, T, S, S] and segmentation
+    uint8 class ids [T, S, S] (`PROXY_OBJECTS`) when asked for."""
+
+    rgb: np.ndarray
+    flow: np.ndarray | None
+    segmentation: np.ndarray | None
+
+
 def render(
-    label: int, rng: np.random.Generator, config: ProxyConfig, *, flow: bool = False
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """One clip of class `label`: rgb float32 [3, T, S, S] in [0, 1] and optionally flow [2, T, S, S].
+    label: int, rng: np.random.Generator, config: ProxyConfig, *, flow: bool = False, objects: bool = False
+) -> Rendered:
+    """One clip of class `label`, with its flow and its segmentation maps when asked for.
 
     Flow is the true displacement (pixels, x right, y down) of what each pixel of frame t shows, to
     frame t + 1; the last frame repeats the previous flow, as the official AssembleNet flow layer does.
+    A pixel's segmentation is the object that covers at least half of it.
     """
     size, frames, steps = config.size, config.frames, config.frames - 1
     velocity, turn = PROXY_CLASSES[label][1](rng, steps, size)
@@ -242,6 +260,7 @@ def render(
     low, high = _colours(rng)
     image = low + (high - low) * (0.5 + 0.35 * mix)
     motion = np.broadcast_to(drift[:, None, None, None], (2, frames, size, size)).copy() if flow else None
+    segmentation = np.zeros((frames, size, size), dtype=np.uint8) if objects else None
 
     # Distractors: small solid dots moving straight at up to 60 % of the frame per clip.
     for _ in range(config.distractors):
@@ -255,6 +274,8 @@ def render(
         _paint(image, rng.uniform(0, 1, (3, 1, 1, 1)).astype(np.float32), alpha)
         if motion is not None:
             motion[:, alpha > 0.5] = step[:, None]
+        if segmentation is not None:
+            segmentation[alpha > 0.5] = _DISTRACTOR
 
     # The actor: a textured disc or square, on a torus so that its position at any frame is uniform.
     radius = rng.uniform(0.14, 0.22) * size
@@ -270,6 +291,8 @@ def render(
     sharp = np.clip(pattern * 2 + 0.5, 0, 1)  # two colours with a soft boundary between them
     first, second = _colours(rng)
     _paint(image, first + (second - first) * sharp, alpha)
+    if segmentation is not None:
+        segmentation[alpha > 0.5] = _ACTOR
     if motion is not None:
         inside = alpha[:-1] > 0.5
         cos_t, sin_t = np.cos(turn)[:, None, None], np.sin(turn)[:, None, None]
@@ -286,7 +309,7 @@ def render(
         noise *= config.noise * np.sqrt(12.0)
         image += noise
     np.clip(image, 0, 1, out=image)
-    return image, motion.astype(np.float32) if motion is not None else None
+    return Rendered(image, motion.astype(np.float32) if motion is not None else None, segmentation)
 
 
 class ProxyDataset(Dataset[dict[str, Any]]):
@@ -297,6 +320,7 @@ class ProxyDataset(Dataset[dict[str, Any]]):
         split: "train" or "val"; the two splits come from different random streams.
         seed: base seed; (seed, split, index) fixes an item completely.
         flow: also return the true flow as item["flow"].
+        objects: also return segmentation maps (uint8 ids of `PROXY_OBJECTS`) as item["segmentation"].
         cache: render every item once, at construction, and serve copies from memory afterwards
             (samples x 3 x frames x size^2 x 4 bytes, 50 MB for 512 clips of 8 x 32 x 32); worth it when
             many epochs or many models (an evolution run) reuse the same clips.
@@ -310,6 +334,7 @@ class ProxyDataset(Dataset[dict[str, Any]]):
         split: str = "train",
         seed: int = 0,
         flow: bool = False,
+        objects: bool = False,
         cache: bool = False,
         config: ProxyConfig | None = None,
     ) -> None:
@@ -317,7 +342,7 @@ class ProxyDataset(Dataset[dict[str, Any]]):
             raise ValueError(f"proxy split must be 'train' or 'val', got {split!r}")
         if samples < 1:
             raise ValueError(f"samples must be at least 1, got {samples}")
-        self.samples, self.split, self.seed, self.flow = samples, split, seed, flow
+        self.samples, self.split, self.seed, self.flow, self.objects = samples, split, seed, flow, objects
         self.config = config or ProxyConfig()
         self.num_classes = self.config.classes
         self.multi_label = False
@@ -339,14 +364,16 @@ class ProxyDataset(Dataset[dict[str, Any]]):
     def _render(self, index: int) -> dict[str, Any]:
         label = index % self.num_classes
         rng = np.random.default_rng([self.seed, _SPLITS[self.split], index])
-        rgb, motion = render(label, rng, self.config, flow=self.flow)
+        clip = render(label, rng, self.config, flow=self.flow, objects=self.objects)
         item: dict[str, Any] = {
-            "rgb": torch.from_numpy(rgb),
+            "rgb": torch.from_numpy(clip.rgb),
             "label": torch.tensor(label, dtype=torch.int64),
             "video": f"proxy/{self.split}/{index}",
         }
-        if motion is not None:
-            item["flow"] = torch.from_numpy(motion)
+        if clip.flow is not None:
+            item["flow"] = torch.from_numpy(clip.flow)
+        if clip.segmentation is not None:
+            item["segmentation"] = torch.from_numpy(clip.segmentation)
         return item
 
 
@@ -356,11 +383,12 @@ def proxy_splits(
     val: int = 512,
     seed: int = 0,
     flow: bool = False,
+    objects: bool = False,
     cache: bool = False,
     config: ProxyConfig | None = None,
 ) -> tuple[ProxyDataset, ProxyDataset]:
     """Train and validation proxy datasets that share nothing but their configuration."""
     return (
-        ProxyDataset(samples=train, split="train", seed=seed, flow=flow, cache=cache, config=config),
-        ProxyDataset(samples=val, split="val", seed=seed, flow=flow, cache=cache, config=config),
+        ProxyDataset(samples=train, split="train", seed=seed, flow=flow, objects=objects, cache=cache, config=config),
+        ProxyDataset(samples=val, split="val", seed=seed, flow=flow, objects=objects, cache=cache, config=config),
     )

@@ -1,9 +1,11 @@
 """Spatial transforms of clips: crop, flip, resize, uint8 -> float.
 
-A clip here is a dict with "rgb" ([3, T, H, W], uint8 or float in [0, 1]) and optionally "flow"
-([2, T, H, W], float, pixels: channel 0 is x = rightwards, channel 1 is y = downwards). Every frame of
-a clip gets the same crop and flip, and flow follows the pixels: a resize scales each flow component by
-the resize factor along its axis (flow stays in pixels of the output), and a horizontal flip negates x.
+A clip here is a dict with "rgb" ([3, T, H, W], uint8 or float in [0, 1]), optionally "flow"
+([2, T, H, W], float, pixels: channel 0 is x = rightwards, channel 1 is y = downwards) and optionally
+"segmentation" (integer class ids [T, H, W]). Every frame of a clip gets the same crop and flip, and
+flow follows the pixels: a resize scales each flow component by the resize factor along its axis (flow
+stays in pixels of the output), and a horizontal flip negates x. Class ids are resized by nearest
+neighbour: a blend of two ids is no class.
 
 Crops happen on uint8 before the float conversion, so the float work is only for the output size.
 Resizing is torch's bilinear interpolation with antialiasing (torchvision is not a dependency).
@@ -52,7 +54,24 @@ def resize(clip: Clip, size: tuple[int, int]) -> Clip:
     result["rgb"] = _interpolate(to_float(clip["rgb"]), size)
     if "flow" in clip:
         result["flow"] = resize_flow(clip["flow"], size)
+    if "segmentation" in clip:
+        result["segmentation"] = resize_labels(clip["segmentation"], size)
     return result
+
+
+def resize_labels(labels: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """Class ids [..., h, w] at (height, width) by nearest neighbour, pixel centres aligned (torch's
+    "nearest-exact"), by indexing: ids of any dtype stay exact."""
+    if tuple(labels.shape[-2:]) == tuple(size):
+        return labels.contiguous()
+    rows, cols = (_nearest(source, target) for source, target in zip(labels.shape[-2:], size, strict=True))
+    return labels[..., rows[:, None], cols[None, :]].contiguous()
+
+
+def _nearest(source: int, target: int) -> torch.Tensor:
+    """The source index of each of `target` pixels whose centres span the same extent."""
+    index = ((torch.arange(target, dtype=torch.float64) + 0.5) * (source / target)).floor().long()
+    return index.clamp_(max=source - 1)
 
 
 def resize_flow(flow: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:

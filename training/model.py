@@ -1,5 +1,6 @@
-"""Between the data and a compiled network: building it for the data's classes, feeding it the
-inputs it declares, and reading back its learned connection weights."""
+"""Between the data and a compiled network: building it for the data's classes (refusing data
+without the inputs it reads), feeding it the inputs it declares, and reading back its learned
+connection weights."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ import torch
 from torch import nn
 
 from ..compiler import compile_to_module
+from ..data.segmentation import one_hot
 from ..data.spec import DataSpec
 from ..dsl import Network
 from ..errors import UserError
+from ..paper import STEM_INPUTS
 from .device import Placement
 
 
@@ -21,13 +24,25 @@ class DataMismatchError(UserError, ValueError):
 
 
 def check_inputs(network: Network, data: DataSpec) -> None:
-    required = {i.name for i in network.inputs if i.required}
-    if "segmentation" in required:
-        raise DataMismatchError("the network has an object stem, but no data layout provides segmentation maps yet")
+    required = {i.name: i for i in network.inputs if i.required}
     if "flow" in required and not data.has_flow:
         raise DataMismatchError(
             f"{network.header.name} reads precomputed flow (`flow input`), but the data "
             f"{data.text!r} has none: use `flow computed` or data with flow"
+        )
+    objects = required.get(STEM_INPUTS["object"])
+    if objects is None:
+        return
+    if data.objects is None:
+        raise DataMismatchError(
+            f"{network.header.name} has an object stem of C={objects.channels} segmentation classes, but the data "
+            f"{data.text!r} provides no segmentation maps: add objects={objects.channels} to its spec, with maps "
+            "beside the videos (<video>.seg.npz), or train on proxy:objects=3 with C=3"
+        )
+    if data.objects != objects.channels:
+        raise DataMismatchError(
+            f"{network.header.name}'s object stem has C={objects.channels} segmentation classes, but the data "
+            f"{data.text!r} has objects={data.objects}: they must be equal"
         )
 
 
@@ -42,11 +57,20 @@ def build_for_data(
 def model_inputs(
     batch: dict[str, Any], network: Network, place: Placement
 ) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
-    """The keyword arguments of the generated `forward` and the labels, on the model's device: every
-    input the network requires, and an optional one (precomputed flow) when the batch has it."""
-    wanted = [i.name for i in network.inputs if i.required or i.name in batch]
-    inputs = {k: batch[k].to(place.device, non_blocking=True) for k in wanted}
-    return inputs, batch["label"].to(place.device, non_blocking=True)
+    """The keyword arguments of the generated `forward` and the labels, on the model's device."""
+    return network_inputs(batch, network, place), batch["label"].to(place.device, non_blocking=True)
+
+
+def network_inputs(batch: dict[str, Any], network: Network, place: Placement) -> dict[str, torch.Tensor]:
+    """The keyword arguments of the generated `forward` on the model's device: every input the
+    network requires, and an optional one (precomputed flow) when the batch has it. Segmentation
+    maps travel as class ids and become one-hot maps there (`anet.data.segmentation`)."""
+    inputs = {}
+    for given in network.inputs:
+        if given.required or given.name in batch:
+            value = batch[given.name].to(place.device, non_blocking=True)
+            inputs[given.name] = one_hot(value, given.channels) if given.name == STEM_INPUTS["object"] else value
+    return inputs
 
 
 def edge_weights(model: nn.Module) -> dict[str, list[float]]:

@@ -3,7 +3,8 @@ videos: clips of the run's frames, frame rate and size, each frame's short side 
 centre square cut (the evaluation transform). With `clips` K > 1, K clips are taken at evenly spaced
 positions (clip k is centred at (k + 1/2) / K of the slack), and their scores are combined as
 `anet eval --crops` combines crops: softmax averaged (single-label), sigmoid max-pooled (multi-label).
-One clip is exactly the centred clip that `anet eval` scores.
+One clip is exactly the centred clip that `anet eval` scores. A network with an object stem reads
+each video's segmentation maps from beside it (`clip.mp4` -> `clip.seg.npz`, anet.data.segmentation).
 """
 
 from __future__ import annotations
@@ -14,13 +15,15 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from ..data.clip import ClipConfig
+from ..data.clip import ClipConfig, decoded_clip
 from ..data.decode import VideoReader
-from ..data.transforms import frames_to_tensor
+from ..data.segmentation import LabelMaps, map_path
 from ..dsl import Network
 from ..errors import UserError
+from ..paper import STEM_INPUTS
 from ..runtime import inference_copy
 from .device import Placement
+from .model import network_inputs
 from .run_info import RunInfo
 
 
@@ -43,28 +46,33 @@ class Prediction:
         }
 
 
-def video_clips(path: Path, config: ClipConfig, clips: int) -> torch.Tensor:
-    """[clips, 3, T, S, S] float clips of one video at evenly spaced positions."""
+def video_clips(path: Path, config: ClipConfig, clips: int) -> dict[str, torch.Tensor]:
+    """A batch of `clips` clips of one video at evenly spaced positions: rgb [clips, 3, T, S, S]
+    floats, and with `config.objects` their segmentation, class ids [clips, T, S, S]."""
     sampler, transform = config.sampler(), config.transform()
+    maps = LabelMaps.read(map_path(path), classes=config.objects) if config.objects else None
     with VideoReader(path) as reader:
         info = reader.info
         slack = max(0.0, info.duration - sampler.span(info.fps))
         out = []
         for k in range(clips):
             times = sampler.times(info.duration, source_fps=info.fps, start=slack * (k + 0.5) / clips)
-            frames = reader.read(times, short_side=transform.source_short_side())  # type: ignore[union-attr]
-            out.append(transform({"rgb": frames_to_tensor(frames)})["rgb"])
-    return torch.stack(out)
+            out.append(transform(decoded_clip(reader, times, transform, maps)))
+    return {key: torch.stack([clip[key] for clip in out]) for key in out[0]}
 
 
-def clip_config(info: RunInfo, *, frames: int | None = None, size: int | None = None) -> ClipConfig:
-    """The evaluation clips of a run (its resolved frames, size, rate and short side)."""
+def clip_config(
+    info: RunInfo, *, frames: int | None = None, size: int | None = None, objects: int | None = None
+) -> ClipConfig:
+    """The evaluation clips of a run (its resolved frames, size, rate and short side), with
+    segmentation maps of `objects` classes where the network has an object stem."""
     return ClipConfig(
         frames=frames or info.resolved.frames,
         size=size or info.resolved.size,
         fps=info.resolved.fps,
         train=False,
         eval_short_side=info.resolved.eval_short_side,
+        objects=objects,
     )
 
 
@@ -88,12 +96,14 @@ def predict_videos(
             f"{info.network} reads precomputed flow (`flow input`): `anet predict` decodes RGB only; "
             "evaluate frame folders with flow through `anet eval --data frames:...`"
         )
-    config = clip_config(info, frames=frames, size=size)
+    objects = {i.name: i.channels for i in network.inputs}.get(STEM_INPUTS["object"])
+    config = clip_config(info, frames=frames, size=size, objects=objects)
     model = inference_copy(model, place.autocast_dtype)
     results = []
     for path in videos:
+        inputs = network_inputs(video_clips(path, config, clips), network, place)
         with place.autocast():
-            logits = model(rgb=video_clips(path, config, clips).to(place.device)).float().cpu()
+            logits = model(**inputs).float().cpu()
         scores = torch.sigmoid(logits).amax(0) if info.multi_label else torch.softmax(logits, dim=-1).mean(0)
         best = scores.topk(min(top, scores.numel()))
         indices = best.indices.tolist()

@@ -26,6 +26,7 @@ from torch.utils.data import Dataset
 from ...errors import UserError
 from ..clip import ClipConfig, Transform, load_video_clip
 from ..decode import VIDEO_SUFFIXES
+from ..segmentation import SUFFIX, missing_maps
 from ..text import read_annotation_text
 
 # Folder names / CSV values accepted for each split, first one canonical.
@@ -153,7 +154,8 @@ class VideoDataset(Dataset[dict[str, Any]]):
         records: the videos.
         num_classes: size of the label space.
         multi_label: multi-hot float labels when True, int64 scalar labels when False.
-        clip: frames, size, fps and train/eval behaviour of the clips.
+        clip: frames, size, fps and train/eval behaviour of the clips; with `objects`, every video
+            must have its segmentation maps beside it.
         transform: replaces the transform `clip` implies (it gets {"rgb": uint8 [3, T, H, W]}).
         class_names: names of the classes in index order, where known.
     """
@@ -174,6 +176,8 @@ class VideoDataset(Dataset[dict[str, Any]]):
         self.clip = clip or ClipConfig()
         self.transform = transform
         self.class_names = tuple(class_names) if class_names is not None else None
+        if self.clip.objects:
+            require_maps([r.video for r in self.records], self.clip.objects)
 
     def __len__(self) -> int:
         return len(self.records)
@@ -186,6 +190,17 @@ class VideoDataset(Dataset[dict[str, Any]]):
     def label(self, record: VideoRecord, times: np.ndarray) -> torch.Tensor:
         """The item's label; `times` (the clip's instants) matter only for time-localised labels."""
         return label_tensor(record.labels, num_classes=self.num_classes, multi_label=self.multi_label)
+
+
+def require_maps(videos: Sequence[Path], classes: int) -> None:
+    """Every video (file or frame folder) has its segmentation maps, or a `LayoutError` naming the missing."""
+    missing = missing_maps(videos)
+    if missing:
+        shown = ", ".join(str(path) for path in missing[:3]) + (", ..." if len(missing) > 3 else "")
+        raise LayoutError(
+            f"objects={classes} reads segmentation maps beside each video (<video>{SUFFIX}), but "
+            f"{len(missing)} of {len(videos)} videos have none: {shown}"
+        )
 
 
 def resolve_video(root: Path, name: str) -> Path:

@@ -1,4 +1,5 @@
-"""`proxy`: the built-in synthetic task defined by motion (anet.data.proxy)."""
+"""`proxy`: the built-in synthetic task defined by motion (anet.data.proxy); `objects=3` adds its
+segmentation maps (background, actor, distractor) for networks with an object stem."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from torch.utils.data import Dataset
 from ..clip import ClipConfig
 from ..dataspec import DataSpec, DataSpecError, spec_of
 from ..layout import Flag, Integer, Layout, Number, Values
-from ..proxy import PROXY_CLASSES, ProxyConfig, ProxyDataset
+from ..proxy import PROXY_CLASSES, PROXY_OBJECTS, ProxyConfig, ProxyDataset
 
 
 def build(text: str, path: Path | None, options: Values) -> DataSpec:
@@ -27,14 +28,27 @@ def build(text: str, path: Path | None, options: Values) -> DataSpec:
     except ValueError as error:
         raise DataSpecError(f"data spec {text!r}: {error}") from error
     samples = {"train": options["train"], "val": options["val"]}
-    seed, flow, cache = options["seed"], options["flow"], options["cache"]
+    seed, flow, cache, objects = options["seed"], options["flow"], options["cache"], options["objects"]
+    if objects not in (None, len(PROXY_OBJECTS)):
+        raise DataSpecError(
+            f"data spec {text!r}: the proxy's segmentation maps have {len(PROXY_OBJECTS)} classes "
+            f"({', '.join(PROXY_OBJECTS)}), not objects={objects}: write objects={len(PROXY_OBJECTS)}"
+        )
 
     def factory(split: str, clip: ClipConfig) -> Dataset[dict[str, Any]]:
         shaped = replace(config, frames=clip.frames, size=clip.size)  # fps has no meaning here
-        return ProxyDataset(samples=samples[split], split=split, seed=seed, flow=flow, cache=cache, config=shaped)
+        return ProxyDataset(
+            samples=samples[split],
+            split=split,
+            seed=seed,
+            flow=flow,
+            objects=objects is not None,
+            cache=cache,
+            config=shaped,
+        )
 
     # The proxy is never flipped: a flip turns "left" into "right".
-    clip = {"frames": frames, "size": size, "fps": None, "flip": 0.0, "eval_short_side": None}
+    clip = {"frames": frames, "size": size, "fps": None, "flip": 0.0, "eval_short_side": None, "objects": objects}
     names = tuple(name for name, _ in PROXY_CLASSES[: config.classes])
     return spec_of(
         text,
@@ -60,6 +74,7 @@ LAYOUT = Layout(
         "val": Integer(512),
         "seed": Integer(0, minimum=0),
         "flow": Flag(False),
+        "objects": Integer(minimum=2),
         "cache": Flag(False),
         "distractors": Integer(2, minimum=0),
         "noise": Number(0.02, high=1.0),

@@ -20,9 +20,21 @@ ALL_OPTIONS = sorted({key for layout in registered().values() for key in layout.
 
 def test_the_layouts_and_what_they_take():
     options = {kind: set(layout.options) for kind, layout in registered().items()}
-    clip = {"frames", "size", "fps", "flip", "eval_short_side"}
+    clip = {"frames", "size", "fps", "flip", "eval_short_side", "objects"}
     assert options == {
-        "proxy": {"classes", "frames", "size", "train", "val", "seed", "flow", "cache", "distractors", "noise"},
+        "proxy": {
+            "classes",
+            "frames",
+            "size",
+            "train",
+            "val",
+            "seed",
+            "flow",
+            "objects",
+            "cache",
+            "distractors",
+            "noise",
+        },
         "folder": clip | {"holdout"},
         "csv": clip | {"videos", "classes", "multilabel", "val", "holdout"},
         "charades": clip | {"classes", "videos", "val"},

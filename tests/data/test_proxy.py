@@ -78,7 +78,7 @@ def test_class_programs_mean_what_they_say() -> None:
 
 def test_true_flow_moves_frame_t_onto_frame_t_plus_1() -> None:
     config = ProxyConfig(frames=6, size=48, noise=0.0)
-    rgb, flow = render(0, np.random.default_rng(7), config, flow=True)
+    rgb, flow, _ = render(0, np.random.default_rng(7), config, flow=True)
     rgb_t, flow_t = torch.from_numpy(rgb), torch.from_numpy(flow)
     size = config.size
     ys, xs = torch.meshgrid(torch.arange(size) + 0.5, torch.arange(size) + 0.5, indexing="ij")
@@ -100,7 +100,7 @@ def test_rotation_sense_is_as_seen_on_screen(name: str, sign: float) -> None:
     label = [n for n, _ in PROXY_CLASSES].index(name)
     config = ProxyConfig(frames=4, size=64, distractors=0, noise=0.0)
     for seed in range(3):
-        _, flow = render(label, np.random.default_rng(seed), config, flow=True)
+        _, flow, _ = render(label, np.random.default_rng(seed), config, flow=True)
         u, v = flow[0, 0], flow[1, 0]
         du_dy, dv_dx = np.diff(u, axis=0)[:, :-1], np.diff(v, axis=1)[:-1, :]
         smooth = (np.abs(du_dy) < 1) & (np.abs(dv_dx) < 1) & ((np.abs(du_dy) + np.abs(dv_dx)) > 1e-4)
