@@ -132,6 +132,13 @@ def fmt(files: tuple[str, ...], check_only: bool, show_diff: bool, rehash: bool)
 @click.option("--classes", default=400, show_default=True, type=click.IntRange(min=1), help="Number of classes.")
 @click.option("--object-classes", type=click.IntRange(min=1), help="Segmentation classes for an object stem.")
 @click.option("--edges", type=click.Choice(["learned", "fixed"]), help="Default: fixed when weights are given.")
+@click.option(
+    "--attention",
+    type=click.Choice(["none", "self", "peer"]),
+    default="none",
+    show_default=True,
+    help="AssembleNet++ attention on every connection (the lists do not say; the TF code takes it as a flag).",
+)
 def import_(
     source: str,
     name: str,
@@ -140,10 +147,12 @@ def import_(
     classes: int,
     object_classes: int | None,
     edges: str | None,
+    attention: str,
 ) -> None:
     """Convert the authors' published flat-list JSON (structure + edge_weights) into .anet."""
     from ..dsl.printer import format_network
     from ..dsl.published import PublishedFormatError, from_published
+    from ..dsl.validate import validate
 
     try:
         data = json.loads(Path(source).read_text(encoding="utf-8"))
@@ -156,9 +165,13 @@ def import_(
             raise CommandFailed(f"{source} has no entry {key!r}; it has: {options} (choose with --entry)")
         data = data[key]
     try:
-        network = from_published(data, name=name, classes=classes, object_classes=object_classes, edges=edges)
+        network = from_published(
+            data, name=name, classes=classes, object_classes=object_classes, edges=edges, attention=attention
+        )
     except PublishedFormatError as exc:
         raise CommandFailed(f"{source}: {exc}") from None
+    for problem in validate(network):  # errors were refused above: what is left are warnings
+        click.echo(f"{source}: warning[{problem.code}]: {problem.message}", err=True)
     text = format_network(network)
     if output:
         write_atomic(Path(output), text)

@@ -21,13 +21,17 @@ from .values import (
     MUTATION_KINDS,
     NO_TRIVIA,
     AstNode,
+    AttentionMode,
+    BlockChannels,
     Channels,
     Dilation,
     EdgeWeight,
+    Filters,
     Level,
     LocatedAt,
     Modality,
     NodeId,
+    PeerWeight,
     Span,
     Stride,
     Trivia,
@@ -44,6 +48,7 @@ __all__ = [
     "Mutation",
     "Network",
     "Node",
+    "Peer",
     "Stem",
     "Trivia",
 ]
@@ -56,6 +61,15 @@ class Edge(AstNode):
 
     source: NodeId
     weight: EdgeWeight | None = None
+    weight_span: LocatedAt = Field(default=None, exclude=True, repr=False)
+
+
+class Peer(AstNode):
+    """A node whose pooled features gate a block's connections (AssembleNet++ peer attention).
+    `weight` is its learned softmax weight as a probability, when known."""
+
+    source: NodeId
+    weight: PeerWeight | None = None
     weight_span: LocatedAt = Field(default=None, exclude=True, repr=False)
 
 
@@ -84,32 +98,51 @@ class Stem(AstNode):
         return self.channels
 
     @property
+    def budget_channels(self) -> int:
+        return self.channels
+
+    @property
     def label(self) -> str:
         """What makes two nodes interchangeable in an isomorphism (ids and weights do not)."""
         return f"stem:{self.modality}:C{self.channels}:r{self.r}"
 
 
 class Block(AstNode):
-    """A ResNet block: alternating 2D and (2+1)D bottleneck modules, output 4C channels."""
+    """A ResNet block: alternating 2D and (2+1)D bottleneck modules, output 4C channels; with a
+    filter triple (`C=[27, 27, 12]`, AssembleNet++lite) 3D inverted bottleneck modules, output the
+    last. `attention` None follows the header's; `peers` None means every node of a lower level."""
 
     kind: Literal["block"] = "block"
     id: NodeId
     level: Level
     inputs: tuple[Edge, ...]
-    channels: Channels
+    channels: BlockChannels
     r: Dilation
     stride: Stride = 1
+    attention: AttentionMode | None = None
+    peers: tuple[Peer, ...] | None = None
     trivia: Trivia = NO_TRIVIA
     attr_spans: Annotated[Mapping[str, Span], SkipValidation] = Field(default_factory=dict, exclude=True, repr=False)
 
     @property
+    def filters(self) -> Filters | None:
+        """The inverted bottleneck widths of a lite block, None for a bottleneck block."""
+        return self.channels if isinstance(self.channels, tuple) else None
+
+    @property
+    def budget_channels(self) -> int:
+        """What a channel budget sums: C, or a lite block's output width."""
+        return self.channels[-1] if isinstance(self.channels, tuple) else self.channels
+
+    @property
     def out_channels(self) -> int:
-        return 4 * self.channels
+        return self.channels[-1] if isinstance(self.channels, tuple) else 4 * self.channels
 
     @property
     def label(self) -> str:
         """What makes two nodes interchangeable in an isomorphism (ids and weights do not)."""
-        return f"block:L{self.level}:C{self.channels}:r{self.r}:s{self.stride}"
+        c = "x".join(map(str, self.channels)) if isinstance(self.channels, tuple) else self.channels
+        return f"block:L{self.level}:C{c}:r{self.r}:s{self.stride}"
 
     @property
     def weights(self) -> tuple[float, ...] | None:
@@ -170,13 +203,31 @@ class Network(AstNode):
             out.append(Input(STEM_INPUTS["object"], objects[-1], required=True))
         return tuple(out)
 
+    def attention_of(self, block: Block) -> AttentionMode:
+        """The block's own attention setting, else the header's."""
+        return block.attention if block.attention is not None else self.header.attention
+
+    def peer_candidates(self, block: Block) -> tuple[Stem | Block, ...]:
+        """Every node of a lower level, in file order: the peers a block has by default (the TF
+        code's `nodes_below`) and those the search may add."""
+        return tuple(n for n in self.nodes if n.level < block.level)
+
+    def peers_of(self, block: Block) -> tuple[Peer, ...]:
+        """The peers gating the block's connections: none without peer attention, else the written
+        list or every candidate."""
+        if self.attention_of(block) != "peer":
+            return ()
+        if block.peers is not None:
+            return block.peers
+        return tuple(Peer(source=n.id) for n in self.peer_candidates(block))
+
     def budget_nodes(self, level: int) -> tuple[Stem | Block, ...]:
         """The nodes of `level` (0 = stems) whose C counts toward its channel budget, in file order."""
         return tuple(n for n in self.nodes if n.level == level and counts_toward_budget(getattr(n, "modality", None)))
 
     def level_sum(self, level: int) -> int:
         """Sum of C at `level` under the budget rules: what `header.channel_budget(level)` bounds."""
-        return sum(n.channels for n in self.budget_nodes(level))
+        return sum(n.budget_channels for n in self.budget_nodes(level))
 
     def allowed_edges(self) -> list[tuple[str, str]]:
         """Every edge the search space allows between these nodes (see `anet.paper.allowed_edges`)."""

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..paper import RAW_INPUTS
-from .ast import Block, Edge, Header, Network, Stem, Trivia
+from .ast import Block, Edge, Header, Network, Peer, Stem, Trivia
 from .diagnostics import Diagnostic, Span, error
 from .grammar import (
     HeaderItems,
@@ -200,7 +200,7 @@ class _Builder:
             if key not in attrs:
                 self.report("E110", f"{st.kind} {node_id.value} has no `{key}=`", st.span, _MISSING_HINTS[key])
         if st.kind == "stem":
-            for key in ("level", "stride"):
+            for key in ("level", "stride", "attention", "peers"):
                 if key in attrs:
                     self.report("E112", f"`{key}=` does not apply to a stem", attrs[key][1], _STEM_HINTS[key])
         edges: tuple[RawEdge, ...] = attrs["in"][0] if "in" in attrs else ()
@@ -246,7 +246,36 @@ class _Builder:
             spans[f"inputs.{index}.source"] = edge["span"]
             if edge["weight_span"] is not None:
                 spans[f"inputs.{index}.weight"] = edge["weight_span"]
+        if "attention" in attrs:
+            data["attention"] = attrs["attention"][0].value
+        if "peers" in attrs:
+            data["peers"] = self.peers(node_id.value, attrs["peers"][0], spans)
         return self.validated(Block, data, spans)
+
+    def peers(self, node_id: str, edges: tuple[RawEdge, ...], spans: dict[str, Span]) -> list[dict[str, Any]]:
+        for e in edges:
+            if e.source.value in RAW_INPUTS:
+                self.report(
+                    "E135",
+                    f"block {node_id} lists raw input `{e.source.value}` as a peer",
+                    e.source.span,
+                    "peers are nodes; list the stem that reads it",
+                )
+        peers = [
+            {
+                "source": e.source.value,
+                "weight": None if e.weight is None else e.weight.value,
+                "span": e.source.span,
+                "weight_span": None if e.weight is None else e.weight.span,
+            }
+            for e in edges
+            if e.source.value not in RAW_INPUTS
+        ]
+        for index, peer in enumerate(peers):
+            spans[f"peers.{index}.source"] = peer["span"]
+            if peer["weight_span"] is not None:
+                spans[f"peers.{index}.weight"] = peer["weight_span"]
+        return peers
 
     def stem_modality(self, node_id: str, edges: tuple[RawEdge, ...], span: Span) -> str:
         raw = [e for e in edges if e.source.value in RAW_INPUTS]
@@ -281,6 +310,8 @@ class _Builder:
             self.pydantic_errors(exc, spans, missing_at=data["span"])
             if model is Block:
                 data = data | {"inputs": tuple(Edge.model_construct(**e) for e in data["inputs"])}
+                if data.get("peers") is not None:
+                    data["peers"] = tuple(Peer.model_construct(**p) for p in data["peers"])
             return model.model_construct(**data)
 
     def pydantic_errors(self, exc: ValidationError, spans: dict[str, Span], *, missing_at: Span | None) -> None:
@@ -323,7 +354,12 @@ _MISSING_HINTS = {
     "level": "give the block level 1-4, e.g. level=2",
     "classes": "add a line `classes N` (N = number of classes of your data set) under `network`",
 }
-_STEM_HINTS = {"level": "stems are level 0", "stride": "stems always downsample by 4 (conv stride 2, pool stride 2)"}
+_STEM_HINTS = {
+    "level": "stems are level 0",
+    "stride": "stems always downsample by 4 (conv stride 2, pool stride 2)",
+    "attention": "attention gates a block's connections; a stem has none",
+    "peers": "peers gate a block's connections; a stem has none",
+}
 _PATTERN_NAMES = {"id": "node ids are names or numbers", "name": "a Python identifier of at most 64 characters"}
 
 

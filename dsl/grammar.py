@@ -122,7 +122,8 @@ class HeaderItems:
 
 @dataclass(frozen=True)
 class Attribute:
-    """`C=64`, `r=2`, `in=[...]` (its value a tuple of `RawEdge`) on a node line, with its span."""
+    """`C=64`, `r=2`, `in=[...]` and `peers=[...]` (their values tuples of `RawEdge`) on a node
+    line, with its span."""
 
     key: str
     value: Any
@@ -253,10 +254,20 @@ class LineTransformer(Transformer):
         keyword, *tokens, bracket = children
         return Attribute("in", tuple(_edge(t) for t in tokens), _joined(token_span(keyword), token_span(bracket)))
 
-    @staticmethod
-    def _attribute(key: str, children: list[Token]) -> Attribute:
+    def peers(self, children: list[Any]) -> Attribute:
+        keyword, *tokens, bracket = children
+        return Attribute("peers", tuple(_edge(t) for t in tokens), _joined(token_span(keyword), token_span(bracket)))
+
+    def attention_mode(self, children: list[Token]) -> Attribute:
         keyword, token = children
-        value = _value(token, int)
+        value = _value(token)
+        return Attribute("attention", value, _joined(token_span(keyword), value.span))
+
+    @staticmethod
+    def _attribute(key: str, children: list[Any]) -> Attribute:
+        """`C=` also takes a lite block's filter triple `[27, 27, 12]`, already a Value."""
+        keyword, token = children
+        value = token if isinstance(token, Value) else _value(token, int)
         return Attribute(key, value, _joined(token_span(keyword), value.span))
 
     def channels(self, children: list[Token]) -> Attribute:

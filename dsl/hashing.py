@@ -1,9 +1,9 @@
 """A canonical architecture hash: the same graph written with other ids or in another order gets
 the same key, so the search never trains one architecture twice (NAS-Bench-101 does the same).
 
-What counts: each node's kind, modality or level, C, r and stride, the edges, and the header
-settings that change the network's function (module repeats, head pooling, flow source and the
-flow pyramid's settings). What does
+What counts: each node's kind, modality or level, C, r and stride, its attention, the edges and
+peers, and the header settings that change the network's function (family, module repeats, head
+pooling, flow source and the flow pyramid's settings). What does
 not: ids, order, comments, learned weights, training settings (classes, width, clip, edge mode) and
 descendant metadata. The key is a Weisfeiler-Lehman hash of the labelled graph, exactly networkx's
 `weisfeiler_lehman_graph_hash` (>= 3.5, which follows in- and out-edges of directed graphs
@@ -30,13 +30,22 @@ Graph = tuple[tuple[str, str, tuple[str, ...]], ...]
 def architecture_hash(network: Network) -> str:
     """The search hashes each candidate, and parsing (check of a written `hash`) and compiling hash it
     again: the WL hash is memoised on the plain tuple it depends on, which costs far less to build."""
-    graph: Graph = tuple(
-        (node.id, node.label, tuple(e.source for e in node.inputs) if isinstance(node, Block) else ())
-        for node in network.nodes
-    )
+    graph: list[tuple[str, str, tuple[str, ...]]] = []
+    for node in network.nodes:
+        if not isinstance(node, Block):
+            graph.append((node.id, node.label, ()))
+            continue
+        mode = network.attention_of(node)
+        label = node.label if mode == "none" else f"{node.label}:attention-{mode}"
+        # A peer is an edge of another kind: a node of its own between peer and block keeps the hash
+        # blind to ids while telling it apart from an input (`~` never occurs in an id).
+        peers = tuple(f"{node.id}~{p.source}" for p in network.peers_of(node))
+        graph += [(mid, "peer", (p.source,)) for mid, p in zip(peers, network.peers_of(node), strict=True)]
+        graph.append((node.id, label, tuple(e.source for e in node.inputs) + peers))
     h = network.header
     pyramid = f"|{sorted(h.pyramid.settings().items())}" if h.pyramid else ""  # absent: the hash is unchanged
-    return _hash(graph, f"{h.repeats}|{h.pool}|{h.flow}{pyramid}")
+    family = "" if h.family == "assemblenet" else f"|{h.family}"
+    return _hash(tuple(graph), f"{h.repeats}|{h.pool}|{h.flow}{pyramid}{family}")
 
 
 @lru_cache(maxsize=4096)

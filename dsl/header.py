@@ -16,7 +16,19 @@ from pydantic import AfterValidator, Field, FiniteFloat, model_validator
 
 from ..paper import DEPTH_REPEATS, default_budget
 from .constants import MAX_REPEATS
-from .values import AstNode, ChannelSum, Classes, Frames, Identifier, MutationKind, Size, Trivia, Width
+from .values import (
+    AstNode,
+    AttentionMode,
+    ChannelSum,
+    Classes,
+    Family,
+    Frames,
+    Identifier,
+    MutationKind,
+    Size,
+    Trivia,
+    Width,
+)
 
 
 def _setting_keys(model: type[AstNode]) -> tuple[str, ...]:
@@ -119,9 +131,11 @@ class Header(AstNode):
 
     name: Identifier
     classes: Classes
+    family: Family = "assemblenet"  # `lite`: AssembleNet++lite's stems, 3D inverted bottleneck blocks, head
     depth: Depth = 50
     pool: Literal["avg", "max"] = "avg"
     edges: Literal["learned", "fixed"] = "learned"
+    attention: AttentionMode = "none"  # AssembleNet++: every block's, unless the block says otherwise
     flow: Literal["computed", "input", "pyramid"] = "computed"
     pyramid: Annotated[Pyramid | None, AfterValidator(_drop_empty_pyramid)] = None
     frames: Frames = 32
@@ -227,9 +241,11 @@ def _unquote(text: str) -> str:
 
 HEADER_FIELDS: tuple[HeaderField, ...] = (
     HeaderField("classes", lambda h: str(h.classes), read=int),
+    HeaderField("family", _setting("family")),
     HeaderField("depth", _setting("depth", _depth), read=int),
     HeaderField("pool", _setting("pool")),
     HeaderField("edges", _setting("edges")),
+    HeaderField("attention", _setting("attention")),
     HeaderField("flow", _setting("flow")),
     HeaderField("pyramid", _metadata("pyramid", _pyramid), form="settings", nested="pyramid"),
     HeaderField("clip", _clip, read=int, form="settings"),

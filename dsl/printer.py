@@ -3,14 +3,14 @@
 Canonical form: file comments, `network NAME`, the header settings indented by two spaces in the
 order of `header.HEADER_FIELDS` (only those written in the source or differing from their defaults),
 one blank line, then one line per node with attributes in Table 5 order (level, in, C, r, stride;
-stride=1 left out).
+stride=1 left out), then AssembleNet++'s attention and peers where the file sets them.
 Comments stay attached to the line they precede or end. `parse(print(ast)) == ast` for every valid
 AST and `print(parse(text)) == text` for canonical text; the tests check both.
 """
 
 from __future__ import annotations
 
-from .ast import Block, Edge, Network, Stem, Trivia
+from .ast import Block, Edge, Network, Peer, Stem, Trivia
 from .header import HEADER_FIELDS
 
 INDENT = "  "
@@ -25,16 +25,26 @@ def format_weight(weight: float) -> str:
     return text if float(np.float32(float(text))) == weight else repr(weight)
 
 
-def format_edge(edge: Edge) -> str:
+def format_edge(edge: Edge | Peer) -> str:
     return edge.source if edge.weight is None else f"{edge.source}@{format_weight(edge.weight)}"
+
+
+def _channels(channels: int | tuple[int, ...]) -> str:
+    return "[" + ", ".join(map(str, channels)) + "]" if isinstance(channels, tuple) else str(channels)
 
 
 def format_node(node: Stem | Block) -> str:
     if isinstance(node, Stem):
         return f"stem {node.id} in=[{node.modality}] C={node.channels} r={node.r}"
     inputs = ", ".join(format_edge(e) for e in node.inputs)
-    stride = f" stride={node.stride}" if node.stride != 1 else ""
-    return f"block {node.id} level={node.level} in=[{inputs}] C={node.channels} r={node.r}{stride}"
+    line = f"block {node.id} level={node.level} in=[{inputs}] C={_channels(node.channels)} r={node.r}"
+    if node.stride != 1:
+        line += f" stride={node.stride}"
+    if node.attention is not None:
+        line += f" attention={node.attention}"
+    if node.peers is not None:
+        line += " peers=[" + ", ".join(format_edge(p) for p in node.peers) + "]"
+    return line
 
 
 def _with_trivia(lines: list[str], text: str, trivia: Trivia | None, indent: str = "") -> None:

@@ -1,9 +1,11 @@
 """Converters between the AST and the authors' published flat-list format.
 
 A published structure is a list: a stem is `[stem_code, r]` (-1 RGB, -2 flow, -3 object); a block is
-`[level 0-3, [input positions], C, r, spatial_stride, 0]`. Learned weights come in a parallel list
-(`[]`, or `[[sigmoid per input]]` for a multi-input block), module repeats per level beside it. The
-list position of a node becomes its id, so ids match the paper's Table 5.
+`[level 0-3, [input positions], C, r, spatial_stride, 0]`, C a list of three filter counts in
+AssembleNet++lite. Learned weights come in a parallel list (`[]`, or `[[sigmoid per input]]` for a
+multi-input block), module repeats per level beside it. The list position of a node becomes its id,
+so ids match the paper's Table 5. The lists say nothing about attention: the TF code takes it as a
+build flag, and so does `from_published`.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from .constants import STEM_CODES
 from .validate import validate
 
 _MODALITIES = {code: name for name, code in STEM_CODES.items()}
+LITE_STEM_FILTERS = 24  # AssembleNet++lite's stems, whatever their number
 
 
 class PublishedFormatError(ValueError):
@@ -28,9 +31,11 @@ def from_published(
     classes: int = 400,
     object_classes: int | None = None,
     edges: str | None = None,
+    attention: str = "none",
 ) -> Network:
-    """Build a validated network. Stems get 128 / (number of RGB and flow stems) channels, as in the
-    implementation; given weights make the edges `fixed` unless `edges` says otherwise."""
+    """Build a validated network (warnings, such as a node nothing reads, are left to the caller).
+    Stems get 128 / (number of stems, object stems included) filters, as in the implementation, or
+    AssembleNet++lite's 24; given weights make the edges `fixed` unless `edges` says otherwise."""
     try:
         structure = entry["structure"]
         weights = entry.get("edge_weights") or [[] for _ in structure]
@@ -41,7 +46,8 @@ def from_published(
         ) from None
     if len(weights) != len(structure):
         raise PublishedFormatError(f"`edge_weights` has {len(weights)} entries for {len(structure)} nodes")
-    image_stems = sum(1 for item in structure if isinstance(item[0], int) and item[0] in (-1, -2))
+    stems = sum(1 for item in structure if isinstance(item, list) and item and item[0] in _MODALITIES)
+    lite = any(isinstance(item, list) and len(item) == 6 and isinstance(item[2], list) for item in structure)
     nodes: list[Stem | Block] = []
     any_weights = False
     for position, (item, weight) in enumerate(zip(structure, weights, strict=True)):
@@ -53,10 +59,12 @@ def from_published(
                     raise PublishedFormatError(f"{where} is an object stem: give the number of segmentation classes")
                 channels = object_classes
             else:
-                channels = 128 // max(image_stems, 1)
+                channels = LITE_STEM_FILTERS if lite else 128 // stems
             nodes.append(Stem(id=str(position), modality=modality, channels=channels, r=item[1]))
         elif isinstance(item, list) and len(item) == 6 and isinstance(item[1], list):
             level, inputs, c, r, stride, _ = item
+            if isinstance(c, list):
+                c = tuple(c)
             sigmoids = weight[0] if weight else [None] * len(inputs)
             if len(sigmoids) != len(inputs):
                 raise PublishedFormatError(f"{where} has {len(inputs)} inputs but {len(sigmoids)} weights")
@@ -75,8 +83,15 @@ def from_published(
             raise PublishedFormatError(
                 f"{where} is neither a stem [code, r] nor a block [level, inputs, C, r, stride, 0]"
             )
+    extra: dict[str, Any] = {"family": "lite"} if lite else {}  # settings left at their default stay unwritten
+    if attention != "none":
+        extra["attention"] = attention
     header = Header(
-        name=name, classes=classes, depth=tuple(repeats), edges=edges or ("fixed" if any_weights else "learned")
+        name=name,
+        classes=classes,
+        depth=tuple(repeats),
+        edges=edges or ("fixed" if any_weights else "learned"),
+        **extra,
     )
     network = Network(header=header, nodes=tuple(nodes))
     problems = [d.message for d in validate(network) if d.is_error]
@@ -95,8 +110,7 @@ def to_published(network: Network) -> dict[str, Any]:
             structure.append([STEM_CODES[node.modality], node.r])
             weights.append([])
             continue
-        structure.append(
-            [node.level - 1, [position[e.source] for e in node.inputs], node.channels, node.r, node.stride, 0]
-        )
+        c = list(node.channels) if isinstance(node.channels, tuple) else node.channels
+        structure.append([node.level - 1, [position[e.source] for e in node.inputs], c, node.r, node.stride, 0])
         weights.append([list(node.weights)] if node.weights is not None and len(node.inputs) > 1 else [])
     return {"structure": structure, "edge_weights": weights, "repeats_per_level": list(network.header.repeats)}

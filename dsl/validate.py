@@ -3,8 +3,12 @@ gives the value, the limit and the place, and `is_valid` answers the search's ye
 
 The rules: node ids unique and not a raw input name; inputs name earlier nodes; every edge goes from
 a lower to a strictly higher level; weights either on every input of a multi-input block or on
-none, never on a single input, and everywhere when edges are fixed; at least one level-4 block, and
-every node feeds one; per-level channel sums within the budget.
+none, never on a single input, and everywhere when edges are fixed; peers (AssembleNet++) name
+earlier nodes of a lower level, once each, weighted all or none, on blocks with peer attention
+only; at least one level-4 block; per-level channel sums within the budget; lite blocks (filter
+triples) exactly in `family lite` networks. A node that feeds no level-4 block is a warning: the
+authors' TF code builds it (the published full_asnp50 structure has one), but the search never makes
+one (`is_valid`).
 """
 
 from __future__ import annotations
@@ -97,6 +101,8 @@ def validate(network: Network) -> list[Diagnostic]:
             first_seen[node.id] = node
         if isinstance(node, Block):
             out += _check_inputs(network, node, declared, later, suggestions)
+            out += _check_peers(network, node, declared, later)
+            out += _check_family(network, node)
         if node.id not in declared:
             declared[node.id] = node
             suggestions.declare(node.id)
@@ -183,9 +189,24 @@ def _check_inputs(
     return out
 
 
+def dead_nodes(network: Network) -> list[Stem | Block]:
+    """Nodes that feed no level-4 block through inputs (what a peer reads reaches the head only
+    through attention gates), in file order."""
+    inputs: dict[str, list[str]] = defaultdict(list)  # by id: a duplicated id (E130) has both nodes' inputs
+    for b in network.blocks:
+        inputs[b.id] += [e.source for e in b.inputs]
+    alive = {b.id for b in network.top_level}
+    todo = list(alive)
+    while todo:  # every ancestor of a level-4 block
+        for source in inputs.get(todo.pop(), []):
+            if source not in alive:
+                alive.add(source)
+                todo.append(source)
+    return [n for n in network.nodes if n.id not in alive]
+
+
 def _check_reachability(network: Network) -> list[Diagnostic]:
-    top = network.top_level
-    if not top:
+    if not network.top_level:
         return [
             error(
                 "E141",
@@ -194,26 +215,103 @@ def _check_reachability(network: Network) -> list[Diagnostic]:
                 "add a `block ID level=4 ...` line",
             )
         ]
-    inputs: dict[str, list[str]] = defaultdict(list)  # by id: a duplicated id (E130) has both nodes' inputs
-    for b in network.blocks:
-        inputs[b.id] += [e.source for e in b.inputs]
-    alive = {b.id for b in top}
-    todo = list(alive)
-    while todo:  # every ancestor of a level-4 block
-        for source in inputs.get(todo.pop(), []):
-            if source not in alive:
-                alive.add(source)
-                todo.append(source)
-    return [
-        error(
-            "E140",
-            f"node {n.id} does not feed any level-4 block, so its output is unused",
-            _span(n),
-            "connect it to a later block or delete it",
+    out = []
+    for node in dead_nodes(network):
+        readers = [b.id for b in network.blocks if any(p.source == node.id for p in network.peers_of(b))]
+        blocks = f"block {readers[0]}" if len(readers) == 1 else f"blocks {', '.join(readers)}"
+        gated = f"; only the peer attention of {blocks} reads it" if readers else ""
+        out.append(
+            warning(
+                "W140",
+                f"node {node.id} does not feed any level-4 block, so its output is unused{gated}",
+                _span(node),
+                "it is built and trained all the same (as the authors' code does); connect it to a later "
+                "block or delete it",
+            )
         )
-        for n in network.nodes
-        if n.id not in alive
-    ]
+    return out
+
+
+def _check_peers(
+    network: Network, block: Block, declared: dict[str, Stem | Block], later: dict[str, Stem | Block]
+) -> list[Diagnostic]:
+    if block.peers is None:
+        return []
+    mode = network.attention_of(block)
+    if mode != "peer":
+        return [
+            error(
+                "E163",
+                f"block {block.id} lists peers but its attention is `{mode}`",
+                _span(block, "peers"),
+                "write attention=peer on the block, or `attention peer` in the header, or drop peers=[...]",
+            )
+        ]
+    out: list[Diagnostic] = []
+    if not block.peers:
+        out.append(
+            error(
+                "E163",
+                f"block {block.id} has peer attention but no peers",
+                _span(block, "peers"),
+                "list at least one lower-level node, leave peers=[...] out for all of them, or write attention=none",
+            )
+        )
+    seen: set[str] = set()
+    for peer in block.peers:
+        source = declared.get(peer.source)
+        if peer.source in seen:
+            out.append(error("E137", f"block {block.id} lists peer {peer.source} twice", peer.span))
+        elif peer.source == block.id:
+            out.append(
+                error("E138", f"block {block.id} lists itself as a peer; peers come from lower levels", peer.span)
+            )
+        elif source is None:
+            known = peer.source in later
+            out.append(
+                error(
+                    "E132" if known else "E131",
+                    f"block {block.id} lists peer {peer.source}, which "
+                    + ("comes later" if known else "is not a node"),
+                    peer.span,
+                    "a peer is a node written above the block" if known else None,
+                )
+            )
+        elif source.level >= block.level:
+            out.append(
+                error(
+                    "E138",
+                    f"peer {peer.source} (level {source.level}) of block {block.id} (level {block.level}) is not "
+                    "below it; peers come from lower levels",
+                    peer.span,
+                )
+            )
+        seen.add(peer.source)
+    weighted = [p for p in block.peers if p.weight is not None]
+    if weighted and len(weighted) < len(block.peers):
+        missing = next(p for p in block.peers if p.weight is None)
+        out.append(
+            error(
+                "E161",
+                f"block {block.id} gives weights for {len(weighted)} of its {len(block.peers)} peers",
+                missing.span,
+                "give a weight for every peer (e.g. 3@0.25) or for none",
+            )
+        )
+    return out
+
+
+def _check_family(network: Network, block: Block) -> list[Diagnostic]:
+    lite = network.header.family == "lite"
+    if lite == (block.filters is not None):
+        return []
+    if lite:
+        message = f"block {block.id} has C={block.channels}, but `family lite` blocks give three filter counts"
+        hint = "write e.g. C=[27, 27, 12] (inverted bottleneck widths; the block outputs the last)"
+    else:
+        message = f"block {block.id} gives a filter triple, which only AssembleNet++lite blocks have"
+        hint = "add `family lite` to the header, or give one C"
+    return [error("E164", message, _span(block, "channels"), hint)]
 
 
 def _check_budgets(network: Network) -> list[Diagnostic]:
@@ -223,10 +321,10 @@ def _check_budgets(network: Network) -> list[Diagnostic]:
         budget = network.header.channel_budget(level)
         total = 0
         for node in nodes:
-            total += node.channels
+            total += node.budget_channels
             if total > budget:
                 name = "the stems use" if level == 0 else f"level {level} uses"
-                uses = sum(n.channels for n in nodes)
+                uses = sum(n.budget_channels for n in nodes)
                 ids = ", ".join(n.id for n in nodes)
                 out.append(
                     error(
@@ -255,5 +353,6 @@ def check_hash(network: Network, computed: str) -> list[Diagnostic]:
 
 
 def is_valid(network: Network) -> bool:
-    """The yes/no form the evolution engine uses to reject a child before writing it."""
-    return not any(d.is_error for d in validate(network))
+    """The yes/no form the evolution engine uses to reject a child before writing it: no error and
+    no node that feeds nothing (the search keeps every node useful)."""
+    return not any(d.is_error or d.code == "W140" for d in validate(network))

@@ -60,15 +60,29 @@ def _at_most(limit: int) -> Callable[[int, ValidationInfo], int]:
     return check
 
 
+def _float32(value: float) -> float:
+    """float32 rounding without numpy; too large for float32 reads as inf."""
+    try:
+        return struct.unpack("f", struct.pack("f", value))[0]
+    except OverflowError:
+        return math.inf
+
+
 def _to_float32(value: float) -> float:
     """Edge weights are float32 in every model and in the published files; storing them rounded
     makes the text form short (`0.13810565`) and the round trip to the published JSON exact."""
-    try:
-        rounded = struct.unpack("f", struct.pack("f", value))[0]  # float32 rounding without numpy
-    except OverflowError:
-        rounded = math.inf
+    rounded = _float32(value)
     if not 0.0 < rounded < 1.0:
         raise ValueError(f"edge weight {value} is outside (0, 1); it is a sigmoid value")
+    return rounded
+
+
+def _to_peer_weight(value: float) -> float:
+    """A peer's softmax weight, read as a probability (its logit is log w): float32 like an edge
+    weight, in (0, 1]; a block's written weights need not sum to 1 (softmax renormalises them)."""
+    rounded = _float32(value)
+    if not 0.0 < rounded <= 1.0:
+        raise ValueError(f"peer weight {value} is outside (0, 1]; it is a softmax probability")
     return rounded
 
 
@@ -90,11 +104,32 @@ Classes = Annotated[Count, AfterValidator(_at_most(MAX_CLASSES))]
 Frames = Annotated[Count, AfterValidator(_at_most(MAX_FRAMES))]
 Size = Annotated[Count, AfterValidator(_at_most(MAX_SIZE))]
 EdgeWeight = Annotated[float, AfterValidator(_to_float32)]
+PeerWeight = Annotated[float, AfterValidator(_to_peer_weight)]
+Filters = tuple[int, int, int]  # AssembleNet++lite: inverted bottleneck widths, the output last
+
+
+def _check_block_channels(value: int | tuple[int, ...]) -> int | tuple[int, ...]:
+    """One C, or a lite block's three filter counts: each at least 1 and at most MAX_CHANNELS."""
+    if isinstance(value, tuple) and len(value) != 3:
+        raise ValueError(f"C={list(value)} gives {len(value)} filter counts; a lite block gives 3, e.g. C=[27, 27, 12]")
+    for c in value if isinstance(value, tuple) else (value,):
+        if c < 1:
+            raise ValueError(f"C={c} must be at least 1")
+        if c > MAX_CHANNELS:
+            raise ValueError(f"C {c} is more than {MAX_CHANNELS}, the largest anet accepts")
+    return value
+
+
+BlockChannels = Annotated[int | tuple[int, ...], AfterValidator(_check_block_channels)]
 Width = Annotated[float, AfterValidator(_check_width)]
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")]
 NodeId = Annotated[str, Field(pattern=r"^([A-Za-z_][A-Za-z0-9_]{0,63}|[0-9]{1,9})$")]
 Modality = Literal["rgb", "flow", "object"]
-MutationKind = Literal["init", "guided_edges", "random_edges", "split", "merge", "dilation", "repair"]
+AttentionMode = Literal["none", "self", "peer"]
+Family = Literal["assemblenet", "lite"]
+MutationKind = Literal[
+    "init", "guided_edges", "random_edges", "split", "merge", "dilation", "repair", "attention", "peers"
+]
 MUTATION_KINDS: tuple[str, ...] = MutationKind.__args__  # type: ignore[attr-defined]
 
 

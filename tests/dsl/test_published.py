@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from anet.dsl import PublishedFormatError, format_network, from_published, load, parse, to_published
+from anet.dsl import PublishedFormatError, format_network, from_published, load, parse, to_published, validate
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 PUBLISHED = json.loads((EXAMPLES / "published-structures.json").read_text())
@@ -56,18 +56,41 @@ def test_object_stem_needs_its_class_count():
     entry = PUBLISHED["assemblenet_plus50"]
     with pytest.raises(PublishedFormatError, match="object stem"):
         from_published(entry, name="plus", classes=10)
-    # The published AssembleNet++ structure has a block whose output nothing reads (position 9);
-    # our validator refuses dead nodes, and says which.
-    with pytest.raises(PublishedFormatError, match="node 9 does not feed any level-4 block"):
-        from_published(entry, name="plus", classes=10, object_classes=151)
-    structure = [list(item) for item in entry["structure"]]
-    structure[12][1] = [4, 9, 11]  # let block 12 read it too
-    weights = [list(w) for w in entry["edge_weights"]]
-    weights[12] = [[0.5, 0.5, 0.5]]
-    fixed = {"structure": structure, "edge_weights": weights, "repeats_per_level": entry["repeats_per_level"]}
-    net = from_published(fixed, name="plus", classes=10, object_classes=151)
-    assert [s.channels for s in net.stems] == [32, 32, 32, 32, 151]
-    assert to_published(net) == fixed
+
+
+def test_assemblenet_plus_imports_with_its_dead_node_named_and_round_trips():
+    """The published AssembleNet++ structure has a block whose output no block reads (position 9):
+    it imports (the TF code builds it), and the check names it. Stems get 128 // 5 = 25 filters:
+    the TF code counts the object stem among the stems."""
+    entry = PUBLISHED["assemblenet_plus50"]
+    net = from_published(entry, name="plus", classes=10, object_classes=151, attention="peer")
+    assert [s.channels for s in net.stems] == [25, 25, 25, 25, 151]
+    warnings = [d for d in validate(net) if not d.is_error]
+    assert [(d.code, d.span is None) for d in warnings] == [("W140", True)]
+    assert "node 9 does not feed any level-4 block" in warnings[0].message
+    assert "peer attention of blocks 12, 13, 14" in warnings[0].message
+    assert to_published(net) == {k: entry[k] for k in ("structure", "edge_weights", "repeats_per_level")}
+    assert net.header.attention == "peer" and net.peers_of(net.node("9"))[-1].source == "8"
+
+
+def test_assemblenet_plus_lite_imports_its_filter_triples_and_round_trips():
+    entry = PUBLISHED["assemblenet_plus_lite"]
+    net = from_published(entry, name="lite", classes=157, attention="peer")
+    assert net.header.family == "lite" and net.header.repeats == (3, 5, 11, 7)
+    assert [s.channels for s in net.stems] == [24, 24]
+    assert net.node("10").channels == (432, 432, 192) and net.node("10").out_channels == 192
+    assert not validate(net)
+    assert to_published(net) == {k: entry[k] for k in ("structure", "edge_weights", "repeats_per_level")}
+
+
+def test_the_example_files_are_the_published_structures():
+    for name, entry, kwargs in [
+        ("assemblenet_plus50", "assemblenet_plus50", {"object_classes": 151}),
+        ("assemblenet_plus_lite", "assemblenet_plus_lite", {}),
+    ]:
+        example = load(EXAMPLES / f"{name}.anet")
+        imported = from_published(PUBLISHED[entry], name=name, classes=157, attention="peer", **kwargs)
+        assert format_network(imported) in format_network(example)
 
 
 @pytest.mark.parametrize(

@@ -22,14 +22,18 @@ def codes(network):
 
 
 def test_examples_are_valid():
+    """Every example has no error; all but the published AssembleNet++ (whose node 9, as published,
+    feeds nothing) are also what the search accepts."""
     for path in sorted(A50.parent.glob("*.anet")):
-        assert is_valid(load(path)), path
+        network = load(path)
+        assert not [d for d in validate(network) if d.is_error], path
+        assert is_valid(network) == (path.stem != "assemblenet_plus50"), path
 
 
 def test_rules_fire_without_positions():
     net = load(A50)
     assert codes(with_node(net, "12", channels=512)) == ["E150"]
-    assert codes(with_node(net, "13", inputs=(Edge(source="14"),))) == ["E132", "E140"]
+    assert codes(with_node(net, "13", inputs=(Edge(source="14"),))) == ["E132", "W140"]
     assert codes(with_node(net, "9", level=3)) == ["E133", "E150"]  # 9 -> 13 is now 3 -> 3
     msg = validate(with_node(net, "12", channels=512))[0].message
     assert msg == "level 3 uses 768 channels (C of 12, 13), budget 512"
