@@ -1,7 +1,9 @@
 """Video data: decoding, dataset layouts, clip sampling, the built-in proxy task.
 
 Items are dicts {"rgb": float [3, T, H, W] in [0, 1], "label": int64 scalar or float multi-hot [K],
-"video": str, optionally "flow": float [2, T, H, W] in pixels (x right, y down)}.
+"video": str, optionally "flow": float [2, T, H, W] in pixels (x right, y down) and "segmentation":
+class ids [T, H, W] (uint8; int32 beyond 256 classes), which `segmentation.one_hot` turns into an
+object stem's input}.
 
 Import rule: this package depends on torch, numpy and PyAV only; OpenCV (the `flow` extra) is imported
 when frame folders or flow extraction are first used. Nothing here imports the rest of anet but
@@ -10,15 +12,16 @@ code depend on data, never the other way round.
 
     decode.py        PyAV: the frames shown at given instants (seek, decode to the clip's end)
     sampling.py      which instants a clip shows (target fps, random or centred start, padding)
-    transforms.py    crop / flip / resize of rgb and flow together
+    transforms.py    crop / flip / resize of rgb, flow and segmentation maps together
+    segmentation.py  object-segmentation maps beside each video (<video>.seg.npz): reading, checks
     clip.py          ClipConfig and the decode -> sample -> transform pipeline
     layouts/         one module per data-spec kind (class folders, CSV, Charades, frame lists, the
                      proxy): its datasets and its declared options; common.py what they share
     frames.py        mmaction2 rawframe folders with 8-bit flow images
     flow_extract.py  offline OpenCV TV-L1 into rawframe folders
-    proxy.py         synthetic task defined by motion
+    proxy.py         synthetic task defined by motion (optionally with its segmentation maps)
     layout.py        what a layout declares: kind, path, typed options with defaults and bounds
-    dataspec.py      the parsed spec (DataSpec): classes, labels, flow, clip shape, datasets
+    dataspec.py      the parsed spec (DataSpec): classes, labels, flow, segmentation, clip shape, datasets
     spec.py          "proxy:classes=8", "folder:/data/mit", ... -> DataSpec
     encode.py        writing videos (tests, benchmarks, exports)
     text.py          annotation files read as UTF-8, or an error at the first bad byte

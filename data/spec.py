@@ -5,19 +5,21 @@
 The kinds are the layouts of `anet.data.layouts`, one module each, which declare their options;
 `syntax()` lists them, one kind a line. Every real-data kind takes frames=, size=, fps= (sampling
 rate; folder/csv/frames default to each video's own rate, charades to 6 fps as in the paper),
-flip= (training flip probability) and eval_short_side=. Values fixed in the spec win over the
-defaults a consumer passes to `datasets()`, so `proxy:frames=16` means 16 frames whatever the
-trainer's own default is.
+flip= (training flip probability), eval_short_side= and objects= (the class count of the
+segmentation maps beside each video, for object stems: `anet.data.segmentation`; the proxy takes
+objects=3, its own maps). Values fixed in the spec win over the defaults a consumer passes to
+`datasets()`, so `proxy:frames=16` means 16 frames whatever the trainer's own default is.
 
 Validation data: folder uses root/val (or validation/) when root/train exists, else a stable hash
 holdout (default 10 %); csv uses its split column, else val=FILE, else the holdout; charades uses
 val=, else the sibling file with "train" replaced by "test"; frames uses val=, else the sibling list
 with "train" replaced by "val", else the holdout.
 
-Parsing checks paths and reads the class lists, so `num_classes`, `multi_label` and `has_flow` are
-known before any dataset is built. Every problem (an option the kind does not take included) is a
-`DataSpecError` whose message is meant to be shown as it is (no traceback). Paths cannot contain
-commas. This module builds nothing but datasets: models and training live elsewhere.
+Parsing checks paths and reads the class lists, so `num_classes`, `multi_label`, `has_flow` and
+`objects` are known before any dataset is built (building one checks that every video has its
+maps). Every problem (an option the kind does not take included) is a `DataSpecError` whose message
+is meant to be shown as it is (no traceback). Paths cannot contain commas. This module builds
+nothing but datasets: models and training live elsewhere.
 """
 
 from __future__ import annotations

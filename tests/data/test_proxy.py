@@ -9,7 +9,16 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from anet.data.proxy import MAX_CLASSES, PROXY_CLASSES, ProxyConfig, ProxyDataset, proxy_splits, render
+from anet.data.proxy import (
+    MAX_CLASSES,
+    PROXY_CLASSES,
+    PROXY_OBJECTS,
+    ProxyConfig,
+    ProxyDataset,
+    proxy_splits,
+    render,
+)
+from anet.data.spec import parse_data_spec
 
 
 def test_same_seed_same_bits_other_seed_or_split_other_clips() -> None:
@@ -195,3 +204,68 @@ def test_one_frame_is_at_chance_two_frames_are_not(clips: dict[str, torch.Tensor
     for single in (pixels_first, pixels_last, pooled):
         assert single < chance + 0.075, (pixels_first, pixels_last, pooled)
     assert motion_linear > 0.4 and motion_mlp > 0.5, (motion_linear, motion_mlp)
+
+
+# --- segmentation maps: opt-in, the same frames, the class in the actor's motion ---------------
+
+
+def test_segmentation_maps_leave_the_clips_as_they_were() -> None:
+    plain = ProxyDataset(samples=4, seed=2, flow=True)
+    with_maps = ProxyDataset(samples=4, seed=2, flow=True, objects=True)
+    for i in range(4):
+        a, b = plain[i], with_maps[i]
+        assert "segmentation" not in a and torch.equal(a["rgb"], b["rgb"]) and torch.equal(a["flow"], b["flow"])
+        assert b["segmentation"].shape == (8, 32, 32) and b["segmentation"].dtype == torch.uint8
+        assert torch.equal(b["segmentation"], ProxyDataset(samples=4, seed=2, objects=True)[i]["segmentation"])
+    cached = ProxyDataset(samples=4, seed=2, objects=True, cache=True)
+    assert torch.equal(cached[3]["segmentation"], with_maps[3]["segmentation"])
+    spec = parse_data_spec("proxy:objects=3,train=2,val=2")
+    assert spec.objects == 3 and parse_data_spec("proxy").objects is None
+    assert torch.equal(spec.dataset("val")[1]["rgb"], parse_data_spec("proxy:train=2,val=2").dataset("val")[1]["rgb"])
+
+
+def test_segmentation_maps_mark_the_actor_and_the_distractors() -> None:
+    config = ProxyConfig(frames=6, size=48, noise=0.0)
+    for label in range(8):
+        clip = render(label, np.random.default_rng(label), config, objects=True)
+        ids = clip.segmentation
+        assert set(np.unique(ids)) <= {0, 1, 2} and (ids == PROXY_OBJECTS.index("actor")).any(axis=(1, 2)).all()
+        background = ids == 0
+        assert clip.rgb.std(axis=0)[~background].mean() > 0  # covered pixels show something
+    alone = render(0, np.random.default_rng(0), ProxyConfig(distractors=0), objects=True).segmentation
+    assert set(np.unique(alone)) == {0, 1}
+
+
+def actor_centres(segmentation: torch.Tensor) -> torch.Tensor:
+    """The actor's position in each frame as angles on the torus (circular mean of its mask): [B, T, 2]."""
+    mask = (segmentation == PROXY_OBJECTS.index("actor")).double()
+    size = mask.shape[-1]
+    angle = 2 * np.pi * (torch.arange(size, dtype=torch.float64) + 0.5) / size
+    along = (mask.sum(-2), mask.sum(-1))  # weights over x, over y
+    return torch.stack([torch.atan2((w * angle.sin()).sum(-1), (w * angle.cos()).sum(-1)) for w in along], -1)
+
+
+def actor_steps(segmentation: torch.Tensor) -> torch.Tensor:
+    """How far the actor's mask moves between consecutive frames, x and y: [B, 2 (T - 1)]."""
+    step = actor_centres(segmentation).diff(dim=1)
+    return torch.remainder(step + np.pi, 2 * np.pi).sub(np.pi).flatten(1).float()
+
+
+def first_frame(segmentation: torch.Tensor) -> torch.Tensor:
+    """Where the actor is in the first frame and how large it is: what one frame's mask says."""
+    centre = actor_centres(segmentation[:, :1])[:, 0]
+    area = (segmentation[:, 0] == PROXY_OBJECTS.index("actor")).double().mean((1, 2))[:, None]
+    return torch.cat([centre.sin(), centre.cos(), area], 1).float()
+
+
+def test_the_actor_mask_over_time_carries_the_class() -> None:
+    train, val = proxy_splits(train=512, val=256, seed=5, objects=True)
+    maps = {
+        name: torch.stack([data[i]["segmentation"] for i in range(len(data))])
+        for name, data in (("train", train), ("val", val))
+    }
+    y, y_val = (torch.arange(len(data)) % data.num_classes for data in (train, val))
+    chance = 1 / 8  # 256 validation clips: one standard deviation at chance is 2 points
+    moving = accuracy(actor_steps(maps["train"]), y, actor_steps(maps["val"]), y_val)
+    still = accuracy(first_frame(maps["train"]), y, first_frame(maps["val"]), y_val)
+    assert moving > 0.5 and still < chance + 0.08, (moving, still)
