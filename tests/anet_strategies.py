@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from anet.dsl import Block, Budget, Edge, Header, Mutation, Network, Retrained, Stem, Trivia, architecture_hash
-from anet.dsl.ast import MUTATION_KINDS, RESERVED_IDS
+from anet.dsl.ast import MUTATION_KINDS, RESERVED_IDS, Peer
 from anet.dsl.constants import DILATIONS, default_budget
 from anet.dsl.header import HEADER_KEYWORDS
 
@@ -19,6 +19,8 @@ comment_text = st.text(
     alphabet=st.characters(min_codepoint=32, max_codepoint=0x2FF, exclude_characters="\x7f"), max_size=30
 ).map(lambda s: ("# " + s).rstrip())
 weights = st.floats(min_value=1e-6, max_value=1 - 1e-6).map(lambda w: float(np.float32(w))).filter(lambda w: 0 < w < 1)
+peer_weights = st.floats(min_value=1e-6, max_value=1).map(lambda w: float(np.float32(w))).filter(lambda w: 0 < w <= 1)
+attention_modes = st.sampled_from(["none", "self", "peer"])
 
 
 @st.composite
@@ -36,9 +38,27 @@ def trivia(draw: st.DrawFn, *, blank_first: bool, comments_only: bool = False) -
 
 
 @st.composite
-def networks(draw: st.DrawFn, *, max_per_level: int = 4, with_trivia: bool = True) -> Network:
+def plus_attributes(draw: st.DrawFn, below: list[Stem | Block], level: int) -> dict:
+    """A block's AssembleNet++ attributes: its own attention (or the header's), and an explicit peer
+    list of lower-level nodes (or the default), weighted all or none."""
+    out: dict = {}
+    if draw(st.booleans()):
+        out["attention"] = draw(attention_modes)
+    candidates = [n.id for n in below if n.level < level]
+    if candidates and draw(st.booleans()):
+        chosen = draw(st.lists(st.sampled_from(candidates), min_size=1, max_size=4, unique=True))
+        weighted = draw(st.booleans())
+        out["peers"] = tuple(Peer(source=c, weight=draw(peer_weights) if weighted else None) for c in chosen)
+    return out
+
+
+@st.composite
+def networks(draw: st.DrawFn, *, max_per_level: int = 4, with_trivia: bool = True, plus: bool = False) -> Network:
     """A random valid network: 1-4 stems, 1..max_per_level blocks at levels 1-3, 1-2 at level 4,
-    inputs drawn from lower levels, every node feeding a level-4 block, channels within budget."""
+    inputs drawn from lower levels, every node feeding a level-4 block, channels within budget.
+    `plus` also draws AssembleNet++: attention in the header and per block, peer lists with and
+    without weights, and `family lite` networks with filter triples."""
+    lite = plus and draw(st.booleans())
     ids = draw(st.lists(node_ids, min_size=4 + 4 * max_per_level, max_size=4 + 4 * max_per_level, unique=True))
     ids_iter = iter(ids)
     depth = draw(st.sampled_from([50, 101, (2, 2, 2, 2), (1, 3, 5, 1)]))
@@ -93,15 +113,20 @@ def networks(draw: st.DrawFn, *, max_per_level: int = 4, with_trivia: bool = Tru
         for b in lvl:
             weighted = len(b["sources"]) > 1 and (edges_fixed or draw(st.booleans()))
             edges = tuple(Edge(source=s, weight=draw(weights) if weighted else None) for s in b["sources"])
+            channels = b["channels"]
+            if lite:
+                channels = (draw(st.integers(1, 512)), draw(st.integers(1, 512)), channels)
+            extra = draw(plus_attributes(nodes, b["level"])) if plus else {}
             nodes.append(
                 Block(
                     id=b["id"],
                     level=b["level"],
                     inputs=edges,
-                    channels=b["channels"],
+                    channels=channels,
                     r=b["r"],
                     stride=b["stride"],
                     trivia=draw(trivia(blank_first=True)) if with_trivia else Trivia(),
+                    **extra,
                 )
             )
 
@@ -140,6 +165,10 @@ def networks(draw: st.DrawFn, *, max_per_level: int = 4, with_trivia: bool = Tru
         if draw(st.booleans()):
             header_fields[key] = draw(strategy)
     header_fields["depth"] = depth
+    if lite:
+        header_fields["family"] = "lite"
+    if plus and draw(st.booleans()):
+        header_fields["attention"] = draw(attention_modes)
     if edges_fixed:
         header_fields["edges"] = "fixed"
     elif draw(st.booleans()):
@@ -164,6 +193,14 @@ def networks(draw: st.DrawFn, *, max_per_level: int = 4, with_trivia: bool = Tru
     trailing = draw(trivia(blank_first=True)).before if with_trivia else ()
     while trailing and trailing[-1] == "":
         trailing = trailing[:-1]
+    if plus:  # peers are only allowed where the block's attention, after the header's, is peer
+        mode = header_fields.get("attention", "none")
+        nodes = [
+            n.model_copy(update={"peers": None})
+            if isinstance(n, Block) and n.peers is not None and (n.attention or mode) != "peer"
+            else n
+            for n in nodes
+        ]
     network = Network(header=Header(**header_fields), nodes=tuple(nodes), trailing=trailing)
     if draw(st.booleans()):  # a matching hash, as the search writes it
         header = network.header.model_copy(update={"hash": architecture_hash(network)})

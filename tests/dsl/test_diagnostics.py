@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from anet.dsl.codes import CODES
 from anet.dsl import AnetError, check_file, parse, render_json, render_text
+from anet.dsl.codes import CODES
 
 BAD = sorted(Path(__file__).parent.joinpath("cases", "bad").glob("*.anet"))
 

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from anet.dsl import Edge, architecture_hash, format_network, hashing, load, parse
+from anet.dsl.ast import Peer
 
 A50 = Path(__file__).parents[2] / "examples" / "assemblenet50.anet"
 
@@ -20,12 +21,14 @@ def renamed(network, prefix="n"):
         update = {"id": mapping[n.id]}
         if n.kind == "block":
             update["inputs"] = tuple(e.model_copy(update={"source": mapping[e.source]}) for e in n.inputs)
+            if n.peers is not None:
+                update["peers"] = tuple(p.model_copy(update={"source": mapping[p.source]}) for p in n.peers)
         nodes.append(n.model_copy(update=update))
     return network.model_copy(update={"nodes": tuple(nodes)})
 
 
 @settings(max_examples=60, deadline=None)
-@given(networks(with_trivia=False), st.randoms(use_true_random=False))
+@given(networks(with_trivia=False, plus=True), st.randoms(use_true_random=False))
 def test_ids_and_order_do_not_change_the_hash(network, rng):
     shuffled = list(network.nodes)
     # Any order that keeps each level after the levels below it is a valid file order.
@@ -37,6 +40,15 @@ def test_ids_and_order_do_not_change_the_hash(network, rng):
     ]
     other = renamed(network.model_copy(update={"nodes": tuple(blocks)}), prefix="x")
     assert architecture_hash(other) == architecture_hash(network)
+
+
+def test_peer_weights_and_a_written_default_do_not_change_the_hash():
+    """Learned peer weights are weights; writing out the default peer list is the same network."""
+    net = load(A50).model_copy(update={"header": load(A50).header.model_copy(update={"attention": "peer"})})
+    b12 = net.node("12")
+    written = b12.model_copy(update={"peers": tuple(Peer(source=n.id, weight=0.125) for n in net.peer_candidates(b12))})
+    nodes = tuple(written if n.id == "12" else n for n in net.nodes)
+    assert architecture_hash(net.model_copy(update={"nodes": nodes})) == architecture_hash(net)
 
 
 def test_weights_comments_and_metadata_do_not_change_the_hash():
@@ -55,6 +67,10 @@ def test_every_architectural_change_changes_the_hash():
         b12.model_copy(update={"stride": 1}),
         b12.model_copy(update={"inputs": b12.inputs[:-1]}),
         b12.model_copy(update={"inputs": (*b12.inputs, Edge(source="9", weight=0.5))}),
+        b12.model_copy(update={"attention": "self"}),
+        b12.model_copy(update={"attention": "peer"}),
+        b12.model_copy(update={"attention": "peer", "peers": (Peer(source="0"), Peer(source="4"))}),
+        b12.model_copy(update={"attention": "peer", "peers": (Peer(source="0"), Peer(source="5"))}),
     ]
     seen = {base}
     for variant in variants:
@@ -62,7 +78,7 @@ def test_every_architectural_change_changes_the_hash():
         h = architecture_hash(net.model_copy(update={"nodes": nodes}))
         assert h not in seen
         seen.add(h)
-    for change in ({"pool": "max"}, {"flow": "input"}, {"depth": 101}):
+    for change in ({"pool": "max"}, {"flow": "input"}, {"depth": 101}, {"attention": "self"}):
         assert architecture_hash(net.model_copy(update={"header": net.header.model_copy(update=change)})) not in seen
 
 

@@ -18,7 +18,7 @@ CANONICAL = sorted(Path(__file__).parent.joinpath("cases", "canonical").glob("*.
 
 @pytest.mark.slow  # 300 generated networks (the canonical files and examples below stay fast)
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(networks())
+@given(networks(plus=True))
 def test_parse_of_print_is_identity(network):
     assert is_valid(network)
     text = format_network(network)
