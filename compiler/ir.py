@@ -17,6 +17,7 @@ from ..dsl import Block, Network, Stem, architecture_hash
 from ..dsl.header import Header
 from ..dsl.printer import format_node, format_weight
 from ..paper import STEM_INPUTS, Input
+from .lite import is_lite, lite_block, lite_flow_layer, lite_head, lite_head_input, lite_stem
 from .names import class_name, fusion_attribute, node_attribute, node_variable, source_label
 from .pyformat import Call, Code, DictOf, Expr, ListOf, Text, wrap
 
@@ -136,6 +137,8 @@ def _constructor(network: Network, node: Stem | Block) -> Call:
     if isinstance(node, Stem):
         if node.modality == "object":  # C counts segmentation classes: never narrowed
             return Call(_STEMS["object"], kwargs=(("channels", node.channels),))
+        if is_lite(network):
+            return lite_stem(node)
         kwargs: tuple[tuple[str, Expr], ...] = (("channels", node.channels),)
         if node.modality == "rgb":
             kwargs += (("r", node.r),)
@@ -144,6 +147,8 @@ def _constructor(network: Network, node: Stem | Block) -> Call:
         in_channels = Code(f"self.{node_attribute(node.inputs[0].source)}.out_channels")
     else:
         in_channels = Code(f"self.{fusion_attribute(node.id)}.out_channels")
+    if is_lite(network):
+        return lite_block(network, node, in_channels)
     return Call(
         "rt.Block",
         kwargs=(
@@ -197,12 +202,29 @@ def _input(record: Input, flow_layer: bool) -> InputIR:
 
 
 def _flow_layer(header: Header) -> Call:
-    """`flow computed`: the authors' single-scale layer; `flow pyramid`: the coarse-to-fine one,
-    with the settings the file gives (the others keep the layer's measured defaults)."""
+    """`flow computed`: the authors' single-scale layer (with the lite network's iterations in
+    `family lite`); `flow pyramid`: the coarse-to-fine one, with the settings the file gives (the
+    others keep the layer's measured defaults)."""
     if header.flow == "pyramid":
         settings = header.pyramid.settings() if header.pyramid else {}
         return Call("rt.PyramidFlow", kwargs=tuple(settings.items()))
+    if header.family == "lite":
+        return lite_flow_layer()
     return Call("rt.RepresentationFlow")
+
+
+def _head(network: Network, top: tuple[Block, ...]) -> Call:
+    """The classifier over the blocks it reads (`top`)."""
+    if is_lite(network):
+        return lite_head(network)
+    return Call(
+        "rt.Head",
+        kwargs=(
+            ("in_channels", ListOf(tuple(Code(f"self.{node_attribute(b.id)}.out_channels") for b in top))),
+            ("num_classes", Code("num_classes")),
+            ("pool", Text(network.header.pool)),
+        ),
+    )
 
 
 def lower(network: Network, source_text: str, source_path: str | None = None) -> ModelIR:
@@ -228,7 +250,7 @@ def lower(network: Network, source_text: str, source_path: str | None = None) ->
     )
     computes_flow = any(i.name == "flow" and not i.required for i in network.inputs)
     inputs = tuple(_input(i, computes_flow) for i in network.inputs)
-    top = network.top_level
+    top = (lite_head_input(network),) if is_lite(network) else network.top_level
     summary = (
         f"{len(network.stems)} stems, {len(network.blocks)} blocks, module repeats "
         f"{', '.join(map(str, h.repeats))},\n{h.pool} pooling over time, {h.edges} edge weights"
@@ -248,14 +270,7 @@ def lower(network: Network, source_text: str, source_path: str | None = None) ->
         flow_layer=_flow_layer(h) if computes_flow else None,
         inputs=inputs,
         nodes=nodes,
-        head=Call(
-            "rt.Head",
-            kwargs=(
-                ("in_channels", ListOf(tuple(Code(f"self.{node_attribute(b.id)}.out_channels") for b in top))),
-                ("num_classes", Code("num_classes")),
-                ("pool", Text(h.pool)),
-            ),
-        ),
+        head=_head(network, top),
         features=ListOf(tuple(Code(node_variable(b.id)) for b in top)),
         edge_weights=DictOf(
             tuple((Text(n.node_id), Call(f"self.{n.fusion.attribute}.edge_weights")) for n in nodes if n.fusion)

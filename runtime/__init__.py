@@ -21,6 +21,7 @@ from .fusion import Fusion
 from .head import Head
 from .inference import inference_copy
 from .layers import BN_EPS, BN_MOMENTUM, FrameConvBN, SameMaxPool, TemporalConvBN, scale_channels
+from .lite import InvertedBottleneckBlock, InvertedBottleneckModule, LiteHead, LiteStem
 from .modules import ResidualModule2D, ResidualModule2Plus1D
 from .stems import FlowStem, ObjectStem, RGBStem
 from .version import RUNTIME_VERSION, check_version
@@ -37,6 +38,10 @@ __all__ = [
     "Fusion",
     "Head",
     "Input",
+    "InvertedBottleneckBlock",
+    "InvertedBottleneckModule",
+    "LiteHead",
+    "LiteStem",
     "ObjectStem",
     "PyramidFlow",
     "RGBStem",
