@@ -73,5 +73,6 @@ def summarize(
         kind = "coarse-to-fine TV-L1 flow layer" if isinstance(flow[0], rt.PyramidFlow) else "TV-L1 flow layer"
         rows.append(NodeCost("(flow)", kind, _params(flow[0]), flops(flow)))
     head = [m for m in model.modules() if isinstance(m, rt.Head)]
-    rows.append(NodeCost("(head)", "pooling + linear", _params(head[0]), flops(head)))
+    kind = "1x1 convs + pooling + linear" if isinstance(head[0], rt.LiteHead) else "pooling + linear"
+    rows.append(NodeCost("(head)", kind, _params(head[0]), flops(head)))
     return rows
