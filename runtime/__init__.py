@@ -14,10 +14,11 @@ Layers keep their activations in ``torch.channels_last_3d`` memory order interna
 """
 
 from ..paper import Input
+from .attention import PeerAttention, PeerProjections, SelfAttention
 from .block import LEVEL_WIDTHS, REPEATS, Block
 from .flow import RepresentationFlow
 from .flow_pyramid import PyramidFlow
-from .fusion import Fusion
+from .fusion import AttendedFusion, Fusion
 from .head import Head
 from .inference import inference_copy
 from .layers import BN_EPS, BN_MOMENTUM, FrameConvBN, SameMaxPool, TemporalConvBN, scale_channels
@@ -32,6 +33,7 @@ __all__ = [
     "LEVEL_WIDTHS",
     "REPEATS",
     "RUNTIME_VERSION",
+    "AttendedFusion",
     "Block",
     "FlowStem",
     "FrameConvBN",
@@ -43,12 +45,15 @@ __all__ = [
     "LiteHead",
     "LiteStem",
     "ObjectStem",
+    "PeerAttention",
+    "PeerProjections",
     "PyramidFlow",
     "RGBStem",
     "RepresentationFlow",
     "ResidualModule2D",
     "ResidualModule2Plus1D",
     "SameMaxPool",
+    "SelfAttention",
     "TemporalConvBN",
     "check_version",
     "inference_copy",

@@ -16,10 +16,11 @@ RUNTIME_DIR = Path(anet.runtime.__file__).parent
 
 
 def test_version_check():
-    assert isinstance(RUNTIME_VERSION, int) and RUNTIME_VERSION == 2
-    check_version(1)  # code generated for version 1 still runs
+    assert isinstance(RUNTIME_VERSION, int) and RUNTIME_VERSION == 3
+    check_version(1)  # code generated for versions 1 and 2 still runs
+    check_version(2)
     check_version(RUNTIME_VERSION)
-    with pytest.raises(ImportError, match=r"needs anet.runtime version 3.*installed anet.runtime is version 2"):
+    with pytest.raises(ImportError, match=r"needs anet.runtime version 4.*installed anet.runtime is version 3"):
         check_version(RUNTIME_VERSION + 1)
 
 
