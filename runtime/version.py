@@ -13,8 +13,8 @@ __all__ = ["RUNTIME_VERSION", "check_version"]
 RUNTIME_VERSION: int = 3
 # 2: stems and blocks take the width multiplier (`width=`); `Input` describes a model's inputs.
 # 3: AssembleNet++ attention (`AttendedFusion`); `Fusion(objects=...)` leaves object stems out of
-#    the fused width. Code for version 2 runs unchanged; the compiler asks for 3 only where it
-#    uses them.
+#    the fused width; AssembleNet++lite's layers (`LiteStem`, `InvertedBottleneckBlock`,
+#    `LiteHead`). Code for version 2 runs unchanged; the compiler asks for 3 only where it uses them.
 
 
 def check_version(required: int) -> None:
