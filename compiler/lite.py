@@ -1,8 +1,12 @@
 """Lowering of `family lite` networks (AssembleNet++lite): their stems, blocks, head and flow layer.
 
 Only what differs from an AssembleNet: the graph, fusion, attention and everything else are
-lowered by `ir.py` as for any network. The layers are `anet.runtime.lite`'s; the head reads the
-first level-4 block in file order, as the TF code reads `grouping[3][0]`.
+lowered by `ir.py` as for any network. The layers are `anet.runtime.lite`'s. The head reads the
+first level-4 block in file order, as the TF code reads `grouping[3][0]`; another level-4 block
+is computed and read by nothing (the published structure has one). An object stem, which the TF
+lite code leaves unfinished (it runs a lite stem on `None` and never adds the result to its
+streams), compiles to AssembleNet++'s pooling stem at 1/4 size; fusion pools the 1/2-size lite
+stems down to it where they meet.
 """
 
 from __future__ import annotations
