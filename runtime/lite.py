@@ -7,6 +7,8 @@ The lite network of the AssembleNet++ paper's supplementary material, as the aut
   BN, ReLU, for RGB and flow alike, and no max-pool: stems are at 1/2 size, not 1/4;
 * blocks: inverted bottleneck modules with three filter counts ``[expand, middle, out]`` (as in
   MobileNetV2 and X3D), the middle conv a 3x3x3 conv, or 3x3 + temporal when the module strides;
+  a full conv, not a depthwise one as in those networks, so the published level-4 block
+  ([432, 432, 192], 7 modules) holds 34 of the network's 50 million parameters;
 * head: two 1x1 convs (432 and 2048 filters) before the usual pooling and classifier;
 * flow: the representation-flow layer with 20 iterations instead of 40 (the compiler passes it).
 
