@@ -80,6 +80,7 @@ def train(file: str, data: str, out: str, resume: bool, config: TrainConfig) -> 
         "seconds": round(result.seconds, 2),
         "placement": result.placement,
         "edge_weights": result.edge_weights,
+        **({"peer_weights": result.peer_weights} if result.peer_weights else {}),  # with peer attention
     }
     (out_dir / "result.json").write_text(json.dumps(summary, indent=1) + "\n")
     click.echo(" ".join(f"{k}={v:.4f}" for k, v in result.metrics.items() if k != "samples"))

@@ -10,6 +10,7 @@ through as text.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .. import __version__
@@ -21,8 +22,12 @@ from .lite import is_lite, lite_block, lite_flow_layer, lite_head, lite_head_inp
 from .names import class_name, fusion_attribute, node_attribute, node_variable, source_label
 from .pyformat import Call, Code, DictOf, Expr, ListOf, Text, wrap
 
-# The runtime version this compiler's output needs (checked when the generated module loads).
-RUNTIME_VERSION = 2
+# The newest runtime version this compiler's output may need (checked when the generated module
+# loads); a network that uses nothing newer asks for version 2, so that its code stays as it was.
+RUNTIME_VERSION = 3
+# What runtime version 3 added (runtime/version.py), by the name the generated code calls or the
+# keyword it passes: code that uses none of them keeps asking for version 2.
+_SINCE_VERSION = {"rt.AttendedFusion": 3, "objects": 3, "rt.LiteStem": 3, "rt.InvertedBottleneckBlock": 3}
 _STEMS = {"rgb": "rt.RGBStem", "flow": "rt.FlowStem", "object": "rt.ObjectStem"}
 # What each input is, for the module's docstring.
 _INPUT_DOCS = {
@@ -34,10 +39,12 @@ _INPUT_DOCS = {
 
 @dataclass(frozen=True)
 class FusionIR:
-    """The weighted sum in front of a block with several inputs."""
+    """The weighted sum in front of a block with several inputs, or the attention gating a block's
+    connections (AssembleNet++), with the values of its peers."""
 
     attribute: str
     constructor: Call
+    peers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -64,7 +71,8 @@ class NodeIR:
         """The node's line in `forward_features`: its block applied to its input or fused inputs."""
         if self.fusion is None:
             return Call(f"self.{self.attribute}", (Code(self.inputs[0]),))
-        fused = Call(f"self.{self.fusion.attribute}", (ListOf(tuple(Code(v) for v in self.inputs)),))
+        peers = (("peers", ListOf(tuple(Code(v) for v in self.fusion.peers))),) if self.fusion.peers else ()
+        fused = Call(f"self.{self.fusion.attribute}", (ListOf(tuple(Code(v) for v in self.inputs)),), peers)
         return Call(f"self.{self.attribute}", (fused,))
 
 
@@ -108,6 +116,7 @@ class ModelIR:
     head: Call
     features: ListOf
     edge_weights: DictOf
+    peer_weights: DictOf  # empty without peer attention: the module then has no `peer_weights()`
     node_modules: DictOf
 
     @property
@@ -133,6 +142,11 @@ class ModelIR:
         return Call("self.forward_head", (features,))
 
 
+def _has_fusion(network: Network, node: Stem | Block) -> bool:
+    """Whether a fusion module precedes the node: several inputs, or attention on its one input."""
+    return isinstance(node, Block) and (len(node.inputs) > 1 or network.attention_of(node) != "none")
+
+
 def _constructor(network: Network, node: Stem | Block) -> Call:
     if isinstance(node, Stem):
         if node.modality == "object":  # C counts segmentation classes: never narrowed
@@ -143,10 +157,10 @@ def _constructor(network: Network, node: Stem | Block) -> Call:
         if node.modality == "rgb":
             kwargs += (("r", node.r),)
         return Call(_STEMS[node.modality], kwargs=(*kwargs, ("width", Code("width"))))
-    if len(node.inputs) == 1:
-        in_channels = Code(f"self.{node_attribute(node.inputs[0].source)}.out_channels")
-    else:
+    if _has_fusion(network, node):
         in_channels = Code(f"self.{fusion_attribute(node.id)}.out_channels")
+    else:
+        in_channels = Code(f"self.{node_attribute(node.inputs[0].source)}.out_channels")
     if is_lite(network):
         return lite_block(network, node, in_channels)
     return Call(
@@ -163,30 +177,57 @@ def _constructor(network: Network, node: Stem | Block) -> Call:
     )
 
 
+def _channels(sources: Iterable[str]) -> ListOf:
+    return ListOf(tuple(Code(f"self.{node_attribute(s)}.out_channels") for s in sources))
+
+
+def _weights(weights: Iterable[float] | None) -> ListOf | None:
+    return None if weights is None else ListOf(tuple(Code(format_weight(w)) for w in weights))
+
+
 def _fusion(network: Network, node: Stem | Block) -> FusionIR | None:
-    if isinstance(node, Stem) or len(node.inputs) == 1:
+    """`rt.Fusion` for several inputs without attention; `rt.AttendedFusion` with attention. Object
+    stems' inputs are numbered (`objects=`) so that their class count never sets the fused width."""
+    if isinstance(node, Stem) or not _has_fusion(network, node):
         return None
-    sources = ListOf(tuple(Code(f"self.{node_attribute(e.source)}.out_channels") for e in node.inputs))
-    weights = node.weights
-    constructor = Call(
-        "rt.Fusion",
-        kwargs=(
-            ("in_channels", sources),
-            ("weights", None if weights is None else ListOf(tuple(Code(format_weight(w)) for w in weights))),
-            ("trainable", network.header.edges == "learned"),
-        ),
-    )
-    return FusionIR(fusion_attribute(node.id), constructor)
+    kwargs: tuple[tuple[str, Expr], ...] = (("in_channels", _channels(e.source for e in node.inputs)),)
+    if len(node.inputs) > 1:
+        kwargs += (("weights", _weights(node.weights)), ("trainable", network.header.edges == "learned"))
+        objects = tuple(i for i, e in enumerate(node.inputs) if _is_object(network, e.source))
+        if objects:
+            kwargs += (("objects", ListOf(objects)),)
+    mode = network.attention_of(node)
+    if mode == "none":
+        return FusionIR(fusion_attribute(node.id), Call("rt.Fusion", kwargs=kwargs))
+    kwargs += (("attention", Text(mode)),)
+    peers = network.peers_of(node)
+    if peers:
+        weights = None if any(p.weight is None for p in peers) else tuple(p.weight for p in peers)
+        kwargs += (
+            ("peer_channels", _channels(p.source for p in peers)),
+            ("peer_weights", _weights(weights)),  # type: ignore[arg-type]
+            ("peer_trainable", weights is None or network.header.edges == "learned"),
+        )
+    call = Call("rt.AttendedFusion", kwargs=kwargs)
+    return FusionIR(fusion_attribute(node.id), call, tuple(node_variable(p.source) for p in peers))
+
+
+def _is_object(network: Network, node_id: str) -> bool:
+    node = network.node(node_id)
+    return isinstance(node, Stem) and node.modality == "object"
 
 
 def _released(network: Network) -> dict[str, tuple[str, ...]]:
-    """The values each node is the last to read: released after it (torch.fx does the same). The
-    head's inputs are kept."""
+    """The values each node is the last to read, as an input or as a peer: released after it
+    (torch.fx does the same). The head's inputs are kept; a node nothing reads (a dead node,
+    computed as TF computes it) is released right after it is made."""
     top = {b.id for b in network.top_level}
     last_use: dict[str, str] = {}
     for block in network.blocks:
-        for edge in block.inputs:
-            last_use[edge.source] = block.id
+        for source in [e.source for e in block.inputs] + [p.source for p in network.peers_of(block)]:
+            last_use[source] = block.id
+    for node in network.nodes:
+        last_use.setdefault(node.id, node.id)
     released: dict[str, list[str]] = {}
     for value, reader in last_use.items():
         if value not in top:
@@ -211,6 +252,27 @@ def _flow_layer(header: Header) -> Call:
     if header.family == "lite":
         return lite_flow_layer()
     return Call("rt.RepresentationFlow")
+
+
+def _runtime_version(exprs: Iterable[Expr]) -> int:
+    """The oldest runtime that has every name and keyword these constructor expressions use."""
+    version = 2
+    for expr in exprs:
+        match expr:
+            case Call(function, args, kwargs):
+                names = [function, *(k for k, _ in kwargs)]
+                inner = _runtime_version((*args, *(v for _, v in kwargs)))
+                version = max(version, inner, *(_SINCE_VERSION.get(n, 2) for n in names))
+            case ListOf(items):
+                version = max(version, _runtime_version(items))
+    return version
+
+
+def _attention_summary(network: Network) -> str:
+    """`, peer attention on 10 blocks` (AssembleNet++), or nothing for a network without attention."""
+    modes = [network.attention_of(b) for b in network.blocks]
+    counts = [f"{mode} attention on {modes.count(mode)} blocks" for mode in ("peer", "self") if mode in modes]
+    return "".join(f",\n{c}" if i == 0 else f", {c}" for i, c in enumerate(counts))
 
 
 def _head(network: Network, top: tuple[Block, ...]) -> Call:
@@ -254,13 +316,14 @@ def lower(network: Network, source_text: str, source_path: str | None = None) ->
     summary = (
         f"{len(network.stems)} stems, {len(network.blocks)} blocks, module repeats "
         f"{', '.join(map(str, h.repeats))},\n{h.pool} pooling over time, {h.edges} edge weights"
+        f"{_attention_summary(network)}"
     )
     return ModelIR(
         source=label,
         source_sha256=hashlib.sha256(source_text.encode()).hexdigest(),
         architecture_hash=architecture_hash(network),
         anet_version=__version__,
-        runtime_version=RUNTIME_VERSION,
+        runtime_version=_runtime_version(c for n in nodes for c in (n.constructor, n.fusion and n.fusion.constructor)),
         class_name=class_name(h.name),
         network_name=h.name,
         summary=summary,
@@ -273,7 +336,18 @@ def lower(network: Network, source_text: str, source_path: str | None = None) ->
         head=_head(network, top),
         features=ListOf(tuple(Code(node_variable(b.id)) for b in top)),
         edge_weights=DictOf(
-            tuple((Text(n.node_id), Call(f"self.{n.fusion.attribute}.edge_weights")) for n in nodes if n.fusion)
+            tuple(
+                (Text(n.node_id), Call(f"self.{n.fusion.attribute}.edge_weights"))
+                for n in nodes
+                if n.fusion and len(n.inputs) > 1
+            )
+        ),
+        peer_weights=DictOf(
+            tuple(
+                (Text(n.node_id), Call(f"self.{n.fusion.attribute}.peer_weights"))
+                for n in nodes
+                if n.fusion and n.fusion.peers
+            )
         ),
         node_modules=DictOf(
             tuple(

@@ -32,7 +32,7 @@ from .device import placement
 from .distributed import current
 from .logs import MetricsLog
 from .metrics import score
-from .model import batch_forward, build_for_data, edge_weights, model_inputs
+from .model import batch_forward, build_for_data, edge_weights, model_inputs, peer_weights
 from .optimizer import parameter_groups
 from .progress import TrainingProgress
 from .resolve import Loss, clip_shape, dataset_length, loss_function, run_info
@@ -53,7 +53,8 @@ class TrainingError(UserError, RuntimeError):
 @dataclass
 class TrainResult:
     """What a run produced: final validation metrics, the learned connection weights per block
-    (sigmoid values, input order), the loss curve, and where the checkpoint is."""
+    (sigmoid values, input order) and peer weights (softmax values, peer order), the loss curve,
+    and where the checkpoint is."""
 
     metrics: dict[str, float]
     edge_weights: dict[str, list[float]]
@@ -62,6 +63,7 @@ class TrainResult:
     seconds: float = 0.0
     placement: str = ""
     checkpoint: Path | None = None
+    peer_weights: dict[str, list[float]] = field(default_factory=dict)  # peer attention: per block, peer order
 
 
 def train(
@@ -313,9 +315,9 @@ class Trainer:
             recalibrate_batchnorm(self.model, self._bn_batches(), self.forward)
         self.save()
         metrics = self.keep(self.validate())
-        learned = edge_weights(self.model)
+        learned, peers = edge_weights(self.model), peer_weights(self.model)
         if self.out_dir and self.dist.is_main:
-            write_learned(self.out_dir, self.network, learned)
+            write_learned(self.out_dir, self.network, learned, peers)
         if self.log:
             settings = {**self.config.model_dump(), **self.info.resolved.model_dump(), "data": self.data.text}
             self.log.hyperparameters(settings, metrics)
@@ -323,6 +325,7 @@ class Trainer:
         return TrainResult(
             metrics=metrics,
             edge_weights=learned,
+            peer_weights=peers,
             history=self.state.history,
             iterations=self.state.step,
             seconds=seconds,

@@ -79,6 +79,13 @@ def edge_weights(model: nn.Module) -> dict[str, list[float]]:
     return model.edge_weights()  # type: ignore[operator]
 
 
+def peer_weights(model: nn.Module) -> dict[str, list[float]]:
+    """Softmax weight of every peer of every block with peer attention, in peer order (the
+    generated module's `peer_weights()`, which only a network with peer attention has)."""
+    learned = getattr(model, "peer_weights", None)
+    return learned() if callable(learned) else {}
+
+
 def batch_forward(network: Network, place: Placement) -> Callable[[nn.Module, dict[str, Any]], torch.Tensor]:
     """`forward(model, batch)`: one data-loader batch through a compiled network on `place`, under
     its autocast (what BN re-estimation runs, in training and in `anet eval` alike)."""

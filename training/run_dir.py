@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Literal
 
 from ..dsl import Network, format_network, with_learned_weights
+from ..dsl.learned import with_learned_peer_weights
 from ..files import write_atomic
 from .checkpoint import CHECKPOINT, CheckpointError
 from .run_info import LEARNED_FILE
@@ -31,9 +32,15 @@ def checkpoint_file(run_dir: Path, which: Which | str | Path = "last") -> Path:
     return Path(which)
 
 
-def write_learned(run_dir: Path, network: Network, weights: Mapping[str, Sequence[float]]) -> Path:
-    """`learned.anet`: the trained architecture with its learned connection weights, as the search
-    writes its candidates' (anet.dsl.learned)."""
+def write_learned(
+    run_dir: Path,
+    network: Network,
+    weights: Mapping[str, Sequence[float]],
+    peer_weights: Mapping[str, Sequence[float]] | None = None,
+) -> Path:
+    """`learned.anet`: the trained architecture with its learned connection weights (and peer
+    weights, with peer attention), as the search writes its candidates' (anet.dsl.learned)."""
     path = run_dir / LEARNED_FILE
-    write_atomic(path, format_network(with_learned_weights(network, weights)))
+    learned = with_learned_peer_weights(with_learned_weights(network, weights), peer_weights or {})
+    write_atomic(path, format_network(learned))
     return path

@@ -35,8 +35,10 @@ def test_example_compiles_imports_and_trains(path, tmp_path):
     module = import_file(target, f"anet_test_{path.stem}")  # a plain Python file, imported as usual
     torch.manual_seed(0)
     model = module.build_model(num_classes=6, width=0.125)
-    rgb = torch.rand(2, 3, 4, 32, 32)
-    out = model(rgb)
+    # every input the network requires (RGB; segmentation maps for an object stem), as class maps
+    # do not need to be one-hot for a forward pass
+    clips = {i.name: torch.rand(2, i.channels, 4, 32, 32) for i in module.INPUTS if i.required}
+    out = model(**clips)
     assert out.shape == (2, 6) and out.dtype == torch.float32
     assert torch.isfinite(out).all()
     nn.functional.cross_entropy(out, torch.tensor([0, 5])).backward()
@@ -50,4 +52,4 @@ def test_example_compiles_imports_and_trains(path, tmp_path):
     stems = [n for n in named if n.endswith("conv.conv.weight") and ".residuals." not in n]
     assert stems and all(named[n].grad.abs().sum() > 0 for n in stems), stems
     torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9).step()
-    assert torch.isfinite(model(rgb)).all()
+    assert torch.isfinite(model(**clips)).all()

@@ -20,7 +20,7 @@ from torch import nn
 from anet import runtime as rt
 
 ANET_VERSION = "0.1.0"
-RUNTIME_VERSION = 2
+RUNTIME_VERSION = 3
 SOURCE_SHA256 = "dd00bb45df3e1fc5314b0bbb805c12dfa2b39438f5d3633052799dc5860f60c9"
 ARCHITECTURE_HASH = "0f4d495b68c55ce2"
 INPUTS = [
@@ -58,6 +58,7 @@ class Child0042(nn.Module):
             ],
             weights=[0.25, 0.75, 0.5],
             trainable=True,
+            objects=[2],
         )
         self.node_b5 = rt.Block(
             in_channels=self.fuse_b5.out_channels,
