@@ -183,8 +183,10 @@ class Network(AstNode):
 
     @property
     def top_level(self) -> tuple[Block, ...]:
-        """The nodes the head reads: every level-4 block."""
-        return tuple(b for b in self.blocks if b.level == 4)
+        """The nodes the head reads: every level-4 block; AssembleNet++lite's head reads only the
+        first in file order, as the authors' code does (any other is dead: W140)."""
+        top = tuple(b for b in self.blocks if b.level == 4)
+        return top[:1] if self.header.family == "lite" else top
 
     @property
     def inputs(self) -> tuple[Input, ...]:

@@ -206,7 +206,8 @@ def dead_nodes(network: Network) -> list[Stem | Block]:
 
 
 def _check_reachability(network: Network) -> list[Diagnostic]:
-    if not network.top_level:
+    top = network.top_level
+    if not top:
         return [
             error(
                 "E141",
@@ -220,10 +221,13 @@ def _check_reachability(network: Network) -> list[Diagnostic]:
         readers = [b.id for b in network.blocks if any(p.source == node.id for p in network.peers_of(b))]
         blocks = f"block {readers[0]}" if len(readers) == 1 else f"blocks {', '.join(readers)}"
         gated = f"; only the peer attention of {blocks} reads it" if readers else ""
+        what = f"node {node.id} does not feed any level-4 block"
+        if node.level == 4:  # `family lite`: the head reads the first level-4 block only
+            what = f"block {node.id} does not feed the head, which in a lite network reads block {top[0].id} only"
         out.append(
             warning(
                 "W140",
-                f"node {node.id} does not feed any level-4 block, so its output is unused{gated}",
+                f"{what}, so its output is unused{gated}",
                 _span(node),
                 "it is built and trained all the same (as the authors' code does); connect it to a later "
                 "block or delete it",
