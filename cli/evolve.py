@@ -49,6 +49,11 @@ if TYPE_CHECKING:  # the search's modules are imported when a command needs them
     "tournament",
     setting("rounds", help="Children to evolve."),
     setting("threshold", help="B of eq. 2 (default: B ~ U(0, 1) per edge)."),
+    setting(
+        "attention",
+        help="AssembleNet++ attention as a choice per block: self or peer is what switching a block on gives "
+        "(mutations attention and peers); none: attention is not searched.",
+    ),
     setting("seed", "--random-seed", help="Seed of every random draw."),
     setting(
         "workers",

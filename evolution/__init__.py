@@ -2,6 +2,7 @@
 
 Files: `config.py` (the search's settings, the paper's constants as defaults), `arch.py` (mutable
 graph), `edges.py` (equation 2 and the random baseline), `nodes.py` (split, merge, dilation),
+`attention.py` (AssembleNet++: a block's attention switched, a peer added or dropped),
 `repair.py`, `random_arch.py` (initial population), `mutate.py` (a child from a parent), `search.py`
 (the loop), `dedupe.py` (equivalent graphs trained once), `events.py` (the journal's typed events),
 `journal.py` (the file) + `state.py` (a replay of it: durable state), `store.py` (the run directory),

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt, model_validator
 
 from ..cost.deploy import DeployTarget
+from ..dsl.values import AttentionMode
 from ..training.config import PROXY_EDGE_LR, TrainConfig
 
 Strategy = Literal["guided", "standard", "random"]
@@ -53,6 +54,9 @@ class EvolutionConfig(BaseModel):
     max_node_mutations: int = Field(default=4, ge=0)
     edge_probability: float = Field(default=0.5, gt=0, le=1)
     standard_fraction: float = Field(default=1 / 3, gt=0, le=1)
+    attention: AttentionMode = Field(
+        default="none", description="what switching a block's attention on gives; none: attention is not searched"
+    )
     seed: int = 0
     workers: PositiveInt = 1
     backend: Literal["local", "ray"] = "local"

@@ -70,6 +70,9 @@ class Evaluated(_Event):
     weights: dict[str, list[float]]
     reused_from: str | None = None  # the candidate of the same architecture whose result this is
     seconds: float = 0.0
+    # learned softmax weights of each peer-attention block's peers (AssembleNet++), in its peer order;
+    # written only when a candidate has some, so a run without attention journals what it did before
+    peer_weights: dict[str, list[float]] = Field(default_factory=dict)
 
 
 class Failed(_Event):

@@ -45,6 +45,7 @@ class FitnessResult:
     seconds: float = 0.0
     error: str | None = None
     retrain_seed: int | None = None
+    peer_weights: dict[str, list[float]] = field(default_factory=dict)  # per peer-attention block, in peer order
 
 
 def _unit(text: str) -> float:
@@ -67,7 +68,24 @@ def synthetic_fitness(text: str, seed: int | None = None) -> tuple[float, dict[s
     return fitness, weights
 
 
-def proxy_fitness(task: FitnessTask) -> tuple[float, dict[str, float], dict[str, list[float]]]:
+def synthetic_peer_weights(text: str) -> dict[str, list[float]]:
+    """Pseudo learned peer weights, softmax probabilities that sum to 1, per block with peer attention
+    (none without: a search without attention records what it did before)."""
+    network = parse(text)
+    weights = {}
+    for block in network.blocks:
+        peers = network.peers_of(block)
+        if peers:
+            seeds = [hashlib.sha256(f"{text}|{block.id}~{p.source}".encode()).digest() for p in peers]
+            raw = [0.05 + int.from_bytes(s[:4], "big") / 2**32 for s in seeds]
+            weights[block.id] = [w / sum(raw) for w in raw]
+    return weights
+
+
+def proxy_fitness(
+    task: FitnessTask,
+) -> tuple[float, dict[str, float], dict[str, list[float]], dict[str, list[float]]]:
+    """Fitness, metrics, learned connection weights and learned peer weights."""
     import torch
 
     from ..data.spec import parse_data_spec
@@ -79,22 +97,32 @@ def proxy_fitness(task: FitnessTask) -> tuple[float, dict[str, float], dict[str,
     config = TrainConfig.model_validate(task.train)
     out_dir = Path(task.out_dir) if task.out_dir else None
     result = train(network, task.text, parse_data_spec(task.data), config, out_dir=out_dir, resume=False)
-    return result.metrics["fitness"], result.metrics, result.edge_weights
+    return result.metrics["fitness"], result.metrics, result.edge_weights, result.peer_weights
 
 
 def evaluate(task: FitnessTask) -> FitnessResult:
     """Never raises: any failure (exception, NaN loss, out of memory) comes back as `error`."""
     started = time.perf_counter()
     try:
+        peer_weights: dict[str, list[float]] = {}
         if task.kind == "synthetic":
             fitness, weights = synthetic_fitness(task.text, task.retrain_seed)
+            peer_weights = synthetic_peer_weights(task.text)
             metrics = {"fitness": fitness}
         else:
-            fitness, metrics, weights = proxy_fitness(task)
+            fitness, metrics, weights, peer_weights = proxy_fitness(task)
         if fitness != fitness:  # NaN
             raise ValueError("fitness is NaN")
         seconds = time.perf_counter() - started
-        return FitnessResult(task.candidate, fitness, metrics, weights, seconds, retrain_seed=task.retrain_seed)
+        return FitnessResult(
+            task.candidate,
+            fitness,
+            metrics,
+            weights,
+            seconds,
+            retrain_seed=task.retrain_seed,
+            peer_weights=peer_weights,
+        )
     except MemoryError:
         error = "out of memory"
     except Exception as exc:

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..dsl import Header, Mutation, Network, architecture_hash, format_network, parse
 from .config import EvolutionConfig
-from .dedupe import transfer_weights
+from .dedupe import transfer_peer_weights, transfer_weights
 from .events import Created, Evaluated, Event, EventKind, Failed, Measured, Population, Rejected, Retrained, Start
 from .fitness import FitnessResult, FitnessTask, evaluate
 from .journal import JOURNAL, Journal
@@ -174,9 +174,12 @@ class Search:
                     rng,
                     strategy="guided" if self.config.strategy == "guided" else "standard",
                     max_node_mutations=self.config.max_node_mutations,
+                    attention=self.config.attention,
                 )
         elif round_ == 0 or self.config.strategy == "random":
-            arch, splits = random_architecture(self.base_header(), rng, edge_probability=self.config.edge_probability)
+            arch, splits = random_architecture(
+                self.base_header(), rng, edge_probability=self.config.edge_probability, attention=self.config.attention
+            )
             child, mutations = arch.to_network(keep_weights=False), (Mutation(kind="init", args=(str(splits),)),)
         else:
             parent_id = self.tournament(rng)
@@ -188,6 +191,7 @@ class Search:
                 threshold=self.config.threshold,
                 max_node_mutations=self.config.max_node_mutations,
                 standard_fraction=self.config.standard_fraction,
+                attention=self.config.attention,
             )
         child = child.model_copy(update={"header": child.header.model_copy(update={"name": cid})})
         text = format_network(child)
@@ -312,6 +316,7 @@ class Search:
                 )
             )
         elif result.error is None:
+            peers = {"peer_weights": result.peer_weights} if result.peer_weights else {}  # see Evaluated
             self.record(
                 Evaluated(
                     id=result.candidate,
@@ -319,13 +324,17 @@ class Search:
                     metrics=result.metrics,
                     weights=result.weights,
                     seconds=result.seconds,
+                    **peers,
                 )
             )
         else:
             self.record(Failed(id=result.candidate, reason=result.error, seconds=result.seconds))
 
     def reuse(self, candidate: Candidate, known: Candidate) -> None:
-        weights = transfer_weights(parse(known.text), known.weights, parse(candidate.text))
+        source, target = parse(known.text), parse(candidate.text)
+        weights = transfer_weights(source, known.weights, target)
+        learned = transfer_peer_weights(source, known.peer_weights, target)
+        peers = {"peer_weights": learned} if learned else {}  # see Evaluated
         self.record(
             Evaluated(
                 id=candidate.id,
@@ -334,6 +343,7 @@ class Search:
                 weights=weights,
                 reused_from=known.id,
                 seconds=0.0,
+                **peers,
             )
         )
 

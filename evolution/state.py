@@ -29,6 +29,7 @@ class Candidate:
     fitness: float | None = None
     metrics: dict[str, float] = field(default_factory=dict)
     weights: dict[str, list[float]] = field(default_factory=dict)
+    peer_weights: dict[str, list[float]] = field(default_factory=dict)
     reason: str | None = None
     reused_from: str | None = None
     seconds: float = 0.0
@@ -97,6 +98,7 @@ class SearchState:
             case Evaluated():
                 c = self.candidates[event.id]
                 c.status, c.fitness, c.metrics, c.weights = "evaluated", event.fitness, event.metrics, event.weights
+                c.peer_weights = event.peer_weights
                 c.reused_from, c.seconds, c.reason = event.reused_from, event.seconds, None
             case Failed():
                 c = self.candidates[event.id]

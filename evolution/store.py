@@ -23,8 +23,10 @@ from collections import OrderedDict
 from dataclasses import replace
 from pathlib import Path
 
-from ..dsl import AnetError, Network, format_network, parse, validate, with_learned_weights
+from ..dsl import AnetError, Network, Stem, format_network, parse, validate, with_learned_weights
+from ..dsl.ast import Peer
 from ..dsl.header import Retrained
+from ..dsl.learned import with_learned_peer_weights
 from ..files import write_atomic
 from .state import Candidate, SearchState
 
@@ -78,6 +80,8 @@ def candidate_text(candidate: Candidate, *, parent_dir: str = "") -> str:
     if candidate.status == "evaluated":
         header["fitness"] = candidate.fitness
         network = with_learned_weights(network, candidate.weights)
+        if candidate.peer_weights:
+            network = with_learned_peer_weights(network, candidate.peer_weights)
     mean, se = candidate.retrained_mean, candidate.retrained_se
     if mean is not None:  # the journal holds the full values; the file, what a reader compares
         se = None if se is None else round(se, 4)
@@ -125,14 +129,26 @@ def _is_view(content: bytes, candidate: Candidate) -> bool:
         network = parse_text(content.decode("utf-8"))
     except (UnicodeDecodeError, AnetError):
         return False
+    pending = parse_text(candidate_text(replace(candidate, status="pending", cost=None, retrained={})))
+    return format_network(_without_results(network)) == format_network(_without_results(pending))
+
+
+def _without_results(network: Network) -> Network:
+    """The network without fitness, costs and learned weights; peer lists written out (learned
+    peer weights come as a written list where the candidate had every node below)."""
     nodes = tuple(
-        node.model_copy(update={"inputs": tuple(e.model_copy(update={"weight": None}) for e in node.inputs)})
+        node
+        if isinstance(node, Stem)
+        else node.model_copy(
+            update={
+                "inputs": tuple(e.model_copy(update={"weight": None}) for e in node.inputs),
+                "peers": tuple(Peer(source=p.source) for p in network.peers_of(node)) or None,
+            }
+        )
         for node in network.nodes
     )
     results = dict.fromkeys(("fitness", "latency", "gflops", "params", "retrained"))
-    header = network.header.model_copy(update=results)
-    bare = network.model_copy(update={"header": header, "nodes": nodes})
-    return format_network(bare) == candidate_text(replace(candidate, status="pending", cost=None, retrained={}))
+    return network.model_copy(update={"header": network.header.model_copy(update=results), "nodes": nodes})
 
 
 def keep_aside(path: Path) -> Path:

@@ -74,7 +74,7 @@ def probes(kind: click.ParamType) -> list[object]:
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_every_option_has_its_settings_default_and_bounds(command):
     rows = settings_of(command)
-    assert len(rows) == (21 if command == "train" else 30)
+    assert len(rows) == (21 if command == "train" else 31)
     for param, model, defaults, field in rows:
         label = f"anet {command} --{param.name}"
         expected = CHOSEN.get((command, field), getattr(defaults, field))

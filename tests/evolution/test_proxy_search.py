@@ -65,3 +65,44 @@ def test_a_tiny_proxy_training_search(tmp_path):
         assert f"latency {round(c.cost.latency_ms, 3)!r}" in (run / "candidates" / f"{c.id}.anet").read_text()
     assert_consistent(run, state)  # anet check + compile of every file, lineage, best.anet
     assert (run / "fitness.png").is_file()
+
+
+def test_a_tiny_peer_attention_search_trains_and_writes_back_peer_weights(tmp_path):
+    """`--attention peer`: candidates with attention train on the proxy task (the object channel
+    included in the data, though random architectures read RGB and flow), and each one's learned
+    peer weights, softmax probabilities, come back into its file."""
+    from anet.dsl import load
+
+    run = tmp_path / "run"
+    options = {
+        "--attention": "peer",
+        "--data": "proxy:train=16,val=8,size=32,objects=3",
+        "--iterations": "2",
+        "--batch-size": "4",
+        "--width": "0.0625",
+        "--frames": "4",
+        "--size": "32",
+        "--population": "2",
+        "--rounds": "2",
+        "--random-seed": "3",
+        "--bn-batches": "0",
+    }
+    command = [sys.executable, "-m", "anet", "evolve", "--out", str(run), "--no-measure"]
+    command += [x for kv in options.items() for x in kv]
+    env = os.environ | {"OMP_WAIT_POLICY": "PASSIVE"}
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600, env=env)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+
+    state = load_state(run)
+    assert {c.id: c.reason for c in state.candidates.values() if c.status != "evaluated"} == {}
+    attended = 0
+    for c in state.candidates.values():
+        network = load(run / "candidates" / f"{c.id}.anet")
+        peer_blocks = {b.id for b in network.blocks if network.peers_of(b)}
+        assert set(c.peer_weights) == peer_blocks
+        for block_id, weights in c.peer_weights.items():
+            assert sum(weights) == pytest.approx(1.0, abs=1e-4)  # one softmax per block
+            assert [p.weight for p in network.peers_of(network.node(block_id))] == pytest.approx(weights, rel=1e-6)
+        attended += bool(peer_blocks)
+    assert attended
+    assert_consistent(run, state)
