@@ -198,7 +198,7 @@ def test_a_missing_map_is_named(tmp_path: Path, copy_segment: Copy) -> None:
 @pytest.mark.parametrize(
     ("spec", "message"),
     [
-        ("proxy:objects=4", r"the proxy's segmentation maps have 3 classes \(background, actor, distractor\)"),
+        ("proxy:objects=2", r"the proxy's segmentation maps have 3 classes \(background, actor, distractor\)"),
         ("proxy:objects=1", r"option objects=1 in 'proxy:objects=1' must be at least 2"),
         ("folder:/no/such,objects=x", r"option objects='x' .* is not int"),
     ],
