@@ -7,7 +7,7 @@ read it, so it must import neither torch nor the language.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 # Module repeats per block at levels 1-4: the paper's m = 1.5, 2, 3, 1.5 (and 11.5 at level 3 for
@@ -55,6 +55,21 @@ def counts_toward_budget(modality: str | None) -> bool:
     """An object stem's C counts segmentation classes, not filters: it is outside every budget
     (`modality` is None for a block)."""
     return modality != "object"
+
+
+def peer_strengths(weights: Sequence[float | None]) -> list[float]:
+    """A block's peer softmax weights, each against the uniform one, through a sigmoid: n p / (1 + n p)
+    for n peers and probability p (the sigmoid of the peer's logit measured from the uniform logit).
+    0.5 for a peer weighted like the others (as an untrained edge is 0.5), towards 1 for the one
+    the block listens to, towards 0 for one it ignores; so a peer weight reads on an edge weight's
+    scale whatever the number of peers (the search's guided peer change and the figures use it).
+    Written weights need not sum to 1 (softmax renormalises them); when any is missing, all count
+    as uniform."""
+    n = len(weights)
+    if any(w is None for w in weights):
+        return [0.5] * n
+    total = sum(weights)  # type: ignore[arg-type]
+    return [n * w / total / (1 + n * w / total) for w in weights]  # type: ignore[operator]
 
 
 def edge_allowed(source_level: int, target_level: int) -> bool:

@@ -8,7 +8,7 @@ every node below it, the authors' default.
 
 Guided evolution reads the learned peer weights as equation (2) reads connection weights. A peer's
 weight is a softmax probability, so a block's weights shrink as it gets more peers; what is compared
-with B is the sigmoid of the peer's logit measured from the uniform one, n p / (1 + n p) for n peers:
+with B is the sigmoid of the peer's logit measured from the uniform one (`anet.paper.peer_strengths`):
 0.5 for a peer weighted like all the others (as an untrained edge is 0.5), towards 1 for the peer the
 block listens to and towards 0 for one it ignores. The lowest-weighted peer is dropped when that value
 is at most B (kept when it exceeds B, as an edge is); else an absent candidate joins. Peers without a
@@ -22,6 +22,7 @@ from typing import Literal
 import numpy as np
 
 from ..dsl.values import AttentionMode
+from ..paper import peer_strengths
 from .arch import Arch
 
 PeerChange = Literal["add", "drop"]
@@ -49,14 +50,8 @@ def peer_changeable(arch: Arch) -> list[str]:
 
 
 def relative_weights(peers: dict[str, float | None]) -> dict[str, float]:
-    """Each peer's softmax probability against the uniform one, as a sigmoid: n p / (1 + n p) (see the
-    module's docstring). Written weights need not sum to 1 (softmax renormalises them); a peer
-    without a weight counts as uniform, and so do all when any lacks one."""
-    n = len(peers)
-    if any(w is None for w in peers.values()):
-        return dict.fromkeys(peers, 0.5)
-    total = sum(peers.values())  # type: ignore[arg-type]
-    return {p: n * w / total / (1 + n * w / total) for p, w in peers.items()}  # type: ignore[operator]
+    """Each peer's weight against the uniform one (`anet.paper.peer_strengths`)."""
+    return dict(zip(peers, peer_strengths(list(peers.values())), strict=True))
 
 
 def change_peer(

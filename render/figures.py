@@ -3,9 +3,10 @@
     python -m anet.render.figures [OUT_DIR] [--examples DIR]   # defaults: docs/figures, examples
 
 writes assemblenet50.svg/.png (the model, Figure 1 style), assemblenet50_supergraph.svg/.png (its
-search space, Figure 5 style) and lineage_example.svg/.png (the tree of a small synthetic run, Figure 2
-style). The run is synthetic because a figure of the drawing must not depend on a search having
-been run: `example_run` writes it with the same header fields the evolution writes.
+search space, Figure 5 style), assemblenet_plus50.svg/.png (AssembleNet++-50: the object stem and
+peer attention) and lineage_example.svg/.png (the tree of a small synthetic run, Figure 2 style).
+The run is synthetic because a figure of the drawing must not depend on a search having been run:
+`example_run` writes it with the same header fields the evolution writes.
 
 The architectures drawn are the repository's examples; both folders are taken relative to the
 current directory (an installed anet has no checkout to find them in), so run it from the
@@ -100,7 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out", nargs="?", type=Path, default=Path("docs/figures"), help="default: docs/figures")
     parser.add_argument("--examples", type=Path, default=Path("examples"), help="the repository's examples folder")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
-    needed = {args.examples / f"{name}.anet" for *_, name in EXAMPLE_RUN} | {args.examples / "assemblenet50.anet"}
+    needed = {args.examples / f"{name}.anet" for *_, name in EXAMPLE_RUN}
+    needed |= {args.examples / f"{name}.anet" for name in ("assemblenet50", "assemblenet_plus50")}
     missing = sorted(str(path) for path in needed if not path.is_file())
     if missing:
         parser.error(f"{', '.join(missing)} not found: run from the repository root, or pass --examples DIR")
@@ -110,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     figures = {
         "assemblenet50": model_graph(a50),
         "assemblenet50_supergraph": supergraph_figure(a50),
+        "assemblenet_plus50": model_graph(load(args.examples / "assemblenet_plus50.anet")),
     }
     with tempfile.TemporaryDirectory() as tmp:
         run = example_run(Path(tmp) / "example_run", args.examples)

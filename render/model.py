@@ -3,7 +3,8 @@
 Built from the AST alone (never a traced model): the file is the architecture, so the figure can be
 drawn for any valid file instantly and without PyTorch. Edges are styled from the learned weights
 when the file carries them; a block's sole input has no weight in the language (it is never gated),
-and in a weighted figure it is drawn as a full-strength connection, which is what it is.
+and in a weighted figure it is drawn as a full-strength connection, which is what it is. AssembleNet++
+attention is drawn apart from the data connections (see `attention.py`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import graphviz
 
 from ..dsl import Block, Network
+from .attention import add_peer_edges, attention_key, attention_summary
 from .nodes import RankDir, add_head, add_levels
 from .style import (
     FEED_COLOURS,
@@ -75,7 +77,8 @@ def info_lines(network: Network) -> list[str]:
     elif header.flow == "pyramid":
         settings = header.pyramid.settings() if header.pyramid else {}
         second += " · coarse-to-fine flow" + "".join(f" {key}={value:g}" for key, value in settings.items())
-    return [esc(first), esc(second)]
+    attention = attention_summary(network)
+    return [esc(first), esc(second), *([attention] if attention else [])]
 
 
 def key(classes: set[str], weighted: bool, extra_edges: list[str] | None = None, *, sole_inputs: bool = False) -> str:
@@ -108,15 +111,18 @@ def model_graph(
 ) -> graphviz.Digraph:
     """The architecture as a Graphviz Digraph: one rank per level, the head after level 4.
 
-    `label_weights` writes each learned weight on its edge (off by default, as in the paper, where
-    darkness and width alone carry it); SVG output always has the value as the edge's tooltip.
+    `label_weights` writes each learned weight (and peer weight) on its edge (off by default, as in
+    the paper, where darkness and width alone carry it); SVG output always has the value as the
+    edge's tooltip.
     """
     graph = new_graph(network.header.name, rankdir)
     weighted = has_weights(network)
     classes = add_levels(graph, network)
     for block in network.blocks:
         _add_inputs(graph, block, weighted=weighted, label_weights=label_weights)
-    add_head(graph, network, key=key(set(classes.values()), weighted, sole_inputs=has_sole_inputs(network)))
+    add_peer_edges(graph, network, label_weights=label_weights)
+    legend = key(set(classes.values()), weighted, attention_key(network), sole_inputs=has_sole_inputs(network))
+    add_head(graph, network, key=legend)
     graph.attr("graph", label=title_label(title or network.header.name, info_lines(network)))
     return graph
 

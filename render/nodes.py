@@ -12,8 +12,10 @@ from typing import Literal
 import graphviz
 
 from ..dsl import Block, Network, Stem
+from .attention import attention_note, attention_tooltip
 from .layout import Positions, pin_attrs
 from .style import (
+    ATTENTION_COLOUR,
     CAPTION_STYLE,
     FEED_COLOURS,
     HEAD_COLOURS,
@@ -47,28 +49,33 @@ def feeding_modalities(network: Network) -> dict[str, frozenset[str]]:
     return feeds
 
 
-def node_label(node: Stem | Block) -> str:
-    """HTML label: bold id, then C, r and (blocks) the spatial stride, as in the paper's Table 5.
+def node_label(node: Stem | Block, attention: str | None = None) -> str:
+    """HTML label: bold id, then C, r and (blocks) the spatial stride, as in the paper's Table 5;
+    an object stem's C is its class count (it pools, it has no filters). `attention` (see
+    `attention.attention_note`) is a third line in the attention colour.
 
-    A two-row table rather than a line break: it keeps a descending `_` of the id off the numbers.
+    A table rather than line breaks: it keeps a descending `_` of the id off the numbers.
     """
     if isinstance(node, Stem):
         head = f"<B>{esc(node.id)}</B>  {esc(MODALITY_NAMES[node.modality])} stem"
-        details = f"C={node.channels}  r={node.r}"
+        size = f"{node.channels} classes" if node.modality == "object" else f"C={node.channels}"
+        details = f"{size}  r={node.r}"
     else:
         head = f"<B>{esc(node.id)}</B>"
-        details = f"C={node.channels}  r={node.r}  stride={node.stride}"
-    return (
-        '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
-        f'<TR><TD>{head}</TD></TR><TR><TD><FONT POINT-SIZE="10">{details}</FONT></TD></TR></TABLE>>'
-    )
+        channels = "[" + ", ".join(map(str, node.filters)) + "]" if node.filters else node.channels
+        details = f"C={channels}  r={node.r}  stride={node.stride}"
+    rows = f'<TR><TD>{head}</TD></TR><TR><TD><FONT POINT-SIZE="10">{details}</FONT></TD></TR>'
+    if attention is not None:
+        rows += f'<TR><TD><FONT POINT-SIZE="9" COLOR="{ATTENTION_COLOUR}"><I>{esc(attention)}</I></FONT></TD></TR>'
+    return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">{rows}</TABLE>>'
 
 
-def node_tooltip(node: Stem | Block, feeds: frozenset[str]) -> str:
-    """Hover text in SVG output: the full node line plus what feeds it."""
+def node_tooltip(node: Stem | Block, feeds: frozenset[str], attention: str | None = None) -> str:
+    """Hover text in SVG output: the full node line plus what feeds it (and its attention)."""
     where = "stem" if isinstance(node, Stem) else f"level {node.level}"
     modal = "+".join(MODALITY_NAMES[m] for m in MODALITY_NAMES if m in feeds) or "nothing"
-    return f"{node.id}: {where}, C={node.channels}, r={node.r}, fed by {modal}"
+    attends = f", attention {attention}" if attention else ""
+    return f"{node.id}: {where}, C={node.channels}, r={node.r}, fed by {modal}{attends}"
 
 
 def level_name(level: int) -> str:
@@ -119,12 +126,13 @@ def add_levels(
                 cls = feed_class(feeds[node.id])
                 classes[node.id] = cls
                 colours = FEED_COLOURS[cls]
+                block = isinstance(node, Block)
                 rank.node(
                     node.id,
-                    label=node_label(node),
+                    label=node_label(node, attention_note(network, node) if block else None),
                     fillcolor=colours.fill,
                     color=colours.line,
-                    tooltip=node_tooltip(node, feeds[node.id]),
+                    tooltip=node_tooltip(node, feeds[node.id], attention_tooltip(network, node) if block else None),
                     **_pinned(positions, node.id),
                 )
         if level_labels:

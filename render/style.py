@@ -54,6 +54,20 @@ UNUSED_EDGE: Final[dict[str, str]] = {
 
 MODALITY_NAMES: Final[dict[str, str]] = {"rgb": "RGB", "flow": "flow", "object": "object"}
 
+# Attention (AssembleNet++) is another kind of connection: a peer's pooled features gate a block's
+# inputs, they do not flow into its sum. It is drawn in its own hue (amber, far from the node
+# colours and the grey data edges), dashed, with an open dot where it meets the block, and a
+# peer's learned softmax weight maps onto pen width and depth of colour like an edge weight.
+ATTENTION_COLOUR: Final = "#b9770e"
+_PEER_LIGHT: Final = (0xF5, 0xCB, 0xA7)  # a peer the block ignores
+_PEER_DARK: Final = (0x87, 0x36, 0x00)  # the peer the block listens to
+PEER_EDGE: Final[dict[str, str]] = {
+    "style": "dashed",
+    "arrowhead": "odot",
+    "arrowsize": "0.6",
+    "constraint": "false",  # gates, not data: they leave the layout to the data edges
+}
+
 
 def feed_class(modalities: Iterable[str]) -> FeedClass:
     """The colour class of a node from the set of stem modalities that reach it."""
@@ -82,6 +96,21 @@ def weight_penwidth(weight: float) -> str:
 def weighted_edge(weight: float) -> dict[str, str]:
     """Graphviz attributes of an edge that carries a learned weight."""
     return {"color": weight_colour(weight), "penwidth": weight_penwidth(weight), "arrowsize": "0.6"}
+
+
+def peer_colour(strength: float) -> str:
+    """Amber from light (a peer the block ignores, strength 0) to dark brown (strength 1)."""
+    w = min(max(strength, 0.0), 1.0)
+    channels = (round(light + (dark - light) * w) for light, dark in zip(_PEER_LIGHT, _PEER_DARK, strict=True))
+    return "#" + "".join(f"{c:02x}" for c in channels)
+
+
+def peer_edge(strength: float | None) -> dict[str, str]:
+    """Graphviz attributes of a peer -> block attention edge; `strength` in [0, 1] (0.5: weighted
+    like the block's other peers), None when the peer has no learned weight yet."""
+    if strength is None:
+        return PEER_EDGE | {"color": ATTENTION_COLOUR, "penwidth": "1.0"}
+    return PEER_EDGE | {"color": peer_colour(strength), "penwidth": weight_penwidth(strength)}
 
 
 def esc(text: object) -> str:

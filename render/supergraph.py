@@ -4,6 +4,9 @@ The evolution may connect any node to any block on a strictly higher level (stem
 the supergraph over a fixed set of nodes has one candidate edge per such pair; an architecture is one
 of its 2^allowed subgraphs. Drawing the used edges solid over the faint dashed rest shows how sparse
 the found connectivity is. The head reads every level-4 block by construction and is not a choice.
+In a search with attention, every block may also switch its attention and a peer-attention block
+listen to any node below it: the caption counts those candidates and the written peers are drawn
+as in the model figure (`attention.py`).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import graphviz
 
 from ..dsl import Network
+from .attention import add_peer_edges, attention_key, attention_summary
 from .layout import PINNED_GRAPH_ATTRS, Positions, dot_positions
 from .model import edge_count, has_sole_inputs, has_weights, key
 from .nodes import RankDir, add_head, add_levels
@@ -40,6 +44,24 @@ def space_size(allowed: int) -> str:
     return f"2^{allowed} ≈ {mantissa} × 10^{int(exponent)}"
 
 
+def attention_caption(network: Network) -> list[str]:
+    """The attention candidates, once some block attends: every block may switch its attention, and
+    a peer-attention block may listen to any node below it (the same pairs as the allowed edges)."""
+    summary = attention_summary(network)
+    if summary is None:
+        return []
+    peer_blocks = [b for b in network.blocks if network.attention_of(b) == "peer"]
+    candidates = sum(len(network.peer_candidates(b)) for b in peer_blocks)
+    used = sum(len(network.peers_of(b)) for b in peer_blocks)
+    return [
+        summary,
+        esc(
+            f"attention candidates: each of the {len(network.blocks)} blocks can switch its attention; "
+            f"the {len(peer_blocks)} peer blocks use {used} of {candidates} candidate peers (every node below)"
+        ),
+    ]
+
+
 def supergraph_caption(network: Network) -> list[str]:
     allowed = len(allowed_edges(network))
     used = edge_count(network)
@@ -50,6 +72,7 @@ def supergraph_caption(network: Network) -> list[str]:
             f"higher level), {used} used{share}"
         ),
         esc(f"connectivity space: {space_size(allowed)} architectures; solid = used, dashed = unused"),
+        *attention_caption(network),
     ]
 
 
@@ -94,7 +117,8 @@ def supergraph(
     for source, target in used:
         if (source, target) not in allowed_set:
             graph.edge(source, target, color="#d62728", penwidth="2", tooltip=f"{source} -> {target}: not allowed")
-    unused = [line_key(UNUSED_EDGE["color"], "allowed, unused", dashed=True)]
+    add_peer_edges(graph, network)
+    unused = [line_key(UNUSED_EDGE["color"], "allowed, unused", dashed=True), *attention_key(network)]
     add_head(
         graph,
         network,
