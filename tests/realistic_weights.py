@@ -13,7 +13,9 @@ def realistic_eval(model: nn.Module, *inputs: torch.Tensor) -> nn.Module:
     A fresh model starts with zero BN scales at the end of every residual branch (each module is
     its shortcut) and a head with weights of std 0.01, so export or compile bugs in the branches
     could hide under the tolerance. One training-mode forward sets BN running statistics; then BN
-    scales become random in [0.5, 1] and the head's weights standard normal.
+    scales become random in [0.5, 1] and the head's weights standard normal. AssembleNet++'s
+    attention layers start near zero too (every gate about 1/2, every peer mixture about uniform):
+    their other dense layers get weights of std 1/sqrt(fan-in) and logits standard normal.
     """
     torch.manual_seed(1)
     with torch.no_grad():
@@ -23,4 +25,7 @@ def realistic_eval(model: nn.Module, *inputs: torch.Tensor) -> nn.Module:
                 m.weight.uniform_(0.5, 1.0)
                 m.bias.uniform_(-0.1, 0.1)
         model.head.fc.weight.normal_()
+        for name, p in model.named_parameters():
+            if ".gates." in name or ".projections." in name:
+                p.normal_(std=p.shape[-1] ** -0.5 if p.ndim == 2 else 1.0)
     return model.eval()

@@ -3,7 +3,8 @@ onnxruntime and in torch.jit, what the PyTorch model computes.
 
 The matrix is the product of the settings that change the exported graph: the flow (`computed`,
 the single-scale layer; `pyramid`, the coarse-to-fine one; `input`), the edges (`fixed` weights are
-buffers, `learned` ones parameters), and an object stem (a third input, `segmentation`). Each case
+buffers, `learned` ones parameters), and an object stem (a third input, `segmentation`); three
+more cases add AssembleNet++ attention (peer and self). Each case
 is one tiny network (4-8 channels, all four levels) exported by `anet.training.export.export_model`,
 as `anet export` does, at 48 x 48 pixels and 3 frames, then run on other batch sizes and frame
 counts than the trace's.
@@ -54,14 +55,19 @@ TOLERANCE = {"rtol": 1e-4, "atol": 1e-4}
 FLOWS = ("computed", "pyramid", "input")
 EDGES = ("fixed", "learned")
 OBJECT_STEM = (False, True)
-CASES = list(itertools.product(FLOWS, EDGES, OBJECT_STEM))
+# AssembleNet++ attention adds per-frame means, small dense layers and gates to the graph; a few
+# cases cover it rather than the whole product again.
+ATTENTION = [("input", "learned", True, "peer"), ("input", "fixed", True, "self"), ("computed", "fixed", False, "peer")]
+CASES = [(*c, "none") for c in itertools.product(FLOWS, EDGES, OBJECT_STEM)] + ATTENTION
 
 
-def network_text(flow: str, edges: str, object_stem: bool) -> str:
+def network_text(flow: str, edges: str, object_stem: bool, attention: str = "none") -> str:
     pyramid = "  pyramid scales=2 warps=1 iterations=2 resolution=0.75\n" if flow == "pyramid" else ""
     stem, edge = ("stem o in=[object] C=5 r=1\n", ", o@0.8") if object_stem else ("", "")
+    attend = f"  attention {attention}\n" if attention != "none" else ""
     return (
-        f"network matrix\n  classes {CLASSES}\n  depth [1, 1, 1, 1]\n  edges {edges}\n  flow {flow}\n{pyramid}\n"
+        f"network matrix\n  classes {CLASSES}\n  depth [1, 1, 1, 1]\n  edges {edges}\n  flow {flow}\n"
+        f"{attend}{pyramid}\n"
         f"stem r in=[rgb] C=4 r=1\nstem f in=[flow] C=4 r=1\n{stem}"
         f"block a level=1 in=[r@0.3, f@0.6{edge}] C=4 r=1\n"
         "block d level=4 in=[a@0.9, r@0.2] C=8 r=2 stride=2\n"
@@ -85,17 +91,22 @@ def real_inputs(network: Network, batch: int, frames: int) -> tuple[torch.Tensor
     return tuple(clips[name] for name in input_names(network))
 
 
-@pytest.fixture(scope="module", params=CASES, ids=["-".join(map(str, c)).replace("True", "object") for c in CASES])
+def case_id(flow: str, edges: str, object_stem: bool, attention: str) -> str:
+    return "-".join([flow, edges, "object" if object_stem else "False"] + ([attention] if attention != "none" else []))
+
+
+@pytest.fixture(scope="module", params=CASES, ids=[case_id(*c) for c in CASES])
 def case(request):
-    flow, edges, object_stem = request.param
-    text = network_text(flow, edges, object_stem)
+    flow, edges, object_stem, attention = request.param
+    text = network_text(flow, edges, object_stem, attention)
     network = parse(text, "matrix.anet")
     torch.manual_seed(0)
     model = compile_to_module(network, text, "matrix.anet").build_model()
     if isinstance(getattr(model, "flow", None), RepresentationFlow):
         model.flow.iterations = 2  # of 40 (module docstring)
     model = realistic_eval(model, *real_inputs(network, 2, FRAMES))
-    assert isinstance(model.fuse_a.logits, torch.nn.Parameter) == (edges == "learned")
+    fusion = model.fuse_a if attention == "none" else model.fuse_a.fusion
+    assert isinstance(fusion.logits, torch.nn.Parameter) == (edges == "learned")
     assert {"computed": RepresentationFlow, "pyramid": PyramidFlow, "input": type(None)}[flow] is type(
         getattr(model, "flow", None)
     )
