@@ -20,10 +20,15 @@ from ..dsl import Network
 
 @dataclass(frozen=True)
 class NodeCost:
+    """One row: a node with its fusion, the flow layer or the head. The attention fields are the
+    part of `parameters` and `flops` in AssembleNet++'s attention layers (gates, peer projections)."""
+
     node: str
     kind: str
     parameters: int
     flops: int
+    attention_parameters: int = 0
+    attention_flops: int = 0
 
 
 def _params(module: torch.nn.Module) -> int:
@@ -37,6 +42,12 @@ def required_inputs(module: types.ModuleType, frames: int, size: int) -> dict[st
     return {
         i.name: torch.rand(1, i.channels, frames, size, size, generator=generator) for i in module.INPUTS if i.required
     }
+
+
+def _attention_layers(modules: list[torch.nn.Module]) -> list[torch.nn.Module]:
+    """The attention layers of a node's fusion: its peer projections and one gate per connection."""
+    fusions = [m for m in modules if isinstance(m, rt.AttendedFusion)]
+    return [layer for f in fusions for layer in (*([f.projections] if f.projections else []), *f.gates)]
 
 
 def summarize(
@@ -67,7 +78,17 @@ def summarize(
     for node in network.nodes:
         kind = f"{node.modality} stem" if node.kind == "stem" else f"level {node.level} block"
         modules = parts[node.id]
-        rows.append(NodeCost(node.id, kind, sum(_params(m) for m in modules), flops(modules)))
+        attention = _attention_layers(modules)
+        rows.append(
+            NodeCost(
+                node.id,
+                kind,
+                sum(_params(m) for m in modules),
+                flops(modules),
+                sum(_params(m) for m in attention),
+                flops(attention),
+            )
+        )
     flow = [m for m in model.modules() if isinstance(m, rt.RepresentationFlow | rt.PyramidFlow)]
     if flow:
         kind = "coarse-to-fine TV-L1 flow layer" if isinstance(flow[0], rt.PyramidFlow) else "TV-L1 flow layer"

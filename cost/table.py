@@ -22,4 +22,11 @@ def summary_table(rows: list[NodeCost], network: Network, frames: int, size: int
     table.add_row(
         "total", "", f"{sum(r.parameters for r in rows):,}", f"{sum(r.flops for r in rows) / 1e9:.3f}", style="bold"
     )
-    Console().print(table)
+    console = Console()
+    console.print(table)
+    attention = sum(r.attention_parameters for r in rows)
+    if attention:
+        console.print(
+            f"of which attention layers: {attention:,} parameters, "
+            f"{sum(r.attention_flops for r in rows) / 1e9:.3f} GFLOPs"
+        )
