@@ -37,11 +37,11 @@ test-fast: setup
 	$(PY) -m pytest -n 2 -m "not slow"
 
 # The main job: a small connection-learning-guided evolution on the built-in proxy task, seeded with
-# the examples, ranking candidates on fitness and latency (measured at 16x112 on this machine; the
+# the AssembleNet examples, ranking candidates on fitness and latency (measured at 16x112 on this machine; the
 # front is RUN/pareto.json), then the best architecture compiled to PyTorch and drawn with the run's lineage.
 # Run again, it resumes runs/demo (a no-op once finished); `make clean` removes it.
 DEMO ?= runs/demo
-DEMO_SEARCH ?= --seed examples/*.anet --population 8 --rounds 12 --workers 2 --iterations 60 --size 32 \
+DEMO_SEARCH ?= --seed $(filter-out examples/assemblenet_plus%,$(wildcard examples/*.anet)) --population 8 --rounds 12 --workers 2 --iterations 60 --size 32 \
   --objective pareto --deploy-shape 16x112
 
 demo: setup

@@ -145,6 +145,7 @@ def evolve(
 def _new_run(run: Path, files: tuple[str, ...], config: EvolutionConfig) -> list[str]:
     """The seeds of a new run, once its settings and directory are known to be usable: the user's
     mistakes are reported now, not as every candidate's failure later."""
+    files = _fitting_the_data(files, config)
     if len(files) > config.population:
         raise click.UsageError(
             f"{len(files)} seed files do not fit in a population of {config.population}: every seed joins the "
@@ -152,10 +153,6 @@ def _new_run(run: Path, files: tuple[str, ...], config: EvolutionConfig) -> list
         )
     _check_new(run)
     seeds = [format_network(read_network(f)[0]) for f in files]
-    if config.fitness == "proxy":
-        from ..data.spec import parse_data_spec
-
-        parse_data_spec(config.data)
     if config.measure and config.fitness == "proxy" and config.deploy.device == "cuda" and config.backend == "local":
         import torch
 
@@ -165,6 +162,29 @@ def _new_run(run: Path, files: tuple[str, ...], config: EvolutionConfig) -> list
                 "on the CPU, or run the search where the deployment GPU is (--backend ray measures on the workers)"
             )
     return seeds
+
+
+def _fitting_the_data(files: tuple[str, ...], config: EvolutionConfig) -> tuple[str, ...]:
+    """Seeds the proxy training can feed: one that needs an input the data lacks (an object stem
+    without segmentation maps, `flow input` without flow) is left out with a warning, not trained
+    to fail; a search left without seeds is refused."""
+    if config.fitness != "proxy":
+        return files
+    from ..data.spec import parse_data_spec
+    from ..training.model import DataMismatchError, check_inputs
+
+    data = parse_data_spec(config.data)
+    kept = []
+    for name in files:
+        try:
+            check_inputs(read_network(name)[0], data)
+        except DataMismatchError as exc:
+            click.echo(f"anet: warning: seed {name} left out: {exc}", err=True)
+            continue
+        kept.append(name)
+    if files and not kept:
+        raise CommandFailed(f"no seed can be trained on the data {config.data!r}; see the warnings above")
+    return tuple(kept)
 
 
 def _resumed(run: Path, given: EvolutionConfig, *, repair: bool) -> EvolutionConfig:

@@ -80,3 +80,18 @@ def test_a_wrong_data_spec_is_refused_before_the_run_starts(tmp_path):
         assert result.exit_code == 1, result.output
         assert words in result.output and spec in result.output
         assert not run.exists()
+
+
+def test_a_seed_the_data_cannot_feed_is_left_out_with_a_warning(tmp_path):
+    """The published AssembleNet++ has an object stem: on the proxy without maps it would fail to
+    train, so it is left out by name; with no seed left, the search is refused before it starts."""
+    plus = str(Path(__file__).parents[2] / "examples" / "assemblenet_plus50.anet")
+    rgb = str(Path(__file__).parents[2] / "examples" / "one_stream_rgb.anet")
+    base = ["evolve", "--population", "2", "--rounds", "0", "--iterations", "1", "--size", "16", "--no-measure"]
+    result = CliRunner().invoke(anet, [*base, "--out", str(tmp_path / "only"), plus])
+    assert result.exit_code == 1 and "no seed can be trained on the data 'proxy'" in result.output
+    assert not (tmp_path / "only").exists()
+    result = CliRunner().invoke(anet, [*base, "--out", str(tmp_path / "run"), plus, rgb])
+    assert result.exit_code == 0, result.output
+    assert f"seed {plus} left out" in result.output and "add objects=151" in result.output
+    assert len(list((tmp_path / "run" / "candidates").glob("*.anet"))) == 2  # the RGB seed and a mutant of it
