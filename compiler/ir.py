@@ -19,7 +19,7 @@ from ..dsl.header import Header
 from ..dsl.printer import format_node, format_weight
 from ..paper import STEM_INPUTS, Input
 from .lite import is_lite, lite_block, lite_flow_layer, lite_head, lite_head_input, lite_stem
-from .names import class_name, fusion_attribute, node_attribute, node_variable, source_label
+from .names import class_name, fusion_attribute, mean_variable, node_attribute, node_variable, source_label
 from .pyformat import Call, Code, DictOf, Expr, ListOf, Text, wrap
 
 # The newest runtime version this compiler's output may need (checked when the generated module
@@ -40,7 +40,7 @@ _INPUT_DOCS = {
 @dataclass(frozen=True)
 class FusionIR:
     """The weighted sum in front of a block with several inputs, or the attention gating a block's
-    connections (AssembleNet++), with the values of its peers."""
+    connections (AssembleNet++), with the locals holding its peers' per-frame means."""
 
     attribute: str
     constructor: Call
@@ -49,8 +49,9 @@ class FusionIR:
 
 @dataclass(frozen=True)
 class NodeIR:
-    """One node: its submodule (`self.<attribute> = <constructor>`), the local holding its output,
-    the values it reads, the values released after it, and its canonical .anet line."""
+    """One node: its submodule (`self.<attribute> = <constructor>`), the local holding its output
+    (and its per-frame means when it is a peer), the values it reads, the values released after
+    it, and its canonical .anet line."""
 
     node_id: str
     attribute: str
@@ -61,6 +62,11 @@ class NodeIR:
     released: tuple[str, ...]
     source_line: str
     location: str | None  # `model.anet:7`, None for a network built in Python
+    mean: str | None = None  # a peer's: taken once, right after the node, for every block it gates
+
+    @property
+    def mean_call(self) -> Call:
+        return Call("rt.frame_mean", (Code(self.variable),))
 
     @property
     def comment(self) -> str:
@@ -209,7 +215,7 @@ def _fusion(network: Network, node: Stem | Block) -> FusionIR | None:
             ("peer_trainable", weights is None or network.header.edges == "learned"),
         )
     call = Call("rt.AttendedFusion", kwargs=kwargs)
-    return FusionIR(fusion_attribute(node.id), call, tuple(node_variable(p.source) for p in peers))
+    return FusionIR(fusion_attribute(node.id), call, tuple(mean_variable(p.source) for p in peers))
 
 
 def _is_object(network: Network, node_id: str) -> bool:
@@ -217,21 +223,30 @@ def _is_object(network: Network, node_id: str) -> bool:
     return isinstance(node, Stem) and node.modality == "object"
 
 
+def _peers(network: Network) -> set[str]:
+    """The nodes some block reads as a peer: their per-frame means are taken once."""
+    return {p.source for b in network.blocks for p in network.peers_of(b)}
+
+
 def _released(network: Network) -> dict[str, tuple[str, ...]]:
-    """The values each node is the last to read, as an input or as a peer: released after it
-    (torch.fx does the same). The head's inputs are kept; a node nothing reads (a dead node,
-    computed as TF computes it) is released right after it is made."""
+    """The values each node is the last to read: released after it (torch.fx does the same). A
+    node's output is read by the blocks it feeds and by its own means when it is a peer; the means
+    by the blocks it gates. The head's inputs are kept; a node nothing reads (a dead node, computed
+    as TF computes it) is released right after it is made."""
     top = {b.id for b in network.top_level}
     last_use: dict[str, str] = {}
     for block in network.blocks:
-        for source in [e.source for e in block.inputs] + [p.source for p in network.peers_of(block)]:
-            last_use[source] = block.id
-    for node in network.nodes:
-        last_use.setdefault(node.id, node.id)
+        for edge in block.inputs:
+            last_use[node_variable(edge.source)] = block.id
+        for peer in network.peers_of(block):
+            last_use[mean_variable(peer.source)] = block.id
+    for node in network.nodes:  # read by no block: by its own means at most
+        last_use.setdefault(node_variable(node.id), node.id)
+    kept = {node_variable(n) for n in top}
     released: dict[str, list[str]] = {}
     for value, reader in last_use.items():
-        if value not in top:
-            released.setdefault(reader, []).append(node_variable(value))
+        if value not in kept:
+            released.setdefault(reader, []).append(value)
     return {k: tuple(v) for k, v in released.items()}
 
 
@@ -293,7 +308,7 @@ def lower(network: Network, source_text: str, source_path: str | None = None) ->
     """The IR of a validated network. `source_text` is hashed into the header, never copied."""
     h = network.header
     label = source_label(source_path)
-    released = _released(network)
+    released, peers = _released(network), _peers(network)
     nodes = tuple(
         NodeIR(
             node_id=node.id,
@@ -307,6 +322,7 @@ def lower(network: Network, source_text: str, source_path: str | None = None) ->
             released=released.get(node.id, ()),
             source_line=format_node(node),
             location=f"{label}:{node.span.line}" if node.span else None,
+            mean=mean_variable(node.id) if node.id in peers else None,
         )
         for node in network.nodes
     )

@@ -50,6 +50,11 @@ def node_variable(node_id: str) -> str:
     return _checked(f"x{node_id}" if node_id.isdigit() else f"x_{node_id}")
 
 
+def mean_variable(node_id: str) -> str:
+    """The local in `forward` holding a peer's per-frame means (AssembleNet++): `m8`, `m_rgb_a`."""
+    return _checked(f"m{node_id}" if node_id.isdigit() else f"m_{node_id}")
+
+
 def source_label(path: str | None) -> str:
     """The .anet file's base name as it may appear in a comment: only [A-Za-z0-9._-]."""
     base = (path or "model.anet").replace("\\", "/").rsplit("/", 1)[-1]

@@ -14,7 +14,7 @@ Layers keep their activations in ``torch.channels_last_3d`` memory order interna
 """
 
 from ..paper import Input
-from .attention import PeerAttention, PeerProjections, SelfAttention
+from .attention import PeerAttention, PeerProjections, SelfAttention, frame_mean
 from .block import LEVEL_WIDTHS, REPEATS, Block
 from .flow import RepresentationFlow
 from .flow_pyramid import PyramidFlow
@@ -56,6 +56,7 @@ __all__ = [
     "SelfAttention",
     "TemporalConvBN",
     "check_version",
+    "frame_mean",
     "inference_copy",
     "scale_channels",
 ]

@@ -15,6 +15,11 @@ listens to. We follow the authors' TF1 code (google-research ``assemblenet/assem
 
 Vectors are per frame, [B, T, channels]: TF's tensors are [B*T, H, W, C] and it pools over H, W
 only. Written weights are softmax probabilities (``log w`` is the logit: softmax renormalises).
+
+A peer's spatial means are the same for every block it gates (only the dense layers differ), so
+generated code takes them once, right after the peer is computed (:func:`frame_mean`), and passes
+the means: each is read once instead of once per block, and the peer's full activations can be
+released as soon as no block reads them as an input.
 """
 
 from __future__ import annotations
@@ -53,6 +58,7 @@ class PeerProjections(nn.Module):
 
     ``in_channels`` are the peers' channel counts; ``units`` (the vectors' length) is their
     largest, as in TF1, so a 151-class object stem among the peers makes every ``p_k`` 151 long.
+    ``forward`` takes the peers' means (:func:`frame_mean`), [B, T, C_k] each.
     """
 
     def __init__(self, *, in_channels: Sequence[int]) -> None:
@@ -63,10 +69,12 @@ class PeerProjections(nn.Module):
         self.units = max(self.in_channels)
         self.dense = nn.ModuleList(_dense(c, self.units) for c in self.in_channels)
 
-    def forward(self, peers: Sequence[Tensor]) -> Tensor:
-        if len(peers) != len(self.dense):
-            raise ValueError(f"expected {len(self.dense)} peers, got {len(peers)}")
-        return torch.stack([dense(frame_mean(x)) for dense, x in zip(self.dense, peers, strict=True)])
+    def forward(self, means: Sequence[Tensor]) -> Tensor:
+        if len(means) != len(self.dense):
+            raise ValueError(f"expected {len(self.dense)} peers, got {len(means)}")
+        if any(m.ndim != 3 for m in means):
+            raise ValueError("peers are passed as their per-frame means [B, T, C] (rt.frame_mean)")
+        return torch.stack([dense(m) for dense, m in zip(self.dense, means, strict=True)])
 
 
 class SelfAttention(nn.Module):

@@ -174,7 +174,8 @@ class AttendedFusion(nn.Module):
 
     ``attention="self"`` gates each connection by its own (weighted) spatial mean,
     ``attention="peer"`` by a learned softmax mixture of the peers' projected means; the peers'
-    outputs are passed to ``forward`` as ``peers=[...]`` in ``peer_channels``' order. Each
+    per-frame means (``rt.frame_mean`` of their outputs) are passed to ``forward`` as
+    ``peers=[...]`` in ``peer_channels``' order. Each
     connection has its own gate and its own peer logits (as in TF1); ``peer_weights`` initialise
     every connection's softmax (probabilities, one per peer), fixed when ``peer_trainable`` is
     False. ``weights``, ``trainable`` and ``objects`` are the :class:`Fusion`'s.

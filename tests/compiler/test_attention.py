@@ -190,16 +190,24 @@ def statements(source: str, function: str) -> list[str]:
     return [ast.unparse(statement) for statement in method.body]
 
 
-def test_peers_live_until_their_last_reader_and_a_dead_node_is_computed(header):
-    """`dead` feeds no block but is a peer of d; r is read by a as input and by d as a peer."""
+def test_peers_are_averaged_once_and_every_value_lives_until_its_last_reader(header):
+    """`dead` feeds no block but is a peer of d; r is read by a and b as an input and by a, dead
+    and d as a peer: its output is released after b, its means after d."""
     text = network_text()
     source = compile_network(parse(text), text, "peers.anet")
     lines = statements(source, "forward_features")
-    assert "x_d = self.node_d(self.fuse_d([x_c, x_a], peers=[x_r, x_o, x_a, x_dead, x_b, x_c]))" in lines
-    assert "del x_r, x_o, x_a, x_b, x_c, x_dead" in lines  # all after d, their last reader
-    assert "x_a = self.node_a(self.fuse_a([x_r], peers=[x_r, x_o]))" in lines  # one input, gated
-    assert "x_b = self.node_b(self.fuse_b([x_r, x_a, x_o]))" in lines  # self-attention: no peers
+    assert lines[lines.index("x_r = self.node_r(rgb)") + 1] == "m_r = rt.frame_mean(x_r)"
+    assert "x_a = self.node_a(self.fuse_a([x_r], peers=[m_r, m_o]))" in lines  # one input, gated
+    made = lines.index("x_dead = self.node_dead(self.fuse_dead([x_a], peers=[m_r, m_o, m_a]))")
+    assert lines[made + 1 : made + 3] == ["m_dead = rt.frame_mean(x_dead)", "del x_dead"]  # only its means live on
+    b = lines.index("x_b = self.node_b(self.fuse_b([x_r, x_a, x_o]))")  # self-attention: no peers
+    assert lines[b + 1 : b + 3] == ["m_b = rt.frame_mean(x_b)", "del x_r, x_o"]
     assert "x_c = self.node_c(x_b)" in lines  # attention=none: as AssembleNet
+    d = lines.index("x_d = self.node_d(self.fuse_d([x_c, x_a], peers=[m_r, m_o, m_a, m_dead, m_b, m_c]))")
+    released = lines[d + 1].removeprefix("del ").split(", ")
+    assert lines[d + 1].startswith("del ") and sorted(released) == sorted(
+        ["x_a", "x_c", "m_r", "m_o", "m_a", "m_dead", "m_b", "m_c"]
+    )
     model = compile_text(text).build_model()
     out = model(**clips())
     out.sum().backward()
@@ -207,10 +215,10 @@ def test_peers_live_until_their_last_reader_and_a_dead_node_is_computed(header):
     assert model.fuse_b.fusion.out_channels == 8  # the object stem's 5 classes do not set b's width
 
     plain = header(text.replace(" attention=self", ""), attention="none")
-    source = compile_network(parse(plain), plain, "plain.anet")
-    lines = statements(source, "forward_features")
+    lines = statements(compile_network(parse(plain), plain, "plain.anet"), "forward_features")
     made = lines.index("x_dead = self.node_dead(x_a)")
     assert lines[made + 1] == "del x_dead"  # computed, released at once
+    assert not any("frame_mean" in line for line in lines)
 
 
 def test_learned_peer_weights_are_written_back_and_read_again(header):

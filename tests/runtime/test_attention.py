@@ -19,7 +19,7 @@ import math
 import pytest
 import torch
 
-from anet.runtime import AttendedFusion, Fusion, PeerAttention
+from anet.runtime import AttendedFusion, Fusion, PeerAttention, frame_mean
 
 SMALL, LARGE = (5, 6), (9, 11)  # frame sizes: the large ones max-pool down to the small (ceil-halving)
 
@@ -90,6 +90,11 @@ def randomised(module: torch.nn.Module) -> torch.nn.Module:
     return module
 
 
+def means(peers: list[torch.Tensor] | None) -> list[torch.Tensor] | None:
+    """What generated code passes for the peers: their per-frame means, taken once per peer."""
+    return None if peers is None else [frame_mean(x) for x in peers]
+
+
 def clip(channels: int, size: tuple[int, int], batch: int = 2, frames: int = 3) -> torch.Tensor:
     return torch.randn(batch, channels, frames, *size)
 
@@ -113,7 +118,7 @@ def test_fusion_with_attention_matches_the_formulas(attention, pool_reference):
     assert fusion.out_channels == 10
     inputs = [clip(6, LARGE), clip(10, SMALL), clip(6, SMALL), clip(12, LARGE)]
     peers = [clip(c, size) for c, size in zip(peer_channels, [LARGE, SMALL, SMALL], strict=False)] or None
-    got = fusion(inputs, peers=peers)
+    got = fusion(inputs, peers=means(peers))
     assert got.shape == (2, 10, 3, *SMALL)
     torch.testing.assert_close(got, reference(fusion, inputs, peers, pool_reference), rtol=1e-4, atol=1e-5)
 
@@ -126,7 +131,7 @@ def test_a_single_input_is_only_gated(attention, pool_reference):
     assert fusion.fusion is None and fusion.out_channels == 7 and fusion.edge_weights() == []
     x = clip(7, LARGE)
     peers = [clip(7, SMALL), clip(3, LARGE)] if attention == "peer" else None
-    got = fusion([x], peers=peers)
+    got = fusion([x], peers=means(peers))
     torch.testing.assert_close(got, reference(fusion, [x], peers, pool_reference), rtol=1e-4, atol=1e-5)
     assert not torch.allclose(got, x)
 
@@ -177,7 +182,7 @@ def test_learned_peer_weights_get_gradients_and_fixed_ones_do_not():
         peer_trainable=False,
     )
     for fusion in (learned, fixed):
-        fusion(inputs, peers=peers).square().sum().backward()
+        fusion(inputs, peers=means(peers)).square().sum().backward()
     assert all(isinstance(g.logits, torch.nn.Parameter) and g.logits.grad.abs().min() > 0 for g in learned.gates)
     names = dict(fixed.named_parameters())
     assert not any(name.endswith("logits") for name in names if "gates" in name)
@@ -215,8 +220,21 @@ def test_peers_must_be_given_to_peer_attention_and_only_to_it():
     with pytest.raises(ValueError, match="peer-attention takes peers"):
         peer([clip(4, SMALL)])
     with pytest.raises(ValueError, match="expected 1 peers, got 2"):
-        peer([clip(4, SMALL)], peers=[clip(4, SMALL)] * 2)
+        peer([clip(4, SMALL)], peers=means([clip(4, SMALL)] * 2))
+    with pytest.raises(ValueError, match=r"per-frame means \[B, T, C\] \(rt.frame_mean\)"):
+        peer([clip(4, SMALL)], peers=[clip(4, SMALL)])
     with pytest.raises(ValueError, match="self-attention takes no peers"):
-        AttendedFusion(in_channels=[4], attention="self")([clip(4, SMALL)], peers=[clip(4, SMALL)])
+        AttendedFusion(in_channels=[4], attention="self")([clip(4, SMALL)], peers=means([clip(4, SMALL)]))
     with pytest.raises(ValueError, match="'self' or 'peer'"):
         AttendedFusion(in_channels=[4], attention="none")  # type: ignore[arg-type]
+
+
+def test_inputs_sharing_a_smaller_channel_count_are_all_kept():
+    """TF2's port lifts and keeps only the first of several inputs with one channel count below the
+    widest (with its gate); TF1, which anet follows, sums them all before their one lift."""
+    torch.manual_seed(0)
+    fusion = randomised(AttendedFusion(in_channels=[8, 4, 4], weights=[0.5] * 3, trainable=False, attention="self"))
+    assert set(fusion.fusion.lifts) == {"4"} and len(fusion.gates) == 3
+    inputs = [clip(8, SMALL), clip(4, SMALL), clip(4, SMALL)]
+    without_last = fusion([*inputs[:2], torch.zeros_like(inputs[2])])
+    assert (fusion(inputs) - without_last).abs().max() > 0.01
