@@ -52,6 +52,37 @@ def plus_attributes(draw: st.DrawFn, below: list[Stem | Block], level: int) -> d
     return out
 
 
+def _optional_header(depth: int | tuple[int, ...]) -> dict:
+    """The header settings a generated file may leave out, each drawn with probability 1/2."""
+    return {
+        "depth": st.just(depth),
+        "pool": st.sampled_from(["avg", "max"]),
+        "flow": st.sampled_from(["computed", "input"]),
+        "frames": st.integers(1, 128),
+        "size": st.integers(1, 512),
+        "width": st.floats(min_value=1e-3, max_value=64, allow_nan=False),
+        "parent": st.text(alphabet=_NAME_CHARS + "/.- ", max_size=20),
+        "round": st.integers(0, 10_000),
+        "fitness": st.floats(allow_nan=False, allow_infinity=False),
+        "latency": st.floats(min_value=0, allow_infinity=False),
+        "gflops": st.floats(min_value=0, allow_infinity=False),
+        "params": st.integers(0, 10**12),
+        "retrained": st.one_of(
+            st.builds(Retrained, mean=st.floats(allow_nan=False, allow_infinity=False), runs=st.just(1)),
+            st.builds(
+                Retrained,
+                mean=st.floats(allow_nan=False, allow_infinity=False),
+                se=st.floats(min_value=0, allow_infinity=False),
+                runs=st.integers(2, 100),
+            ),
+        ),
+        "mutations": st.lists(
+            st.builds(Mutation, kind=st.sampled_from(MUTATION_KINDS), args=st.lists(node_ids, max_size=3).map(tuple)),
+            max_size=4,
+        ).map(tuple),
+    }
+
+
 @st.composite
 def networks(draw: st.DrawFn, *, max_per_level: int = 4, with_trivia: bool = True, plus: bool = False) -> Network:
     """A random valid network: 1-4 stems, 1..max_per_level blocks at levels 1-3, 1-2 at level 4,
@@ -134,33 +165,7 @@ def networks(draw: st.DrawFn, *, max_per_level: int = 4, with_trivia: bool = Tru
         "name": draw(names.filter(lambda s: not keyword.iskeyword(s))),
         "classes": draw(st.integers(1, 1000)),
     }
-    optional = {
-        "depth": st.just(depth),
-        "pool": st.sampled_from(["avg", "max"]),
-        "flow": st.sampled_from(["computed", "input"]),
-        "frames": st.integers(1, 128),
-        "size": st.integers(1, 512),
-        "width": st.floats(min_value=1e-3, max_value=64, allow_nan=False),
-        "parent": st.text(alphabet=_NAME_CHARS + "/.- ", max_size=20),
-        "round": st.integers(0, 10_000),
-        "fitness": st.floats(allow_nan=False, allow_infinity=False),
-        "latency": st.floats(min_value=0, allow_infinity=False),
-        "gflops": st.floats(min_value=0, allow_infinity=False),
-        "params": st.integers(0, 10**12),
-        "retrained": st.one_of(
-            st.builds(Retrained, mean=st.floats(allow_nan=False, allow_infinity=False), runs=st.just(1)),
-            st.builds(
-                Retrained,
-                mean=st.floats(allow_nan=False, allow_infinity=False),
-                se=st.floats(min_value=0, allow_infinity=False),
-                runs=st.integers(2, 100),
-            ),
-        ),
-        "mutations": st.lists(
-            st.builds(Mutation, kind=st.sampled_from(MUTATION_KINDS), args=st.lists(node_ids, max_size=3).map(tuple)),
-            max_size=4,
-        ).map(tuple),
-    }
+    optional = _optional_header(depth)
     for key, strategy in optional.items():
         if draw(st.booleans()):
             header_fields[key] = draw(strategy)
