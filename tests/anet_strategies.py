@@ -110,7 +110,8 @@ def networks(draw: st.DrawFn, *, max_per_level: int = 4, with_trivia: bool = Tru
     levels: list[list[dict]] = [stems]
     edges_fixed = draw(st.booleans())
     for level in (1, 2, 3, 4):
-        count = draw(st.integers(1, 2 if level == 4 else max_per_level))
+        # A lite head reads one level-4 block: a second would be dead (W140).
+        count = draw(st.integers(1, (1 if lite else 2) if level == 4 else max_per_level))
         budget = budget_defaults[level]
         this: list[dict] = []
         for _ in range(count):

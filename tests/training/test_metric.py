@@ -24,5 +24,5 @@ def test_multi_label_accuracy_is_map():
 def test_the_search_ranks_candidates_by_the_metric():
     train = TrainConfig(**(SMALL | {"iterations": 2, "bn_batches": 0, "metric": "loss"})).model_dump()
     task = FitnessTask(candidate="c0", text=TINY, kind="proxy", data="proxy:train=8,val=8", train=train)
-    fitness, metrics, _ = proxy_fitness(task)
+    fitness, metrics, _, _ = proxy_fitness(task)
     assert fitness == metrics["fitness"] == -metrics["loss"] and metrics["top1"] + metrics["top5"] != fitness
