@@ -232,20 +232,7 @@ class _Builder:
             )
         data["level"] = attrs.get("level", (Value(1, st.span), st.span))[0].value
         data["stride"] = attrs["stride"][0].value if "stride" in attrs else 1
-        data["inputs"] = [
-            {
-                "source": e.source.value,
-                "weight": None if e.weight is None else e.weight.value,
-                "span": e.source.span,
-                "weight_span": None if e.weight is None else e.weight.span,
-            }
-            for e in edges
-            if e.source.value not in RAW_INPUTS
-        ]
-        for index, edge in enumerate(data["inputs"]):
-            spans[f"inputs.{index}.source"] = edge["span"]
-            if edge["weight_span"] is not None:
-                spans[f"inputs.{index}.weight"] = edge["weight_span"]
+        data["inputs"] = _edge_records("inputs", edges, spans)
         if "attention" in attrs:
             data["attention"] = attrs["attention"][0].value
         if "peers" in attrs:
@@ -261,21 +248,7 @@ class _Builder:
                     e.source.span,
                     "peers are nodes; list the stem that reads it",
                 )
-        peers = [
-            {
-                "source": e.source.value,
-                "weight": None if e.weight is None else e.weight.value,
-                "span": e.source.span,
-                "weight_span": None if e.weight is None else e.weight.span,
-            }
-            for e in edges
-            if e.source.value not in RAW_INPUTS
-        ]
-        for index, peer in enumerate(peers):
-            spans[f"peers.{index}.source"] = peer["span"]
-            if peer["weight_span"] is not None:
-                spans[f"peers.{index}.weight"] = peer["weight_span"]
-        return peers
+        return _edge_records("peers", edges, spans)
 
     def stem_modality(self, node_id: str, edges: tuple[RawEdge, ...], span: Span) -> str:
         raw = [e for e in edges if e.source.value in RAW_INPUTS]
@@ -344,6 +317,28 @@ class _Builder:
             trailing = trailing[:-1]
         # Nodes and header are validated (or reported) already; the graph rules come next.
         return Network.model_construct(header=header, nodes=tuple(self.nodes), trailing=trailing)
+
+
+def _edge_records(field: str, edges: tuple[RawEdge, ...], spans: dict[str, Span]) -> list[dict[str, Any]]:
+    """`in=[...]` or `peers=[...]` as Edge / Peer data (raw inputs, reported already, left out),
+    each source and weight located for pydantic's errors (`inputs.2.weight`)."""
+    records = []
+    for e in edges:
+        if e.source.value in RAW_INPUTS:
+            continue
+        index = len(records)
+        spans[f"{field}.{index}.source"] = e.source.span
+        if e.weight is not None:
+            spans[f"{field}.{index}.weight"] = e.weight.span
+        records.append(
+            {
+                "source": e.source.value,
+                "weight": None if e.weight is None else e.weight.value,
+                "span": e.source.span,
+                "weight_span": None if e.weight is None else e.weight.span,
+            }
+        )
+    return records
 
 
 _FIELDS = {"C": "channels", "in": "inputs"}  # attribute spelling -> AST field
