@@ -25,11 +25,14 @@ from .validate import check_hash, validate
 
 @dataclass(frozen=True)
 class Checked:
-    """The outcome of reading a file: the network when it has no errors, and all diagnostics."""
+    """The outcome of reading a file: the network when it has no errors, and all diagnostics.
+    `parsed` is the network as far as it could be read (lines with syntax errors left out, graph
+    errors kept): an editor still outlines and navigates a file while it is wrong."""
 
     network: Network | None
     diagnostics: list[Diagnostic]
     source: str
+    parsed: Network | None = None
 
     @property
     def ok(self) -> bool:
@@ -74,7 +77,7 @@ def check_text(text: str, filename: str | None = None) -> Checked:
             diagnostics += check_hash(network, architecture_hash(network))
     diagnostics = sorted((d.located(filename) for d in diagnostics), key=sort_key)
     ok = network is not None and not any(d.is_error for d in diagnostics)
-    return Checked(network if ok else None, diagnostics, text)
+    return Checked(network if ok else None, diagnostics, text, parsed=network)
 
 
 def parse(text: str, filename: str | None = None) -> Network:

@@ -48,6 +48,12 @@ class Document:
         """The validated network; None when the file has errors (see `checked.diagnostics`)."""
         return self.checked.network
 
+    @property
+    def parsed(self) -> Network | None:
+        """The network as far as it could be read, errors and all: for outlines and navigation
+        while the file is wrong; None without a usable header. Never format or compile it."""
+        return self.checked.parsed
+
     def position(self, line: int, column: int) -> lsp.Position:
         """A 1-based (line, column) of the language as an LSP position in the client's units."""
         row = max(line - 1, 0)

@@ -68,3 +68,10 @@ def test_positions_past_the_end_stay_in_the_document():
 def test_a_document_not_opened_and_not_on_disk_is_empty():
     doc = document(Workspace(None), "file:///nowhere/missing.anet")
     assert doc.text == "" and [d.code for d in doc.checked.diagnostics] == ["E101"]
+
+
+def test_a_wrong_file_still_has_its_nodes():
+    text = (EXAMPLES / "assemblenet50.anet").read_text().replace("in=[", "in=[nowhere, ", 1)
+    doc = document(_workspace(text), URI)
+    assert doc.network is None and doc.parsed is not None
+    assert len(doc.parsed.nodes) == len(document(_workspace(text.replace("nowhere, ", "")), URI).parsed.nodes)
