@@ -1,7 +1,8 @@
-"""The language server: one pygls `LanguageServer` whose features live in this package's modules.
+"""The language server: one pygls `LanguageServer` whose features live in this package's modules,
+each registered here by one line.
 
-Documents are checked on open, change and save with `anet.dsl.check_text`, the function behind
-`anet check`, and the result is published as LSP diagnostics.
+Documents are checked with `anet.dsl.check_text`, the function behind `anet check`, once per
+version (`documents.py`), and the result is published as LSP diagnostics (`publishing.py`).
 """
 
 from __future__ import annotations
@@ -10,36 +11,15 @@ from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
 
 from .. import __version__
-from ..dsl import check_text
-from .diagnostics import to_lsp
+from . import publishing
+from .publishing import DEBOUNCE_S
 
 SERVER_NAME = "anet-lsp"
 
-
-def publish(server: LanguageServer, uri: str) -> None:
-    """Check the document as it is now and send every diagnostic at once (none clears them)."""
-    document = server.workspace.get_text_document(uri)
-    checked = check_text(document.source, document.path or uri)
-    server.text_document_publish_diagnostics(
-        lsp.PublishDiagnosticsParams(
-            uri=uri, version=document.version, diagnostics=[to_lsp(d) for d in checked.diagnostics]
-        )
-    )
+__all__ = ["DEBOUNCE_S", "SERVER_NAME", "create_server"]
 
 
 def create_server() -> LanguageServer:
     server = LanguageServer(SERVER_NAME, __version__, text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental)
-
-    @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
-    def did_open(ls: LanguageServer, params: lsp.DidOpenTextDocumentParams) -> None:
-        publish(ls, params.text_document.uri)
-
-    @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
-    def did_change(ls: LanguageServer, params: lsp.DidChangeTextDocumentParams) -> None:
-        publish(ls, params.text_document.uri)
-
-    @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
-    def did_save(ls: LanguageServer, params: lsp.DidSaveTextDocumentParams) -> None:
-        publish(ls, params.text_document.uri)
-
+    publishing.register(server)
     return server
