@@ -9,10 +9,8 @@ errors is still navigated; an id on a line with a syntax error is not seen until
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from typing import Literal
 
-from lark.lexer import PatternRE, PatternStr
 from lsprotocol import types as lsp
 from pydantic import TypeAdapter, ValidationError
 from pygls.exceptions import JsonRpcException
@@ -20,9 +18,9 @@ from pygls.lsp.server import LanguageServer
 
 from ..dsl import Block, Network, Span
 from ..dsl.ast import RESERVED_IDS
-from ..dsl.grammar import parser
 from ..dsl.values import NodeId
 from .documents import Document, document
+from .vocabulary import keywords
 
 Role = Literal["definition", "input", "peer"]
 
@@ -71,22 +69,6 @@ def references(network: Network, node_id: str, *, include_definition: bool = Tru
     return [o for o in occurrences(network) if o.node_id == node_id and (include_definition or o.role != "definition")]
 
 
-@cache
-def keywords() -> frozenset[str]:
-    """The words the grammar spells (`block`, `classes`, `peer`, `frames`, ...): an id may be one of
-    them, but a file that uses one reads badly, so rename refuses them."""
-    words: set[str] = set()
-    for terminal in parser().terminals:
-        pattern = terminal.pattern
-        if isinstance(pattern, PatternStr) and pattern.value.isidentifier():
-            words.add(pattern.value)
-        elif isinstance(pattern, PatternRE) and pattern.value.startswith("(?:") and pattern.value.endswith(")"):
-            choices = pattern.value[3:-1].split("|")
-            if all(c.isidentifier() for c in choices):
-                words.update(choices)
-    return frozenset(words)
-
-
 _NODE_ID = TypeAdapter(NodeId)
 
 
@@ -102,6 +84,7 @@ def rename_refusal(network: Network, old: str, new: str) -> str | None:
     if new in RESERVED_IDS:
         return f"'{new}' names a raw input; a node id is none of {', '.join(sorted(RESERVED_IDS))}"
     if new in keywords():
+        # The grammar reads `block block ...`, but a file written so is hard to read.
         return f"'{new}' is a keyword of the language; choose another id"
     if new != old and any(n.id == new for n in network.nodes):
         line = definition(network, new)

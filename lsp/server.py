@@ -11,7 +11,8 @@ from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
 
 from .. import __version__
-from . import publishing
+from . import completion, hover, publishing, references
+from .costs import FigureCache
 from .publishing import DEBOUNCE_S
 
 SERVER_NAME = "anet-lsp"
@@ -22,4 +23,7 @@ __all__ = ["DEBOUNCE_S", "SERVER_NAME", "create_server"]
 def create_server() -> LanguageServer:
     server = LanguageServer(SERVER_NAME, __version__, text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental)
     publishing.register(server)
+    references.register(server)
+    hover.register(server, FigureCache())
+    completion.register(server)
     return server
