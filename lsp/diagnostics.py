@@ -23,13 +23,16 @@ SOURCE = "anet"
 _SEVERITY = {Severity.ERROR: lsp.DiagnosticSeverity.Error, Severity.WARNING: lsp.DiagnosticSeverity.Warning}
 
 
-def to_lsp(diagnostic: Diagnostic, document: Document) -> lsp.Diagnostic:
+def to_lsp(diagnostic: Diagnostic, document: Document, places: Places | None = None) -> lsp.Diagnostic:
+    """One diagnostic; pass `places` (of `document.parsed`) when converting many."""
     message = diagnostic.message if diagnostic.hint is None else f"{diagnostic.message}\nhint: {diagnostic.hint}"
+    if places is None and document.parsed is not None:
+        places = Places(document.parsed)
     related = [
         lsp.DiagnosticRelatedInformation(
             location=lsp.Location(uri=document.uri, range=document.range(span)), message=what
         )
-        for span, what in _related(diagnostic, document.parsed)
+        for span, what in (places.related(diagnostic) if places is not None else ())
     ]
     return lsp.Diagnostic(
         range=document.range(diagnostic.span),
@@ -41,42 +44,49 @@ def to_lsp(diagnostic: Diagnostic, document: Document) -> lsp.Diagnostic:
     )
 
 
-def _related(diagnostic: Diagnostic, network: Network | None) -> Iterator[tuple[Span, str]]:
-    if network is None or diagnostic.span is None:
-        return
-    if diagnostic.code == "E130":
-        node = _node_at(network, diagnostic.span, "id")
-        first = next((n for n in network.nodes if node is not None and n.id == node.id), None)
-        if first is not None and first is not node and first.span is not None:
-            yield _id_span(first), f"node {first.id} is first defined here"
-    elif diagnostic.code == "E132":
-        source = _source_at(network, diagnostic.span)
-        later = next((n for n in network.nodes if n.id == source), None)
-        if later is not None and later.span is not None:
-            yield _id_span(later), f"node {later.id} is written here"
-    elif diagnostic.code == "E150":
-        node = _node_at(network, diagnostic.span, "channels")
-        if node is not None:
-            for member in network.budget_nodes(node.level):
-                yield (
-                    member.attr_spans.get("channels") or _id_span(member),
-                    f"node {member.id} counts {member.budget_channels}",
-                )
+def all_to_lsp(document: Document) -> list[lsp.Diagnostic]:
+    """Every diagnostic of the document, as `anet check` orders them."""
+    places = Places(document.parsed) if document.parsed is not None else None
+    return [to_lsp(d, document, places) for d in document.checked.diagnostics]
+
+
+class Places:
+    """Where the nodes and edges of a network are, looked up by span in constant time: a file of
+    10,000 nodes may have as many problems."""
+
+    def __init__(self, network: Network) -> None:
+        self.network = network
+        self.first: dict[str, Stem | Block] = {}
+        self.at: dict[Span | None, Stem | Block] = {}
+        self.channels_at: dict[Span | None, Stem | Block] = {}
+        self.source_at: dict[Span | None, str] = {}
+        for node in network.nodes:
+            self.first.setdefault(node.id, node)
+            self.at[_id_span(node)] = node
+            self.channels_at[node.attr_spans.get("channels") or node.span] = node
+        for block in network.blocks:
+            for edge in (*block.inputs, *(block.peers or ())):
+                self.source_at[edge.span] = edge.source
+
+    def related(self, diagnostic: Diagnostic) -> Iterator[tuple[Span, str]]:
+        span = diagnostic.span
+        if span is None:
+            return
+        if diagnostic.code == "E130":
+            node = self.at.get(span)
+            first = self.first.get(node.id) if node is not None else None
+            if first is not None and first is not node:
+                yield _id_span(first), f"node {first.id} is first defined here"
+        elif diagnostic.code == "E132":
+            later = self.first.get(self.source_at.get(span, ""))
+            if later is not None:
+                yield _id_span(later), f"node {later.id} is written here"
+        elif diagnostic.code == "E150":
+            node = self.channels_at.get(span)
+            for member in self.network.budget_nodes(node.level) if node is not None else ():
+                where = member.attr_spans.get("channels") or _id_span(member)
+                yield where, f"node {member.id} counts {member.budget_channels}"
 
 
 def _id_span(node: Stem | Block) -> Span:
     return node.attr_spans.get("id") or node.span  # type: ignore[return-value]
-
-
-def _node_at(network: Network, span: Span, key: str) -> Stem | Block | None:
-    """The node whose `key` attribute (or whole line) is `span`."""
-    return next((n for n in network.nodes if (n.attr_spans.get(key) or n.span) == span), None)
-
-
-def _source_at(network: Network, span: Span) -> str | None:
-    """The node id an input or peer written at `span` names."""
-    for block in network.blocks:
-        for edge in (*block.inputs, *(block.peers or ())):
-            if edge.span == span:
-                return edge.source
-    return None

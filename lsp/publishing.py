@@ -13,7 +13,7 @@ from lsprotocol import types as lsp
 from pygls.exceptions import FeatureNotificationError
 from pygls.lsp.server import LanguageServer
 
-from .diagnostics import to_lsp
+from .diagnostics import all_to_lsp
 from .documents import document, forget
 
 DEBOUNCE_S = 0.15
@@ -25,9 +25,8 @@ def publish(ls: LanguageServer, uri: str) -> None:
     """Send every diagnostic of the document as it is now, at once (none clears them)."""
     _cancel(ls, uri)
     doc = document(ls, uri)
-    diagnostics = [to_lsp(d, doc) for d in doc.checked.diagnostics]
     ls.text_document_publish_diagnostics(
-        lsp.PublishDiagnosticsParams(uri=uri, version=doc.version, diagnostics=diagnostics)
+        lsp.PublishDiagnosticsParams(uri=uri, version=doc.version, diagnostics=all_to_lsp(doc))
     )
 
 

@@ -11,7 +11,7 @@ from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
 
 from .. import __version__
-from . import completion, hover, publishing, references
+from . import actions, completion, formatting, hover, publishing, references, symbols
 from .costs import FigureCache
 from .publishing import DEBOUNCE_S
 
@@ -26,4 +26,7 @@ def create_server() -> LanguageServer:
     references.register(server)
     hover.register(server, FigureCache())
     completion.register(server)
+    formatting.register(server)
+    symbols.register(server)
+    actions.register(server)
     return server
