@@ -8,6 +8,7 @@ errors is still navigated; an id on a line with a syntax error is not seen until
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -16,7 +17,7 @@ from pydantic import TypeAdapter, ValidationError
 from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 
-from ..dsl import Block, Network, Span
+from ..dsl import Block, Network, Span, Stem
 from ..dsl.ast import RESERVED_IDS
 from ..dsl.values import NodeId
 from .documents import Document, document
@@ -35,16 +36,17 @@ class Occurrence:
     owner: str
 
 
+def _written_on(node: Stem | Block) -> Iterator[Occurrence]:
+    """The ids written on a node's line: its own, then its inputs', then its peers'."""
+    yield Occurrence(node.id, node.attr_spans["id"], "definition", node.id)
+    if isinstance(node, Block):
+        yield from (Occurrence(e.source, e.span, "input", node.id) for e in node.inputs if e.span is not None)
+        yield from (Occurrence(p.source, p.span, "peer", node.id) for p in node.peers or () if p.span is not None)
+
+
 def occurrences(network: Network) -> list[Occurrence]:
     """Every node id written in the file, in file order."""
-    found: list[Occurrence] = []
-    for node in network.nodes:
-        found.append(Occurrence(node.id, node.attr_spans["id"], "definition", node.id))
-        if not isinstance(node, Block):
-            continue
-        found += [Occurrence(e.source, e.span, "input", node.id) for e in node.inputs if e.span is not None]
-        found += [Occurrence(p.source, p.span, "peer", node.id) for p in node.peers or () if p.span is not None]
-    return found
+    return [o for node in network.nodes for o in _written_on(node)]
 
 
 def _contains(span: Span, line: int, column: int) -> bool:
@@ -54,7 +56,8 @@ def _contains(span: Span, line: int, column: int) -> bool:
 
 def occurrence_at(network: Network, line: int, column: int) -> Occurrence | None:
     """The node id under a 1-based position, or None (a keyword, a number, a raw input, a space)."""
-    touching = [o for o in occurrences(network) if _contains(o.span, line, column)]
+    on_line = (n for n in network.nodes if n.span is not None and n.span.line == line)
+    touching = [o for node in on_line for o in _written_on(node) if _contains(o.span, line, column)]
     # `in=[4,5]` with the cursor after `4` touches 4's end only; a cursor inside a word wins.
     inside = [o for o in touching if o.span.column <= column < o.span.end_column]
     return (inside or touching or [None])[0]
