@@ -16,10 +16,9 @@ from dataclasses import dataclass
 from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
 
-from ..dsl import Edge, Network, architecture_hash
-from ..dsl.ast import Peer
+from ..dsl import architecture_hash
 from ..dsl.diagnostics import Diagnostic, Span
-from .diagnostics import to_lsp
+from .diagnostics import Places, to_lsp
 from .documents import Document, document
 
 _DID_YOU_MEAN = re.compile(r"did you mean '([^']+)'\?")
@@ -41,12 +40,6 @@ def _edit(doc: Document, line: int, column: int, end_column: int, new_text: str 
     return lsp.TextEdit(range=doc.range(Span(line, column, line, end_column)), new_text=new_text)
 
 
-def _edges(network: Network) -> Iterator[Edge | Peer]:
-    for block in network.blocks:
-        yield from block.inputs
-        yield from block.peers or ()
-
-
 def _suggestion(doc: Document, d: Diagnostic, span: Span) -> Iterator[Fix]:
     match = _DID_YOU_MEAN.search(d.hint or "")
     if match is not None and span.line == span.end_line:
@@ -56,7 +49,7 @@ def _suggestion(doc: Document, d: Diagnostic, span: Span) -> Iterator[Fix]:
         )
 
 
-def _weight_removal(doc: Document, d: Diagnostic, span: Span, network: Network) -> Iterator[Fix]:
+def _weight_removal(doc: Document, d: Diagnostic, span: Span, places: Places) -> Iterator[Fix]:
     """E160: the `@weight` of a single input, the `@` and any spaces around it included."""
     if d.code != "E160" or span.line > len(doc.lines):
         return
@@ -67,39 +60,30 @@ def _weight_removal(doc: Document, d: Diagnostic, span: Span, network: Network) 
     yield Fix(f"Remove the weight @{_text(doc, span)}", (_edit(doc, span.line, start + 1, span.end_column),), True)
 
 
-def _repeat_removal(doc: Document, d: Diagnostic, span: Span, network: Network) -> Iterator[Fix]:
+def _repeat_removal(doc: Document, d: Diagnostic, span: Span, places: Places) -> Iterator[Fix]:
     """E137: the repeated entry and the comma before it (a repeat is never first in its list)."""
-    if d.code != "E137":
+    edge = places.edge_at.get(span) if d.code == "E137" else None
+    if edge is None or span.line > len(doc.lines):
         return
-    for edge in _edges(network):
-        if edge.span == span and span.line <= len(doc.lines):
-            end = edge.weight_span or edge.span
-            line = doc.lines[span.line - 1]
-            start = line.rfind(",", 0, span.column - 1)
-            if start >= 0:
-                yield Fix(
-                    f"Remove the repeated {edge.source}", (_edit(doc, span.line, start + 1, end.end_column),), True
-                )
-            return
+    end = edge.weight_span or span
+    start = doc.lines[span.line - 1].rfind(",", 0, span.column - 1)
+    if start >= 0:
+        yield Fix(f"Remove the repeated {edge.source}", (_edit(doc, span.line, start + 1, end.end_column),), True)
 
 
-def _peers_removal(doc: Document, d: Diagnostic, span: Span, network: Network) -> Iterator[Fix]:
+def _peers_removal(doc: Document, d: Diagnostic, span: Span, places: Places) -> Iterator[Fix]:
     """E163: `peers=[...]` written where the block has no peer attention, or empty."""
-    if d.code != "E163":
+    if d.code != "E163" or span not in places.peers_at or span.line != span.end_line:
         return
-    for block in network.blocks:
-        if block.attr_spans.get("peers") == span and span.line == span.end_line:
-            line = doc.lines[span.line - 1]
-            start = len(line[: span.column - 1].rstrip(" \t")) + 1
-            yield Fix("Remove peers=[...]", (_edit(doc, span.line, start, span.end_column),))
-            return
+    start = len(doc.lines[span.line - 1][: span.column - 1].rstrip(" \t")) + 1
+    yield Fix("Remove peers=[...]", (_edit(doc, span.line, start, span.end_column),))
 
 
-def _rehash(doc: Document, d: Diagnostic, span: Span, network: Network) -> Iterator[Fix]:
+def _rehash(doc: Document, d: Diagnostic, span: Span, places: Places) -> Iterator[Fix]:
     """W170: the written hash replaced by the architecture's, as `anet fmt --rehash` does."""
     if d.code != "W170":
         return
-    computed = architecture_hash(network)
+    computed = architecture_hash(places.network)
     for number, line in enumerate(doc.lines, start=1):
         match = _HASH_LINE.match(line)
         if match is not None:
@@ -111,14 +95,17 @@ def _rehash(doc: Document, d: Diagnostic, span: Span, network: Network) -> Itera
 _FIXERS = (_weight_removal, _repeat_removal, _peers_removal, _rehash)
 
 
-def fixes(doc: Document, d: Diagnostic) -> list[Fix]:
-    """Every mechanical fix of one diagnostic of the document."""
+def fixes(doc: Document, d: Diagnostic, places: Places | None = None) -> list[Fix]:
+    """Every mechanical fix of one diagnostic of the document; pass `places` (of `doc.parsed`) when
+    asking about many."""
     if d.span is None:
         return []
     found = list(_suggestion(doc, d, d.span))
-    if doc.parsed is not None:
+    if places is None and doc.parsed is not None:
+        places = Places(doc.parsed)
+    if places is not None:
         for fixer in _FIXERS:
-            found += fixer(doc, d, d.span, doc.parsed)
+            found += fixer(doc, d, d.span, places)
     return found
 
 
@@ -134,12 +121,17 @@ def code_actions(ls: LanguageServer, params: lsp.CodeActionParams) -> list[lsp.C
     if only and not any(lsp.CodeActionKind.QuickFix.value.startswith(kind) for kind in only):
         return []
     doc = document(ls, params.text_document.uri)
+    places = Places(doc.parsed) if doc.parsed is not None else None
     actions = []
     for d in doc.checked.diagnostics:
-        if not _overlaps(doc.range(d.span), params.range):
+        asked = params.range
+        if d.span is None or not (d.span.line - 1 <= asked.end.line and asked.start.line < d.span.end_line):
+            continue  # not on the requested lines: the exact test below converts positions, this does not
+        found = fixes(doc, d, places) if _overlaps(doc.range(d.span), params.range) else []
+        if not found:
             continue
-        shown = to_lsp(d, doc)
-        for fix in fixes(doc, d):
+        shown = to_lsp(d, doc, places)
+        for fix in found:
             actions.append(
                 lsp.CodeAction(
                     title=fix.title,

@@ -14,7 +14,8 @@ from collections.abc import Iterator
 
 from lsprotocol import types as lsp
 
-from ..dsl import Block, Network, Stem
+from ..dsl import Block, Edge, Network, Stem
+from ..dsl.ast import Peer
 from ..dsl.diagnostics import Diagnostic, Severity, Span
 from .documents import Document
 
@@ -59,14 +60,17 @@ class Places:
         self.first: dict[str, Stem | Block] = {}
         self.at: dict[Span | None, Stem | Block] = {}
         self.channels_at: dict[Span | None, Stem | Block] = {}
-        self.source_at: dict[Span | None, str] = {}
+        self.edge_at: dict[Span | None, Edge | Peer] = {}
+        self.peers_at: dict[Span | None, Block] = {}  # by the span of `peers=[...]`
         for node in network.nodes:
             self.first.setdefault(node.id, node)
             self.at[_id_span(node)] = node
             self.channels_at[node.attr_spans.get("channels") or node.span] = node
         for block in network.blocks:
             for edge in (*block.inputs, *(block.peers or ())):
-                self.source_at[edge.span] = edge.source
+                self.edge_at[edge.span] = edge
+            if "peers" in block.attr_spans:
+                self.peers_at[block.attr_spans["peers"]] = block
 
     def related(self, diagnostic: Diagnostic) -> Iterator[tuple[Span, str]]:
         span = diagnostic.span
@@ -78,7 +82,8 @@ class Places:
             if first is not None and first is not node:
                 yield _id_span(first), f"node {first.id} is first defined here"
         elif diagnostic.code == "E132":
-            later = self.first.get(self.source_at.get(span, ""))
+            edge = self.edge_at.get(span)
+            later = self.first.get(edge.source) if edge is not None else None
             if later is not None:
                 yield _id_span(later), f"node {later.id} is written here"
         elif diagnostic.code == "E150":
