@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import sys
 from pathlib import Path
 
 import pytest
+import pytest_lsp
 from lsprotocol import types as lsp
 from pygls.workspace import Workspace
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 from anet.dsl import check_text
 from anet.lsp.actions import fixes
@@ -71,3 +75,35 @@ def test_no_fix_where_there_is_no_mechanical_one():
     workspace.put_text_document(lsp.TextDocumentItem(uri=URI, language_id="anet", version=1, text=text))
     doc = document(workspace, URI)
     assert [(d.code, fixes(doc, d)) for d in doc.checked.diagnostics] == [("E131", [])]
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=[sys.executable, "-m", "anet", "lsp"]))
+async def client(lsp_client: LanguageClient):
+    await lsp_client.initialize_session(
+        lsp.InitializeParams(capabilities=client_capabilities("visual-studio-code@v1.65.2"))
+    )
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest.mark.asyncio
+async def test_through_the_server_a_quick_fix_at_the_cursor(client: LanguageClient):
+    text = NET50.replace("in=[2@0.5846118", "in=[22@0.5846118", 1)
+    item = lsp.TextDocumentItem(uri=URI, language_id="anet", version=1, text=text)
+    client.text_document_did_open(lsp.DidOpenTextDocumentParams(text_document=item))
+    row = next(i for i, line in enumerate(text.split("\n")) if "in=[22@" in line)
+    cursor = lsp.Position(line=row, character=text.split("\n")[row].index("22") + 1)
+    doc = lsp.TextDocumentIdentifier(uri=URI)
+
+    async def ask(at: lsp.Position, only: list[str] | None = None) -> list[lsp.CodeAction]:
+        context = lsp.CodeActionContext(diagnostics=[], only=only)
+        params = lsp.CodeActionParams(text_document=doc, range=lsp.Range(start=at, end=at), context=context)
+        return await asyncio.wait_for(client.text_document_code_action_async(params), 30)
+
+    (action,) = await ask(cursor)
+    assert (action.title, action.kind, action.is_preferred) == ("Replace '22' with '2'", "quickfix", True)
+    assert [d.code for d in action.diagnostics] == ["E131"]
+    (edit,) = action.edit.changes[URI]
+    assert (edit.range.start.line, edit.range.start.character, edit.new_text) == (row, cursor.character - 1, "2")
+    assert not await ask(lsp.Position(line=0, character=0))
+    assert not await ask(cursor, only=[lsp.CodeActionKind.Refactor])

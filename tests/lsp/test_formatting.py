@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import sys
 from pathlib import Path
 
 import pytest
+import pytest_lsp
 from lsprotocol import types as lsp
 from pygls.workspace import Workspace
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 from anet.dsl import check_text, format_network
 from anet.lsp.documents import document
@@ -92,3 +96,30 @@ def test_crlf_lines_become_the_canonical_newlines():
 )
 def test_a_file_with_errors_is_not_formatted(broken: str):
     assert canonical(document(_workspace(broken), URI)) is None
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=[sys.executable, "-m", "anet", "lsp"]))
+async def client(lsp_client: LanguageClient):
+    await lsp_client.initialize_session(lsp.InitializeParams(capabilities=client_capabilities("neovim@v0.7.0")))
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest.mark.asyncio
+async def test_through_the_server_formatting_edits_and_refuses_with_a_message(client: LanguageClient):
+    options = lsp.FormattingOptions(tab_size=2, insert_spaces=True)
+    for version, (text, edited) in enumerate([(UNTIDY, 3), (UNTIDY.replace("in=[rgb3]", "in=[rgb9]"), 0)], start=1):
+        uri = f"file:///work/untidy{version}.anet"
+        item = lsp.TextDocumentItem(uri=uri, language_id="anet", version=1, text=text)
+        client.text_document_did_open(lsp.DidOpenTextDocumentParams(text_document=item))
+        asked = lsp.DocumentFormattingParams(text_document=lsp.TextDocumentIdentifier(uri=uri), options=options)
+        found = await asyncio.wait_for(client.text_document_formatting_async(asked), 30)
+        assert len(found) == edited
+    (said,) = client.messages
+    assert said.type == lsp.MessageType.Warning and said.message == "anet fmt: not formatted: 1 error to fix first"
+    whole = lsp.Range(start=lsp.Position(line=5, character=0), end=lsp.Position(line=6, character=0))
+    ranged = lsp.DocumentRangeFormattingParams(
+        text_document=lsp.TextDocumentIdentifier(uri="file:///work/untidy1.anet"), range=whole, options=options
+    )
+    (only,) = await asyncio.wait_for(client.text_document_range_formatting_async(ranged), 30)
+    assert only.range.start.line == 5 and only.new_text == "stem srgb in=[rgb] C=128 r=1\n"
