@@ -21,6 +21,9 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Literal
 
+from lsprotocol import types as lsp
+from pygls.lsp.server import LanguageServer
+
 Shape = tuple[int, int, int, int]
 """[C, T, H, W] of one clip."""
 
@@ -165,3 +168,14 @@ class FigureCache:
                 self._workers.shutdown(wait=False, cancel_futures=True)
                 self._workers = None
             self._running = self._wanted = None
+
+
+def serve(server: LanguageServer) -> FigureCache:
+    """The server's one cache (hover and inlay hints share it), its worker stopped at shutdown."""
+    figures = FigureCache()
+
+    @server.feature(lsp.SHUTDOWN)
+    def stop_counting(_ls: LanguageServer, _params: None) -> None:
+        figures.close()
+
+    return figures

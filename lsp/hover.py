@@ -113,12 +113,6 @@ def setting_at(line: str, column: int) -> tuple[SettingHelp, int, int] | None:
 
 
 def register(server: LanguageServer, figures: FigureCache) -> None:
-    """Hover answers from `figures`, whose worker stops when the editor shuts the server down."""
-
-    @server.feature(lsp.SHUTDOWN)
-    def stop_counting(_ls: LanguageServer, _params: None) -> None:
-        figures.close()
-
     @server.feature(lsp.TEXT_DOCUMENT_HOVER)
     def hover(ls: LanguageServer, params: lsp.HoverParams) -> lsp.Hover | None:
         doc = document(ls, params.text_document.uri)

@@ -11,8 +11,7 @@ from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
 
 from .. import __version__
-from . import actions, completion, formatting, hover, publishing, references, symbols
-from .costs import FigureCache
+from . import actions, completion, costs, formatting, hover, inlay, publishing, references, symbols
 from .publishing import DEBOUNCE_S
 
 SERVER_NAME = "anet-lsp"
@@ -24,7 +23,9 @@ def create_server() -> LanguageServer:
     server = LanguageServer(SERVER_NAME, __version__, text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental)
     publishing.register(server)
     references.register(server)
-    hover.register(server, FigureCache())
+    figures = costs.serve(server)
+    hover.register(server, figures)
+    inlay.register(server, figures)
     completion.register(server)
     formatting.register(server)
     symbols.register(server)
