@@ -162,12 +162,17 @@ class FigureCache:
                 self._start(*self._wanted)
 
     def close(self) -> None:
-        """Stop counting: queued counts are dropped; one in progress ends first (a few seconds at most)."""
+        """Stop counting at once: without this, the server's exit waits for a count in progress
+        (seconds) to end. Python 3.14's `terminate_workers()` does this; before it the worker
+        processes are reachable only as `_processes`."""
         with self._lock:
-            if self._workers is not None:
-                self._workers.shutdown(wait=False, cancel_futures=True)
-                self._workers = None
+            workers, self._workers = self._workers, None
             self._running = self._wanted = None
+        if workers is not None:
+            processes = list((getattr(workers, "_processes", None) or {}).values())  # shutdown forgets them
+            workers.shutdown(wait=False, cancel_futures=True)
+            for process in processes:
+                process.terminate()
 
 
 def serve(server: LanguageServer) -> FigureCache:
