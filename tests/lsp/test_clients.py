@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 import pytest_lsp
@@ -43,7 +44,7 @@ async def client(request: pytest.FixtureRequest, lsp_client: LanguageClient):
     assert chosen in (offered or [lsp.PositionEncodingKind.Utf16]), f"{chosen} was not offered by {request.param}"
     request.node.stash[ENCODING] = chosen
     yield
-    await lsp_client.shutdown_session()
+    await asyncio.wait_for(lsp_client.shutdown_session(), WAIT_S)  # a stuck server fails, never hangs
 
 
 @pytest.fixture
@@ -91,32 +92,34 @@ def shown(diagnostics: Sequence[lsp.Diagnostic]) -> list[Shown]:
     return sorted(out)
 
 
-async def until(client: LanguageClient, want: list[Shown]) -> None:
+async def until(client: LanguageClient, want: list[Shown], uri: str = URI) -> None:
     """Wait until the document's published diagnostics are ``want``; fail after WAIT_S (never hang)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + WAIT_S
-    while URI not in client.diagnostics or shown(client.diagnostics[URI]) != want:
-        now = shown(client.diagnostics.get(URI, []))
+    while uri not in client.diagnostics or shown(client.diagnostics[uri]) != want:
+        now = shown(client.diagnostics.get(uri, []))
         assert loop.time() < deadline, f"after {WAIT_S} s the client holds {now}, not {want}"
         await asyncio.sleep(0.02)
 
 
-def change(client: LanguageClient, version: int, start: tuple[int, int], end: tuple[int, int], text: str) -> None:
+def change(
+    client: LanguageClient, version: int, start: tuple[int, int], end: tuple[int, int], text: str, uri: str = URI
+) -> None:
     """One incremental edit, as editors send them."""
     edit = lsp.TextDocumentContentChangePartial(
         range=lsp.Range(start=lsp.Position(*start), end=lsp.Position(*end)), text=text
     )
     client.text_document_did_change(
         lsp.DidChangeTextDocumentParams(
-            text_document=lsp.VersionedTextDocumentIdentifier(uri=URI, version=version), content_changes=[edit]
+            text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=version), content_changes=[edit]
         )
     )
 
 
-def open_document(client: LanguageClient, text: str) -> None:
+def open_document(client: LanguageClient, text: str, uri: str = URI) -> None:
     client.text_document_did_open(
         lsp.DidOpenTextDocumentParams(
-            text_document=lsp.TextDocumentItem(uri=URI, language_id="anet", version=1, text=text)
+            text_document=lsp.TextDocumentItem(uri=uri, language_id="anet", version=1, text=text)
         )
     )
 
@@ -148,3 +151,114 @@ async def test_diagnostics_follow_incremental_edits_in_the_clients_position_unit
     # Deleting it by its range in the client's units must leave the file clean again.
     change(client, 4, (5, units(last, encoding)), (5, units(f"{last} {CLEF}", encoding)), "")
     await until(client, [])
+
+
+# --- every feature, in each client's terms ---------------------------------------------------------
+
+NET_URI = "file:///work/assemblenet50.anet"
+EXAMPLE = (Path(__file__).resolve().parents[2] / "examples" / "assemblenet50.anet").read_text(encoding="utf-8")
+TOP = "block 14 level=4 in=[12@0.98922044, 13@0.8454615] C=512 r=2 stride=2"
+NET = EXAMPLE.replace(TOP, f"{TOP}  # the top {CLEF}")  # positions after it differ by client
+
+
+def offset(text: str, at: lsp.Position, encoding: str) -> int:
+    """A client's position as an index into ``text`` (the inverse of `position`)."""
+    lines = text.split("\n")
+    start = sum(len(line) + 1 for line in lines[: at.line])
+    row, column, count = lines[at.line] if at.line < len(lines) else "", 0, 0
+    while count < at.character and column < len(row):
+        count, column = count + units(row[column], encoding), column + 1
+    return start + column
+
+
+def written(text: str, where: lsp.Range, encoding: str) -> str:
+    return text[offset(text, where.start, encoding) : offset(text, where.end, encoding)]
+
+
+def applied(text: str, edits: Sequence[lsp.TextEdit], encoding: str) -> str:
+    """``text`` after the server's edits, as a client applies them (last first)."""
+    spans = [(offset(text, e.range.start, encoding), offset(text, e.range.end, encoding), e.new_text) for e in edits]
+    for start, end, new in sorted(spans, reverse=True):
+        text = text[:start] + new + text[end:]
+    return text
+
+
+def at(text: str, line_start: str, needle: str, encoding: str, after: bool = False) -> lsp.Position:
+    """The client's position of ``needle`` (or just after it) on the line that starts with ``line_start``."""
+    row, line = next((i, line) for i, line in enumerate(text.split("\n")) if line.startswith(line_start))
+    column = line.index(needle) + (len(needle) if after else 0)
+    return lsp.Position(line=row, character=units(line[:column], encoding))
+
+
+@pytest.mark.asyncio
+async def test_every_feature_answers_in_the_clients_terms(client: LanguageClient, encoding: str):
+    capabilities = client.capabilities
+    assert capabilities is not None and capabilities.text_document is not None
+    doc = lsp.TextDocumentIdentifier(uri=NET_URI)
+    open_document(client, NET, NET_URI)
+    await until(client, [], NET_URI)
+    on_12 = at(NET, "block 14", "12@", encoding)
+
+    hover = await client.text_document_hover_async(lsp.HoverParams(text_document=doc, position=on_12))
+    assert hover is not None and isinstance(hover.contents, lsp.MarkupContent)
+    assert hover.contents.kind in capabilities.text_document.hover.content_format
+    assert hover.contents.value.startswith("**block 12**") and written(NET, hover.range, encoding) == "12"
+
+    (definition,) = await client.text_document_definition_async(lsp.DefinitionParams(text_document=doc, position=on_12))
+    assert definition.range.start == at(NET, "block 12", "12", encoding)
+
+    context = lsp.ReferenceContext(include_declaration=True)
+    found = await client.text_document_references_async(
+        lsp.ReferenceParams(text_document=doc, position=on_12, context=context)
+    )
+    assert len(found) == 2 and {written(NET, r.range, encoding) for r in found} == {"12"}
+
+    edit = await client.text_document_rename_async(lsp.RenameParams(text_document=doc, position=on_12, new_name="top3"))
+    renamed = applied(NET, edit.changes[NET_URI], encoding)
+    assert renamed == NET.replace("block 12 ", "block top3 ").replace("[12@", "[top3@")
+    with pytest.raises(Exception, match="keyword"):
+        await client.text_document_rename_async(lsp.RenameParams(text_document=doc, position=on_12, new_name="block"))
+
+    (network,) = await client.text_document_document_symbol_async(lsp.DocumentSymbolParams(text_document=doc))
+    assert capabilities.text_document.document_symbol.hierarchical_document_symbol_support
+    assert isinstance(network, lsp.DocumentSymbol) and sum(len(level.children) for level in network.children) == 15
+
+    inside = at(NET, "block 14", "in=[", encoding, after=True)
+    offered = await client.text_document_completion_async(lsp.CompletionParams(text_document=doc, position=inside))
+    labels = {item.label for item in (offered.items if isinstance(offered, lsp.CompletionList) else offered)}
+    assert {"12", "13"} <= labels and "14" not in labels
+
+    hints = await inlay_hints(client, doc, NET)
+    top = next(h for h in hints if h.position.line == on_12.line)
+    assert top.position.character == units(TOP, encoding)  # after the node, before its comment
+
+    untidy = NET.replace("C=512 r=2", "C=512   r=2")
+    change(client, 2, (on_12.line, 0), (on_12.line + 1, 0), untidy.split("\n")[on_12.line] + "\n", NET_URI)
+    options = lsp.FormattingOptions(tab_size=2, insert_spaces=True)
+    edits = await client.text_document_formatting_async(
+        lsp.DocumentFormattingParams(text_document=doc, options=options)
+    )
+    assert applied(untidy, edits, encoding) == NET
+
+    typo = NET.replace("[12@", "[120@")
+    change(client, 3, (on_12.line, 0), (on_12.line + 1, 0), typo.split("\n")[on_12.line] + "\n", NET_URI)
+    problem = lsp.Range(start=on_12, end=on_12)
+    actions = await client.text_document_code_action_async(
+        lsp.CodeActionParams(text_document=doc, range=problem, context=lsp.CodeActionContext(diagnostics=[]))
+    )
+    (fix,) = [a for a in actions if isinstance(a, lsp.CodeAction) and a.kind == lsp.CodeActionKind.QuickFix]
+    assert applied(typo, fix.edit.changes[NET_URI], encoding) == NET
+
+
+async def inlay_hints(client: LanguageClient, doc: lsp.TextDocumentIdentifier, text: str) -> list[lsp.InlayHint]:
+    """The document's inlay hints once the server's worker has counted its figures (none before)."""
+    lines = text.split("\n")
+    whole = lsp.Range(start=lsp.Position(line=0, character=0), end=lsp.Position(line=len(lines), character=0))
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + WAIT_S
+    while not (
+        hints := await client.text_document_inlay_hint_async(lsp.InlayHintParams(text_document=doc, range=whole))
+    ):
+        assert loop.time() < deadline, f"no inlay hints after {WAIT_S} s"
+        await asyncio.sleep(0.1)
+    return list(hints)
