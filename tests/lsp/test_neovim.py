@@ -1,5 +1,6 @@
 """A real editor: headless Neovim starts `anet lsp`, shows for a broken file exactly what `anet check`
-reports (codes, severities, places, messages), and clears the diagnostics once the buffer is fixed.
+reports (codes, severities, places, messages), clears the diagnostics once the buffer is fixed, shows
+a node's hover and formats an untidy line as `anet fmt` does.
 
 Debian's Neovim is 0.7, which has `vim.lsp.start_client` but not `vim.lsp.start` (0.8+). The Lua
 script reads its parameters from a JSON file, records what Neovim holds in `vim.diagnostic.get()` at
@@ -34,6 +35,7 @@ BROKEN = (
     "block 3 level=4 in=[0, 1] C=512 r=1\n"
 )
 FIXED_LINES = ["block 2 level=1 in=[0] C=64 r=1", "block 3 level=4 in=[1, 2] C=512 r=1"]  # replace lines 5-6
+UNTIDY = "block 3  level=4 in=[1,2]   C=512 r=1"  # then line 6 so, for the formatter to tidy
 
 SCRIPT = r"""
 local params = vim.fn.json_decode(table.concat(vim.fn.readfile(vim.env.ANET_NVIM_PARAMS), "\n"))
@@ -63,6 +65,13 @@ local ok, err = pcall(function()
   vim.api.nvim_buf_set_lines(0, params.fix_start, params.fix_end, false, params.fix_lines)
   result.cleared = vim.wait(params.wait_ms, function() return #vim.diagnostic.get(0) == 0 end, 20)
   result.fixed = shown()
+  local at = {textDocument = vim.lsp.util.make_text_document_params(), position = params.hover_at}
+  local answers = vim.lsp.buf_request_sync(0, "textDocument/hover", at, params.wait_ms) or {}
+  local answer = answers[client] and answers[client].result
+  result.hover = answer and answer.contents.value
+  vim.api.nvim_buf_set_lines(0, params.untidy_line, params.untidy_line + 1, false, {params.untidy})
+  vim.lsp.buf.formatting_sync(nil, params.wait_ms)  -- 0.8 renamed it vim.lsp.buf.format
+  result.formatted = vim.api.nvim_buf_get_lines(0, 0, -1, false)
   vim.lsp.stop_client(client)
   vim.wait(params.wait_ms, function() return exited ~= nil end, 20)
   result.exit = exited
@@ -89,6 +98,9 @@ def run_neovim(tmp_path: Path, text: str, fix: tuple[int, int, list[str]]) -> di
         "fix_start": fix[0],
         "fix_end": fix[1],
         "fix_lines": fix[2],
+        "hover_at": {"line": 5, "character": len("block ")},  # block 3's id, after the fix
+        "untidy_line": 5,
+        "untidy": UNTIDY,
         "out": str(out),
     }
     (tmp_path / "params.json").write_text(json.dumps(params), encoding="utf-8")
@@ -115,6 +127,13 @@ def anet_check(path: Path) -> list[dict]:
     return json.loads(done.stdout)
 
 
+def anet_fmt(text: str) -> str:
+    """What `anet fmt` makes of ``text``: what the editor's formatting must give."""
+    done = subprocess.run([sys.executable, "-m", "anet", "fmt", "-"], input=text, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
 def test_neovim_shows_anet_checks_diagnostics_and_clears_them_on_a_fix(tmp_path: Path):
     seen = run_neovim(tmp_path, BROKEN, (4, 6, FIXED_LINES))
     assert "error" not in seen, seen["error"]
@@ -130,4 +149,7 @@ def test_neovim_shows_anet_checks_diagnostics_and_clears_them_on_a_fix(tmp_path:
         assert (got["code"], got["severity"], got["source"]) == (want["code"], severity[want["severity"]], "anet")
         assert got["message"].startswith(want["message"])
     assert seen["cleared"] and seen["fixed"] == [], f"the fix left {seen['fixed']}"
+    assert seen["hover"] is not None and seen["hover"].startswith("**block 3**: level 4 block")
+    untidy = "\n".join([*BROKEN.splitlines()[:4], FIXED_LINES[0], UNTIDY]) + "\n"
+    assert seen["formatted"] == anet_fmt(untidy).splitlines()
     assert seen["exit"] == {"code": 0, "signal": 0}, "the server did not shut down cleanly"
