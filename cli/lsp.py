@@ -17,7 +17,7 @@ from .app import anet
 )
 def lsp_command(transport: str, address: str | None) -> None:
     """Language server for .anet files: diagnostics as you type, hover, go to definition, rename,
-    completion, formatting. Editors start it; see docs/editors.md."""
+    completion, formatting. Editors start it (see docs/editors.md)."""
     from ..lsp import create_server
 
     server = create_server()
