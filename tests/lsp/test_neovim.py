@@ -134,7 +134,7 @@ def anet_fmt(text: str) -> str:
     return done.stdout
 
 
-def test_neovim_shows_anet_checks_diagnostics_and_clears_them_on_a_fix(tmp_path: Path):
+def test_neovim_shows_diagnostics_hover_and_formatting_from_anet_lsp(tmp_path: Path):
     seen = run_neovim(tmp_path, BROKEN, (4, 6, FIXED_LINES))
     assert "error" not in seen, seen["error"]
     expected = anet_check(tmp_path / "tiny.anet")
