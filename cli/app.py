@@ -37,7 +37,6 @@ COMMAND_MODULES = {
     "train": "anet.cli.train",
     "eval": "anet.cli.evaluate",
     "flow": "anet.cli.flow",
-    "lsp": "anet.cli.lsp",
 }
 
 

@@ -26,7 +26,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "compiler data",
         "training",
         "cost",
-        "evolution render lsp",
+        "evolution render",
         "api cli",
         "__main__",
     )
