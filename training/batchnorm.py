@@ -19,10 +19,11 @@ from typing import Any
 import torch
 from torch import nn
 from torch.optim.swa_utils import update_bn
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import Dataset
 
+from .loader import tolerant_loader
 from .sampling import ResumableSampler, _mix
-from .unreadable import SUBSTITUTES, UNREADABLE, TolerantSamples, collate_readable
+from .unreadable import SUBSTITUTES, UNREADABLE
 
 _STREAM = 0xB4  # keeps these batches' draws apart from the training order's
 
@@ -34,13 +35,7 @@ def fixed_batches(
     augmentation fixed), whatever the step, process or resume: re-estimation is deterministic.
     Unreadable videos are replaced as in training (training's own count warns about them)."""
     items = list(itertools.islice(ResumableSampler(len(dataset), seed=_mix(seed, _STREAM)), batches * batch_size))  # type: ignore[arg-type]
-    loader = DataLoader(
-        TolerantSamples(dataset, substitutes=SUBSTITUTES),
-        batch_size=batch_size,
-        sampler=items,
-        collate_fn=collate_readable,
-        num_workers=workers,
-    )
+    loader = tolerant_loader(dataset, substitutes=SUBSTITUTES, batch_size=batch_size, sampler=items, workers=workers)
     return (batch for batch in loader if set(batch) != {UNREADABLE})
 
 

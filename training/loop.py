@@ -20,7 +20,6 @@ from typing import Any
 
 import torch
 from torch import nn
-from torch.utils.data import DataLoader
 
 from ..data.spec import DataSpec
 from ..dsl import Network, architecture_hash
@@ -30,6 +29,7 @@ from .checkpoint import CHECKPOINT, load_checkpoint, load_model_state, save_chec
 from .config import TrainConfig
 from .device import placement
 from .distributed import current
+from .loader import tolerant_loader
 from .logs import MetricsLog
 from .metrics import score
 from .model import batch_forward, build_for_data, edge_weights, model_inputs, peer_weights
@@ -42,7 +42,7 @@ from .sampling import ResumableSampler
 from .schedule import warmup_cosine
 from .state import LossWindow, TrainingState
 from .summary import check_clip_flags, data_summary
-from .unreadable import SUBSTITUTES, UNREADABLE, TolerantSamples, UnreadableVideos, collate_readable
+from .unreadable import SUBSTITUTES, UNREADABLE, UnreadableVideos
 from .validation import evaluate
 
 
@@ -158,20 +158,24 @@ class Trainer:
     def run(self) -> TrainResult:
         """Step until `config.iterations`, validating and checkpointing on the way, then finish."""
         batches = self.start()
-        with self.progress:
-            self.model.train()
-            window = LossWindow()
-            while self.state.step < self.config.iterations:
-                if not self.step(next(batches), window):
-                    continue
-                step = self.state.step
-                if self.config.eval_every and step % self.config.eval_every == 0 and step < self.config.iterations:
-                    with self._recalibrated():
-                        self.keep(self.validate())  # inside: best.pt keeps the statistics it was measured with
-                    self.model.train()
-                if self.config.checkpoint_every and step % self.config.checkpoint_every == 0:
-                    self.save()
-        return self.finish(seconds=time.perf_counter() - self.started)
+        try:
+            with self.progress:
+                self.model.train()
+                window = LossWindow()
+                while self.state.step < self.config.iterations:
+                    if not self.step(next(batches), window):
+                        continue
+                    step = self.state.step
+                    if self.config.eval_every and step % self.config.eval_every == 0 and step < self.config.iterations:
+                        with self._recalibrated():
+                            self.keep(self.validate())  # inside: best.pt keeps the statistics it was measured with
+                        self.model.train()
+                    if self.config.checkpoint_every and step % self.config.checkpoint_every == 0:
+                        self.save()
+            return self.finish(seconds=time.perf_counter() - self.started)
+        finally:  # also when training stops with an error: TensorBoard's writer thread ends with it
+            if self.log:
+                self.log.close()
 
     def start(self) -> Iterator[dict[str, Any]]:
         """What the loop reads and writes, from the step training starts at: `run.json`, the
@@ -190,14 +194,14 @@ class Trainer:
             rank=dist.rank,
             world=dist.world,
         )
-        loader = DataLoader(
-            TolerantSamples(train_set, substitutes=SUBSTITUTES),
+        loader = tolerant_loader(
+            train_set,
+            substitutes=SUBSTITUTES,
             batch_size=config.batch_size,
             sampler=sampler,
-            collate_fn=collate_readable,
-            num_workers=config.workers,
+            workers=config.workers,
             pin_memory=self.place.device.type == "cuda",
-            persistent_workers=config.workers > 0,
+            persistent=True,
         )
         self.forward = batch_forward(self.network, self.place)
         self.log = MetricsLog(self.out_dir) if self.out_dir and dist.is_main else None
@@ -321,7 +325,6 @@ class Trainer:
         if self.log:
             settings = {**self.config.model_dump(), **self.info.resolved.model_dump(), "data": self.data.text}
             self.log.hyperparameters(settings, metrics)
-            self.log.close()
         return TrainResult(
             metrics=metrics,
             edge_weights=learned,

@@ -9,23 +9,17 @@ from typing import Any, NamedTuple
 
 import torch
 from torch import nn
-from torch.utils.data import DataLoader, Dataset, Subset
+from torch.utils.data import Dataset, Subset
 
 from ..dsl import Network
 from ..runtime import inference_copy
 from .config import MAX_BAD_VIDEOS
 from .device import Placement
+from .loader import tolerant_loader
 from .metrics import Accumulator
 from .model import model_inputs
 from .sampling import _mix
-from .unreadable import (
-    INDEX,
-    UNREADABLE,
-    TolerantSamples,
-    UnreadableVideos,
-    UnreadableVideosError,
-    collate_readable,
-)
+from .unreadable import INDEX, UNREADABLE, UnreadableVideos, UnreadableVideosError
 
 
 class Predictions(NamedTuple):
@@ -53,13 +47,7 @@ def predict(
     total = len(dataset)  # type: ignore[arg-type]
     unreadable = unreadable or UnreadableVideos("validation", total, MAX_BAD_VIDEOS)
     items = [(i, _mix(seed, i)) for i in range(total)]
-    loader = DataLoader(
-        TolerantSamples(dataset, substitutes=0),
-        batch_size=batch_size,
-        sampler=items,
-        num_workers=workers,
-        collate_fn=collate_readable,
-    )
+    loader = tolerant_loader(dataset, substitutes=0, batch_size=batch_size, sampler=items, workers=workers)
     rows, logits, labels = [], [], []
     model.eval()
     for batch in loader:

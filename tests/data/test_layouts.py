@@ -20,6 +20,7 @@ from anet.data.layouts import (
     VideoFolderDataset,
     in_holdout,
 )
+from anet.training.loader import WORKER_START  # the start method anet's own loaders use
 
 Copy = Callable[[str, Path], Path]
 CLIP = ClipConfig(frames=4, size=32, fps=12.5, train=True)
@@ -190,8 +191,8 @@ def test_charades_errors(charades: tuple[Path, Path], tmp_path: Path) -> None:
 def test_dataloader_with_workers(clips: Path) -> None:
     csv = clips / "annotations.csv"
     csv.write_text("video,label\n" + "".join(f"clips/{n},{n[0]}\n" for n in ["a.mp4", "b.avi", "c.webm"] * 2))
-    data = pickle.loads(pickle.dumps(VideoCsvDataset(csv, clip=CLIP)))  # as "spawn" workers get it
-    batches = list(DataLoader(data, batch_size=3, num_workers=2))
+    data = pickle.loads(pickle.dumps(VideoCsvDataset(csv, clip=CLIP)))  # as spawned workers get it
+    batches = list(DataLoader(data, batch_size=3, num_workers=2, multiprocessing_context=WORKER_START))
     assert len(batches) == 2
     assert batches[0]["rgb"].shape == (3, 3, 4, 32, 32) and batches[0]["label"].tolist() == [0, 1, 2]
     assert len(batches[0]["video"]) == 3

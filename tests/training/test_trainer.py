@@ -4,6 +4,7 @@ one step, validate and keep (best.pt), finish. `test_training.py` runs them toge
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -165,6 +166,22 @@ def test_a_loss_that_is_not_finite_stops_the_run_before_the_update(tmp_path):
     with pytest.raises(TrainingError, match=r"^loss became nan at iteration 0$"):
         run.step(batch, LossWindow())
     assert run.state.step == 0 and same(parameters(run.model), before)
+
+
+def test_a_run_that_stops_with_an_error_ends_its_tensorboard_writer(tmp_path, monkeypatch):
+    def writers() -> set[threading.Thread]:
+        return {t for t in threading.enumerate() if type(t).__name__ == "_AsyncWriterThread"}
+
+    before = writers()
+    run = trainer(tmp_path)
+
+    def interrupted(batch, window):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(run, "step", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run.run()
+    assert run.log is not None and writers() - before == set()
 
 
 def test_a_window_reports_its_mean_loss_and_throughput():
