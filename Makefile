@@ -11,9 +11,9 @@ TORCH ?= torch==2.13.0
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.anet-installed
 
-.PHONY: setup test test-fast demo lint bench dot clean
+.PHONY: setup test test-fast demo lint bench dot nvim clean
 
-setup: $(STAMP) dot
+setup: $(STAMP) dot nvim
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,13 @@ dot:
 	  echo "installing graphviz (for the dot program)"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq graphviz >/dev/null; }
+
+# Neovim is the real editor `anet lsp`'s end-to-end test drives (headless); anet does not need it.
+nvim:
+	@command -v nvim >/dev/null 2>&1 || { \
+	  echo "installing neovim (for the editor test of anet lsp)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq neovim >/dev/null; }
 
 test: setup
 	$(PY) -m ruff check .

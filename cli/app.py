@@ -37,6 +37,7 @@ COMMAND_MODULES = {
     "train": "anet.cli.train",
     "eval": "anet.cli.evaluate",
     "flow": "anet.cli.flow",
+    "lsp": "anet.cli.lsp",
 }
 
 

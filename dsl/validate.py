@@ -217,8 +217,10 @@ def _check_reachability(network: Network) -> list[Diagnostic]:
             )
         ]
     out = []
-    for node in dead_nodes(network):
-        readers = [b.id for b in network.blocks if any(p.source == node.id for p in network.peers_of(b))]
+    dead = dead_nodes(network)
+    gates = _peer_readers(network, {n.id for n in dead}) if dead else {}
+    for node in dead:
+        readers = gates.get(node.id, [])
         blocks = f"block {readers[0]}" if len(readers) == 1 else f"blocks {', '.join(readers)}"
         gated = f"; only the peer attention of {blocks} reads it" if readers else ""
         what = f"node {node.id} does not feed any level-4 block"
@@ -234,6 +236,17 @@ def _check_reachability(network: Network) -> list[Diagnostic]:
             )
         )
     return out
+
+
+def _peer_readers(network: Network, ids: set[str]) -> dict[str, list[str]]:
+    """The blocks, in file order, whose peer attention reads each of `ids`: one pass over the blocks
+    (asking every block about every dead node took 14 s for 2,000 dead nodes among 10,000)."""
+    readers: dict[str, list[str]] = defaultdict(list)
+    for block in network.blocks:
+        for source in dict.fromkeys(p.source for p in network.peers_of(block)):
+            if source in ids:
+                readers[source].append(block.id)
+    return readers
 
 
 def _check_peers(

@@ -26,7 +26,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "compiler data",
         "training",
         "cost",
-        "evolution render",
+        "evolution render lsp",
         "api cli",
         "__main__",
     )

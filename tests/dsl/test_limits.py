@@ -7,9 +7,10 @@ import importlib
 
 import pytest
 
-from anet.dsl import check_text
+from anet.dsl import Network, check_text
 from anet.dsl.builder import build
 from anet.dsl.constants import MAX_CHANNELS, MAX_CLASSES, MAX_FRAMES, MAX_REPEATS, MAX_SIZE
+from anet.dsl.grammar import parser
 from anet.dsl.parse import _lines
 from anet.dsl.validate import validate
 
@@ -108,3 +109,39 @@ def test_weights_are_rounded_to_float32_and_huge_ones_are_located_errors(weight,
         assert "is outside (0, 1)" in checked.diagnostics[0].message
     else:
         assert checked.network is not None and checked.network.node("2").inputs[0].weight == rounded
+
+
+def test_line_by_line_recovery_reads_each_line_once(monkeypatch):
+    """A file whose every line is wrong is re-parsed line by line; each parse reads one line, not the
+    file up to it (counted rather than timed: 10,000 bad lines took minutes when it was quadratic)."""
+    grammar = parser()
+    read: list[int] = []
+    real = type(grammar).parse_interactive
+
+    def counted(self, text, *args, **kwargs):
+        read.append(len(text))
+        return real(self, text, *args, **kwargs)
+
+    monkeypatch.setattr(type(grammar), "parse_interactive", counted)
+    text = "network n\n  classes 3\n" + "".join(f"stem s{i} in=[rgb] C= r=1\n" for i in range(300))
+    found = check_text(text).diagnostics
+    assert [d.span.line for d in found] == list(range(3, 303))
+    assert max(read) <= max(len(line) for line in text.splitlines()) + 1
+
+
+def test_dead_nodes_ask_each_block_for_its_peers_once(monkeypatch):
+    """W140 names the blocks whose peer attention reads a dead node; it asks every block once, not
+    once per dead node (2,000 dead stems among 10,000 nodes took 14 s)."""
+    asked: list[str] = []
+    real = Network.peers_of
+
+    def counted(self, block):
+        asked.append(block.id)
+        return real(self, block)
+
+    monkeypatch.setattr(Network, "peers_of", counted)
+    stems = "".join(f"stem s{i} in=[rgb] C=1 r=1\n" for i in range(50))
+    text = f"network n\n  classes 3\n  attention peer\n  budget stems=600\n\n{stems}block b level=4 in=[s0] C=1 r=1\n"
+    dead = [d for d in check_text(text).diagnostics if d.code == "W140"]
+    assert len(dead) == 49 and dead[0].message.endswith("only the peer attention of block b reads it")
+    assert len(asked) <= 2
