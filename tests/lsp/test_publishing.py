@@ -1,5 +1,6 @@
-"""When the server publishes: at once on open and save, once after a burst of changes, and an empty
-list on close. Driven through a real server subprocess."""
+"""When the server publishes: at once on open, save and a lone change, at most twice for a burst of
+changes (its first key and its last text), and an empty list on close. Driven through a real server
+subprocess."""
 
 from __future__ import annotations
 
@@ -33,11 +34,12 @@ async def _published(client: LanguageClient, wait_s: float = WAIT_S) -> None:
 
 
 @pytest.mark.asyncio
-async def test_a_burst_of_changes_is_checked_once_after_the_last(client: LanguageClient):
+async def test_a_burst_of_changes_is_checked_at_its_first_key_and_for_its_last_text(client: LanguageClient):
     item = lsp.TextDocumentItem(uri=URI, language_id="anet", version=1, text=TEXT)
     client.text_document_did_open(lsp.DidOpenTextDocumentParams(text_document=item))
     await _published(client)
     assert list(client.diagnostics[URI]) == []
+    await asyncio.sleep(DEBOUNCE_S)  # the open's check is long enough ago: the first key is checked at once
     row = TEXT.split("\n").index("block rgb4 level=4 in=[rgb3] C=512 r=1 stride=2")
     typed = "  # a comment typed key by key, then an error: in=[rgb9]"
     started = time.perf_counter()
@@ -50,17 +52,40 @@ async def test_a_burst_of_changes_is_checked_once_after_the_last(client: Languag
             )
         )
     sent = time.perf_counter() - started
-    arrivals = []
+    versions = []
     while True:
         try:
-            await _published(client, 4 * DEBOUNCE_S + 1)
+            version = await asyncio.wait_for(_version_published(client), 4 * DEBOUNCE_S + 1)
         except TimeoutError:
             break
-        arrivals.append(client.diagnostics[URI])
-    if sent < DEBOUNCE_S:  # the whole burst came within one debounce: one check, for the last text
-        assert len(arrivals) == 1
-    assert 1 <= len(arrivals) < len(typed)
-    assert list(arrivals[-1]) == []  # the error is inside the comment
+        versions.append(version)
+    if sent < DEBOUNCE_S:  # the whole burst came within one debounce: its first key, then its last text
+        assert versions == [2, len(typed) + 1]
+    assert versions[0] == 2 and versions[-1] == len(typed) + 1 and len(versions) < len(typed) // 2
+    assert list(client.diagnostics[URI]) == []  # the error is inside the comment
+
+
+async def _version_published(client: LanguageClient) -> int:
+    params = await client.wait_for_notification(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    return params.version
+
+
+@pytest.mark.asyncio
+async def test_a_lone_change_is_checked_at_once(client: LanguageClient):
+    item = lsp.TextDocumentItem(uri=URI, language_id="anet", version=1, text=TEXT)
+    client.text_document_did_open(lsp.DidOpenTextDocumentParams(text_document=item))
+    await _published(client)
+    await asyncio.sleep(DEBOUNCE_S)
+    whole = lsp.TextDocumentContentChangeWholeDocument(text=TEXT.replace("in=[rgb3]", "in=[rgb3, rgb9]"))
+    started = time.perf_counter()
+    client.text_document_did_change(
+        lsp.DidChangeTextDocumentParams(
+            text_document=lsp.VersionedTextDocumentIdentifier(uri=URI, version=2), content_changes=[whole]
+        )
+    )
+    assert await _version_published(client) == 2
+    assert time.perf_counter() - started < DEBOUNCE_S  # not held back by the debounce
+    assert [d.code for d in client.diagnostics[URI]] == ["E131"]
 
 
 @pytest.mark.asyncio
