@@ -40,6 +40,8 @@ export function panZoom(svg) {
   const apply = () => svg.setAttribute("viewBox", `${box.x} ${box.y} ${box.width} ${box.height}`);
   svg.removeAttribute("width");
   svg.removeAttribute("height");
+  // the page's CSS may size the frame by the drawing's shape (see .svg-frame in style.css)
+  svg.style.setProperty("--aspect", `${original.width} / ${original.height}`);
   svg.setAttribute("preserveAspectRatio", "xMidYMid meet");
   apply();
 
