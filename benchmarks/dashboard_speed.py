@@ -55,7 +55,7 @@ FIRST_PAGE_TARGET_S = 1.0
 IDLE_CPU_TARGET = 0.02  # of one core
 POPULATION = 20
 FAILED_EVERY = 31  # about 3 % of candidates fail (a worker killed, out of memory), as on a long real search
-SERVING = re.compile(r"serving \d+ run\(s\) at (http://\S+?)/?\s*$", re.MULTILINE)
+SERVING = re.compile(r"serving \d+ run\(s\) at (http://[^/\s]+)")
 START_WAIT_S = 60.0
 MUTATIONS = (
     ("guided_edges", "13", "11", "13"),

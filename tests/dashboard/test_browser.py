@@ -47,7 +47,7 @@ T = TypeVar("T")
 WAIT_S = 30.0  # for anything the page shows; a 2-core machine under load usually takes about a second
 WIDTH, HEIGHT = 1280, 800
 SCREENSHOT = ROOT / "docs" / "figures" / "dashboard.png"
-SERVING = re.compile(r"serving \d+ run\(s\) at (http://\S+?)/?\s*$", re.MULTILINE)
+SERVING = re.compile(r"serving \d+ run\(s\) at (http://[^/\s]+)")
 # The smallest searches the search's own tests run: a free synthetic fitness, four members.
 FINISHED = ["--fitness", "synthetic", "--population", "4", "--rounds", "6", "--random-seed", "3"]
 ENDLESS = ["--fitness", "synthetic", "--population", "4", "--rounds", "100000", "--random-seed", "3"]
