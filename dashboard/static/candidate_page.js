@@ -6,6 +6,14 @@ import { DASH, formatCount, formatDuration, formatFitness, formatMs, formatValue
 import { drawTrainingCurve } from "./plots.js";
 import { panZoom, parseSvg } from "./svg.js";
 
+// Why a candidate shows no learned weights, by its status.
+const NO_WEIGHTS = {
+  evaluated: "This candidate learned no connection weights (its edges are fixed or it has no multi-input block).",
+  failed: "The candidate failed before its training finished: it learned no weights.",
+  rejected: "The candidate was rejected before training: it learned no weights.",
+  pending: "Weights are learned when the candidate is trained.",
+};
+
 export function candidateView(ctx, run, id) {
   const facts = h("div", { class: "candidate-facts" }, h("p", { class: "loading" }, "Loading\u2026"));
   const drawing = h("div", { id: "drawing", class: "svg-frame" });
@@ -45,7 +53,7 @@ export function candidateView(ctx, run, id) {
     ctx.live.watch(run, summary.offset);
     replaceChildren(facts, factList(run, detail), metricsTable(detail.metrics));
     replaceChildren(weights, weightBars("Inputs of each block", detail.weights, detail.text), weightBars("Peer attention", detail.peer_weights, null));
-    if (weights.childElementCount === 0) weights.append(notice(detail.status === "evaluated" ? "This candidate learned no connection weights (its edges are fixed)." : "Weights are learned when the candidate is trained."));
+    if (weights.childElementCount === 0) weights.append(notice(NO_WEIGHTS[detail.status] || NO_WEIGHTS.pending));
     text.textContent = detail.text || "";
     renderDiff(diff, detail.parent_diff);
     renderCurve(detail.curve);

@@ -146,7 +146,7 @@ export function drawRunsFitness(div, curves, mode) {
       hovertemplate: `${plotlyText(run)}<br>round %{x}<br>${OVERVIEW_MODES[mode].label} %{y:.4f}<extra></extra>`,
     };
   });
-  draw(div, traces, baseLayout("fitness-all", "round", OVERVIEW_MODES[mode].label));
+  draw(div, traces, { ...baseLayout("fitness-all", "round", OVERVIEW_MODES[mode].label), height: 300 });
 }
 
 /**

@@ -15,8 +15,7 @@ export function summaryCard(summary, { card }) {
     bestLine(summary),
     countsLine(summary),
     facts(summary),
-    settingsBlock(summary.settings),
-    card ? links(summary.name) : null,
+    h("footer", { class: "card-foot" }, card ? links(summary.name) : null, settingsBlock(summary.settings)),
   );
 }
 
@@ -51,21 +50,34 @@ function countsLine(summary) {
 
 function facts(summary) {
   const rounds = summary.rounds || {};
-  const toGo = Number.isInteger(rounds.total) && Number.isInteger(rounds.done) ? Math.max(0, rounds.total - rounds.done) : null;
   const items = [
     ["Strategy", summary.strategy],
     ["Objective", summary.objective],
     ["Population", summary.population],
-    ["Rounds", `${rounds.done ?? DASH} done, ${toGo ?? DASH} to go (of ${rounds.total ?? DASH})`],
-    ["Workers", `${summary.busy ?? 0} busy of ${summary.workers ?? DASH}`],
-    ["Elapsed", formatDuration(summary.elapsed_s)],
-    ["Estimated", summary.finished ? "done" : summary.eta_s === null ? DASH : `${formatDuration(summary.eta_s)} to go`],
+    ["Rounds", roundsText(rounds)],
+    ["Workers", `${summary.busy ?? 0} of ${summary.workers ?? DASH} busy`],
+    ["Time", timeText(summary)],
   ];
   return h(
     "dl",
     { class: "facts" },
     items.map(([term, value]) => h("div", {}, h("dt", {}, term), h("dd", {}, value ?? DASH))),
   );
+}
+
+/** "5 of 12 done, 7 to go" */
+function roundsText({ done, total }) {
+  if (!Number.isInteger(done) || !Number.isInteger(total)) return `${done ?? DASH} done`;
+  const toGo = Math.max(0, total - done);
+  return toGo === 0 ? `${done} of ${total} done` : `${done} of ${total} done, ${toGo} to go`;
+}
+
+/** Elapsed time and the estimate of what is left: "12 min 03 s, about 4 min 10 s to go". */
+function timeText(summary) {
+  const elapsed = formatDuration(summary.elapsed_s);
+  if (summary.finished) return `${elapsed}, done`;
+  if (summary.eta_s === null || summary.eta_s === undefined) return `${elapsed}, no estimate yet`;
+  return `${elapsed}, about ${formatDuration(summary.eta_s)} to go`;
 }
 
 /** The run's EvolutionConfig, nested settings flattened to dotted names. */
@@ -83,7 +95,7 @@ function flatten(object, prefix = "") {
 
 function links(run) {
   return h(
-    "p",
+    "span",
     { class: "card-links" },
     h("a", { href: route("runs", run) }, "Candidates and plots"),
     h("a", { href: route("runs", run, "lineage") }, "Lineage"),
