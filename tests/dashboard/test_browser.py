@@ -18,6 +18,8 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -66,7 +68,12 @@ def serving(runs: list[Path], log: Path) -> Iterator[str]:
             command, stdout=out, stderr=subprocess.STDOUT, env=os.environ | {"PYTHONUNBUFFERED": "1"}
         )
     try:
-        yield address(server, log)
+        url = address(server, log)
+        try:  # at once: a script (or a browser opened by one) that reads the address must not be refused
+            urllib.request.urlopen(f"{url}/api/runs", timeout=WAIT_S).close()
+        except urllib.error.URLError as error:
+            raise AssertionError(f"the printed address {url} refused the first request: {error.reason}") from error
+        yield url
     finally:
         server.terminate()
         try:
