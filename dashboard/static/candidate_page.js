@@ -2,7 +2,18 @@
 // parent, learned connection weights and metrics.
 
 import { api } from "./api.js";
-import { DASH, formatCount, formatDuration, formatFitness, formatMs, formatValue, h, notice, replaceChildren, route } from "./dom.js";
+import {
+  DASH,
+  formatCount,
+  formatDuration,
+  formatFitness,
+  formatMs,
+  formatValue,
+  h,
+  notice,
+  replaceChildren,
+  route,
+} from "./dom.js";
 import { drawTrainingCurve } from "./plots.js";
 import { panZoom, parseSvg } from "./svg.js";
 
@@ -35,7 +46,13 @@ export function candidateView(ctx, run, id) {
     ),
     h("h1", { tabindex: -1 }, `Candidate ${id}`),
     facts,
-    h("section", { class: "panel" }, h("h2", {}, "Drawing"), h("p", { class: "hint" }, "Scroll to zoom, drag to pan."), drawing),
+    h(
+      "section",
+      { class: "panel" },
+      h("h2", {}, "Drawing"),
+      h("p", { class: "hint" }, "Scroll to zoom, drag to pan."),
+      drawing,
+    ),
     h("section", { class: "panel" }, h("h2", {}, "Learned connection weights"), weights),
     h(
       "div",
@@ -52,7 +69,11 @@ export function candidateView(ctx, run, id) {
     ctx.status.noteSummary(summary);
     ctx.live.watch(run, summary.offset);
     replaceChildren(facts, factList(run, detail), metricsTable(detail.metrics));
-    replaceChildren(weights, weightBars("Inputs of each block", detail.weights, detail.text), weightBars("Peer attention", detail.peer_weights, null));
+    replaceChildren(
+      weights,
+      weightBars("Inputs of each block", detail.weights, detail.text),
+      weightBars("Peer attention", detail.peer_weights, null),
+    );
     if (weights.childElementCount === 0) weights.append(notice(NO_WEIGHTS[detail.status] || NO_WEIGHTS.pending));
     text.textContent = detail.text || "";
     renderDiff(diff, detail.parent_diff);
@@ -93,8 +114,16 @@ export function candidateView(ctx, run, id) {
 }
 
 function factList(run, detail) {
-  const parent = detail.parent ? h("a", { href: route("runs", run, "candidates", detail.parent) }, detail.parent) : "none (a seed)";
-  const mutations = (detail.mutations || []).length ? h("ul", { class: "mutations" }, detail.mutations.map((m) => h("li", {}, m))) : "none";
+  const parent = detail.parent
+    ? h("a", { href: route("runs", run, "candidates", detail.parent) }, detail.parent)
+    : "none (a seed)";
+  const mutations = (detail.mutations || []).length
+    ? h(
+        "ul",
+        { class: "mutations" },
+        detail.mutations.map((m) => h("li", {}, m)),
+      )
+    : "none";
   const items = [
     ["Status", h("span", { class: `badge status-${detail.status}` }, detail.status)],
     ["Round", detail.round],
@@ -121,7 +150,13 @@ function metricsTable(metrics) {
     "table",
     { id: "metrics", class: "kv" },
     h("caption", {}, "Metrics"),
-    h("tbody", {}, entries.map(([name, value]) => h("tr", {}, h("th", { scope: "row" }, name), h("td", { class: "numeric" }, formatValue(value))))),
+    h(
+      "tbody",
+      {},
+      entries.map(([name, value]) =>
+        h("tr", {}, h("th", { scope: "row" }, name), h("td", { class: "numeric" }, formatValue(value))),
+      ),
+    ),
   );
 }
 
@@ -134,7 +169,10 @@ function renderDiff(pre, diffText) {
   const lines = diffText.split("\n");
   if (lines.at(-1) === "") lines.pop();
   if (lines.length === 0) lines.push(" (the same text as the parent)");
-  replaceChildren(pre, lines.map((line) => h("span", { class: diffClass(line) }, line, "\n")));
+  replaceChildren(
+    pre,
+    lines.map((line) => h("span", { class: diffClass(line) }, line, "\n")),
+  );
 }
 
 function diffClass(line) {
@@ -160,8 +198,22 @@ function weightBars(title, weights, anetText) {
     h(
       "table",
       { class: "weights" },
-      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Block"), h("th", { scope: "col" }, "Input"), h("th", { scope: "col" }, "Weight"))),
-      h("tbody", {}, blocks.flatMap(([block, values]) => blockRows(block, values, inputs.get(block)))),
+      h(
+        "thead",
+        {},
+        h(
+          "tr",
+          {},
+          h("th", { scope: "col" }, "Block"),
+          h("th", { scope: "col" }, "Input"),
+          h("th", { scope: "col" }, "Weight"),
+        ),
+      ),
+      h(
+        "tbody",
+        {},
+        blocks.flatMap(([block, values]) => blockRows(block, values, inputs.get(block))),
+      ),
     ),
   );
 }
@@ -177,7 +229,11 @@ function blockRows(block, values, names) {
       h(
         "td",
         { class: "bar-cell" },
-        h("span", { class: "bar-track" }, h("span", { class: "bar", style: `width: ${Math.max(0, Math.min(1, value)) * 100}%` })),
+        h(
+          "span",
+          { class: "bar-track" },
+          h("span", { class: "bar", style: `width: ${Math.max(0, Math.min(1, value)) * 100}%` }),
+        ),
         h("span", { class: "bar-value" }, Number(value).toFixed(3)),
       ),
     ),
@@ -190,7 +246,10 @@ function inputNames(anetText) {
   for (const line of anetText.split("\n")) {
     const match = /^\s*(?:block|stem)\s+(\S+)\s.*?\bin=\[([^\]]*)\]/.exec(line);
     if (!match) continue;
-    const inputs = match[2].split(",").map((part) => part.trim().split("@")[0].trim()).filter(Boolean);
+    const inputs = match[2]
+      .split(",")
+      .map((part) => part.trim().split("@")[0].trim())
+      .filter(Boolean);
     names.set(match[1], inputs);
   }
   return names;

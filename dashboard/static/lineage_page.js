@@ -6,14 +6,25 @@ import { h, notice, replaceChildren, route } from "./dom.js";
 import { panZoom, parseSvg } from "./svg.js";
 
 export function lineageView(ctx, run) {
-  const frame = h("div", { id: "lineage", class: "svg-frame lineage-frame" }, h("p", { class: "loading" }, "Loading\u2026"));
+  const frame = h(
+    "div",
+    { id: "lineage", class: "svg-frame lineage-frame" },
+    h("p", { class: "loading" }, "Loading\u2026"),
+  );
   let view = null;
   let userMoved = false;
   const tool = (label, action) => h("button", { type: "button", onclick: () => view && action(view) }, label);
   const root = h(
     "section",
     { class: "view lineage-page" },
-    h("nav", { class: "crumbs", "aria-label": "breadcrumbs" }, h("a", { href: "#/" }, "Runs"), " / ", h("a", { href: route("runs", run) }, run), " / lineage"),
+    h(
+      "nav",
+      { class: "crumbs", "aria-label": "breadcrumbs" },
+      h("a", { href: "#/" }, "Runs"),
+      " / ",
+      h("a", { href: route("runs", run) }, run),
+      " / lineage",
+    ),
     h("h1", { tabindex: -1 }, `Lineage of ${run}`),
     h(
       "div",

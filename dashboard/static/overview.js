@@ -7,7 +7,12 @@ import { summaryCard, swapSummary } from "./summary.js";
 
 export function overviewView(ctx) {
   const cards = h("div", { id: "runs", class: "run-cards" });
-  const plot = h("div", { id: "fitness-all", class: "plot", role: "img", "aria-label": "fitness of every run over rounds" });
+  const plot = h("div", {
+    id: "fitness-all",
+    class: "plot",
+    role: "img",
+    "aria-label": "fitness of every run over rounds",
+  });
   const curves = new Map();
   let mode = "best";
   const modeSelect = h(
@@ -30,6 +35,7 @@ export function overviewView(ctx) {
 
   async function load() {
     const { runs } = await api.runs();
+    cards.replaceChildren(); // a retry after an outage starts again from the server's list
     if (runs.length === 0) cards.append(notice("No runs to show."));
     for (const summary of runs) {
       ctx.status.noteSummary(summary);
@@ -62,5 +68,11 @@ export function overviewView(ctx) {
     drawRunsFitness(plot, curves, mode);
   }
 
-  return { root, title: "Runs", load, refresh, fail: (error) => replaceChildren(cards, notice(error.message, "error")) };
+  return {
+    root,
+    title: "Runs",
+    load,
+    refresh,
+    fail: (error) => replaceChildren(cards, notice(error.message, "error")),
+  };
 }

@@ -65,7 +65,8 @@ export function drawFitness(div, run, curve) {
       x: points.map((point) => point.round),
       y: points.map((point) => point.fitness),
       customdata: points.map((point) => [point.id, plotlyText((point.mutations || []).join(", ") || "none")]),
-      hovertemplate: "<b>%{customdata[0]}</b><br>round %{x}<br>fitness %{y:.4f}<br>mutations: %{customdata[1]}<extra></extra>",
+      hovertemplate:
+        "<b>%{customdata[0]}</b><br>round %{x}<br>fitness %{y:.4f}<br>mutations: %{customdata[1]}<extra></extra>",
       marker: { color: "rgba(47,109,181,0.55)", size: 8, line: { color: "#2f6db5", width: 1 } },
     },
     line("top-k mean", curve.topk, COLORS[1], "dash"),
@@ -103,7 +104,14 @@ export function drawFront(div, run, curve, rows) {
   const { title, format } = COST_LABELS[axis];
   const traces = [
     costTrace("candidates", measured, axis, format, { color: "rgba(47,109,181,0.45)", size: 8 }, "markers"),
-    costTrace("non-dominated front", front, axis, format, { color: COLORS[3], size: 10, symbol: "diamond" }, "lines+markers"),
+    costTrace(
+      "non-dominated front",
+      front,
+      axis,
+      format,
+      { color: COLORS[3], size: 10, symbol: "diamond" },
+      "lines+markers",
+    ),
   ];
   traces[1].line = { color: COLORS[3], width: 2, shape: "hv" };
   draw(div, traces, baseLayout(`front-${run}`, title, "fitness"));

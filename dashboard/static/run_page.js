@@ -8,7 +8,12 @@ import { CandidatesTable } from "./table.js";
 
 export function runView(ctx, run) {
   const summaryHolder = h("div", { id: "summary" }, h("p", { class: "loading" }, "Loading\u2026"));
-  const fitness = h("div", { id: "fitness", class: "plot", role: "img", "aria-label": "fitness of every candidate over rounds" });
+  const fitness = h("div", {
+    id: "fitness",
+    class: "plot",
+    role: "img",
+    "aria-label": "fitness of every candidate over rounds",
+  });
   const front = h("div", { id: "front", class: "plot", role: "img", "aria-label": "fitness against cost" });
   const frontPanel = h(
     "section",
@@ -33,7 +38,13 @@ export function runView(ctx, run) {
     h(
       "div",
       { class: "plots" },
-      h("section", { class: "panel" }, h("h2", {}, "Fitness over rounds"), h("p", { class: "hint" }, "Click a point to open its candidate."), fitness),
+      h(
+        "section",
+        { class: "panel" },
+        h("h2", {}, "Fitness over rounds"),
+        h("p", { class: "hint" }, "Click a point to open its candidate."),
+        fitness,
+      ),
       frontPanel,
     ),
     h("section", { class: "panel" }, h("h2", {}, "Candidates"), table.element),

@@ -48,7 +48,12 @@ export class StatusBar {
     const state = finished ? "finished" : "live";
     this.status.dataset.state = state;
     const updated = this.lastUpdate ? `last update ${formatClock(this.lastUpdate)}` : "";
-    replaceChildren(this.status, h("span", { class: `state state-${state}` }, state), " ", h("span", { class: "updated" }, updated));
+    replaceChildren(
+      this.status,
+      h("span", { class: `state state-${state}` }, state),
+      " ",
+      h("span", { class: "updated" }, updated),
+    );
   }
 
   renderDamaged() {

@@ -33,7 +33,8 @@ function bestLine(summary) {
 
 function countsLine(summary) {
   const counts = summary.candidates || {};
-  const part = (key, label) => h("span", { class: `count count-${key}` }, h("strong", {}, String(counts[key] ?? 0)), ` ${label}`);
+  const part = (key, label) =>
+    h("span", { class: `count count-${key}` }, h("strong", {}, String(counts[key] ?? 0)), ` ${label}`);
   return h(
     "p",
     { class: "counts" },
@@ -83,13 +84,22 @@ function timeText(summary) {
 /** The run's EvolutionConfig, nested settings flattened to dotted names. */
 function settingsBlock(settings) {
   if (!settings || Object.keys(settings).length === 0) return null;
-  const rows = flatten(settings).map(([name, value]) => h("tr", {}, h("th", { scope: "row" }, name), h("td", {}, formatValue(value))));
-  return h("details", { class: "settings" }, h("summary", {}, "Settings"), h("table", { class: "kv" }, h("tbody", {}, rows)));
+  const rows = flatten(settings).map(([name, value]) =>
+    h("tr", {}, h("th", { scope: "row" }, name), h("td", {}, formatValue(value))),
+  );
+  return h(
+    "details",
+    { class: "settings" },
+    h("summary", {}, "Settings"),
+    h("table", { class: "kv" }, h("tbody", {}, rows)),
+  );
 }
 
 function flatten(object, prefix = "") {
   return Object.entries(object).flatMap(([key, value]) =>
-    value && typeof value === "object" && !Array.isArray(value) ? flatten(value, `${prefix}${key}.`) : [[`${prefix}${key}`, value]],
+    value && typeof value === "object" && !Array.isArray(value)
+      ? flatten(value, `${prefix}${key}.`)
+      : [[`${prefix}${key}`, value]],
   );
 }
 

@@ -65,10 +65,14 @@ export function panZoom(svg) {
     },
     { passive: false },
   );
-  installDrag(svg, () => box, (next) => {
-    box = next;
-    apply();
-  });
+  installDrag(
+    svg,
+    () => box,
+    (next) => {
+      box = next;
+      apply();
+    },
+  );
 
   const center = () => {
     const rect = svg.getBoundingClientRect();
@@ -127,7 +131,10 @@ function installDrag(svg, getBox, setBox) {
 }
 
 function readViewBox(svg) {
-  const values = (svg.getAttribute("viewBox") || "").trim().split(/[\s,]+/).map(Number);
+  const values = (svg.getAttribute("viewBox") || "")
+    .trim()
+    .split(/[\s,]+/)
+    .map(Number);
   if (values.length === 4 && values.every(Number.isFinite) && values[2] > 0 && values[3] > 0) {
     return { x: values[0], y: values[1], width: values[2], height: values[3] };
   }

@@ -35,7 +35,11 @@ export class CandidatesTable {
       oninput: () => this.setFilter(this.filterInput.value),
     });
     this.countLabel = h("span", { class: "row-count", "aria-live": "polite" });
-    this.headerRow = h("tr", {}, COLUMNS.map((column) => this.header(column)));
+    this.headerRow = h(
+      "tr",
+      {},
+      COLUMNS.map((column) => this.header(column)),
+    );
     this.body = h("tbody", { onclick: (event) => this.openFromEvent(event), onkeydown: (event) => this.onKey(event) });
     this.table = h("table", { id: "candidates", class: "data-table" }, h("thead", {}, this.headerRow), this.body);
     this.element = h(
@@ -73,7 +77,10 @@ export class CandidatesTable {
   render() {
     const focusedId = this.body.contains(document.activeElement) ? document.activeElement.dataset.id : null;
     const visible = sortRows(this.rows.filter(matcher(this.state.filter)), this.state);
-    replaceChildren(this.body, visible.map((row) => this.rowElement(row)));
+    replaceChildren(
+      this.body,
+      visible.map((row) => this.rowElement(row)),
+    );
     if (visible.length === 0) {
       const text = this.rows.length === 0 ? "No candidates yet." : "No candidate matches the filter.";
       this.body.append(h("tr", { class: "empty" }, h("td", { colspan: COLUMNS.length }, text)));
@@ -149,7 +156,9 @@ function sortRows(rows, { key, descending }) {
     const missingRight = right === null || right === undefined || right === "";
     const byId = () => String(a.id).localeCompare(String(b.id), undefined, { numeric: true });
     if (missingLeft || missingRight) return missingLeft - missingRight || byId();
-    const order = column.numeric ? left - right : String(left).localeCompare(String(right), undefined, { numeric: true });
+    const order = column.numeric
+      ? left - right
+      : String(left).localeCompare(String(right), undefined, { numeric: true });
     return (descending ? -order : order) || byId();
   };
   return [...rows].sort(compare);
