@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
+import time
 
 from anet.cli.lock import LOCK
 from anet.dashboard import payloads
 from anet.dashboard.run_view import LOCK_FILE, RunView
 from anet.dashboard.tail import JournalTail
-from anet.evolution import EvolutionConfig
+from anet.evolution import EvolutionConfig, Search
 from anet.evolution.events import Created, Evaluated, Start, event_data, event_line
+from anet.evolution.fitness import FitnessResult, FitnessTask, evaluate
 from anet.evolution.journal import JOURNAL, read
 from anet.evolution.objectives import front
 from anet.evolution.report import curve
@@ -191,3 +194,32 @@ def test_an_unchanged_journal_is_not_read_again_and_a_grown_one_only_from_its_en
     view.summary()
     assert offsets == [0, len(b"".join(journal_lines[:4]))]
     assert len(summaries) == 2
+
+
+def slow_synthetic(task: FitnessTask) -> FitnessResult:
+    time.sleep(0.02)  # long enough for the view to catch the search between events
+    return evaluate(task)
+
+
+def test_a_view_follows_a_search_running_beside_it_to_the_end(tmp_path):
+    run = tmp_path / "run"
+    config = EvolutionConfig(fitness="synthetic", population=4, rounds=8, seed=7)
+    search = threading.Thread(target=lambda: Search(run, config, evaluate_fn=slow_synthetic).run())
+    search.start()
+    while not (run / JOURNAL).exists():
+        time.sleep(0.005)
+    view = RunView("run", run)
+    seen, offset, totals = [], 0, []
+    while search.is_alive() or offset < (run / JOURNAL).stat().st_size:
+        view.refresh()
+        new = view.events_since(offset)
+        assert new["reset"] is False and new["damaged"] == []
+        seen += new["events"]
+        offset = new["offset"]
+        totals.append(view.summary()["candidates"]["total"])
+        time.sleep(0.01)
+    search.join()
+    assert [e["line"] for e in seen] == list(range(1, len(seen) + 1))
+    assert [{k: v for k, v in e.items() if k != "line"} for e in seen] == [event_data(e) for e in read(run / JOURNAL)]
+    assert len(set(totals)) > 2  # it saw the search on its way, not only its end
+    assert view.summary()["finished"] is True and view.summary()["candidates"]["trained"] == 12
