@@ -123,7 +123,8 @@ def is_loopback(host: str) -> bool:
 
 
 def _serve(runs_given: list[Path], host: str, port: int) -> None:
-    """Bind first (so that --port 0's port is known and printed), then serve until Ctrl-C."""
+    """Listen first (so that --port 0's port is known, and a client that reads the printed address
+    can connect at once), then serve until Ctrl-C."""
     import socket
 
     import uvicorn
@@ -136,6 +137,7 @@ def _serve(runs_given: list[Path], host: str, port: int) -> None:
         sock = socket.socket(family, kind, proto)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(address)
+        sock.listen(2048)  # before the address is printed: a client may connect at once
     except OSError as exc:
         raise CommandFailed(f"cannot listen on {host} port {port}: {exc.strerror or exc}") from None
     bound = sock.getsockname()[1]
