@@ -214,7 +214,7 @@ def served(runs, tmp_path_factory) -> Iterator[str]:
 # -- the tests ----------------------------------------------------------------------------------------
 
 
-@pytest.mark.slow  # a search in a subprocess, a server and a browser: about 20 s on 2 cores
+@pytest.mark.slow  # a search in a subprocess, a server and a browser: about 10 s on 2 cores
 def test_a_new_candidate_appears_in_the_table_while_the_search_runs(browser, tmp_path):
     run = tmp_path / "live"
     with searching(run) as search:
@@ -233,7 +233,6 @@ def test_a_new_candidate_appears_in_the_table_while_the_search_runs(browser, tmp
                 screenshot(browser)
 
 
-@pytest.mark.slow  # a server and a browser: about 5 s
 def test_a_candidate_page_shows_the_drawing_and_the_text_of_its_file(browser, served, runs):
     run, _, _ = runs
     cid = "c00005"
@@ -247,7 +246,6 @@ def test_a_candidate_page_shows_the_drawing_and_the_text_of_its_file(browser, se
     assert cid in drawing and f"{stems} stems, {len(node_lines(written)) - stems} blocks" in drawing
 
 
-@pytest.mark.slow  # a server and a browser: about 5 s
 def test_a_lineage_node_opens_its_candidates_page(browser, served, runs):
     run, _, _ = runs
     browser.get(f"{served}/#/runs/run/lineage")
@@ -265,7 +263,6 @@ def test_a_lineage_node_opens_its_candidates_page(browser, served, runs):
     wait(browser, f"the text of {cid}", lambda b: f"network {cid}" in text_of(b, "pre#text"))
 
 
-@pytest.mark.slow  # a server and a browser: about 5 s
 def test_a_damaged_journal_line_is_shown_and_the_candidates_still_listed(browser, served, runs):
     _, damaged, line = runs
     browser.get(f"{served}/#/runs/damaged")
