@@ -181,3 +181,13 @@ def test_the_server_writes_nothing_into_a_run_and_leaves_its_lock_alone(run_copy
         urls += ["/api/runs/run/candidates/c00004/drawing.svg", "/api/runs/run/candidates/nope"]
         assert [api.get(url).status_code for url in urls] == [200] * 8 + [404]
         assert snapshot() == before
+
+
+def test_a_large_lineage_is_laid_out_the_fast_way_with_every_link(failing_run, dot_installed, monkeypatch):
+    state = SearchState.load(failing_run / JOURNAL)
+    tree = drawings.lineage_of(state, failing_run)
+    assert "nslimit" not in drawings.lineage_figure(tree, "run").source  # a small one: as `anet render` draws it
+    monkeypatch.setattr(drawings, "LARGE_LINEAGE", len(state.candidates) - 1)
+    assert "graph [nslimit=0.01 nslimit1=0.01 splines=line]" in drawings.lineage_figure(tree, "run").source
+    lineage = client(failing_run).get("/api/runs/run/lineage.svg").content
+    assert len(re.findall(rb'<a href="#/runs/run/candidates/c\d+"', lineage)) == len(state.candidates)
