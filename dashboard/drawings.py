@@ -4,7 +4,7 @@ drawings) and piped through Graphviz's `dot` in memory, never written to a file.
 A candidate is drawn from its text as its file holds it (with the learned weights once trained); the
 lineage is the evolution tree of `render.lineage`, built from the journal's state rather than by
 reading the candidate files (so a candidate not yet written, or failed, is in it), with each node a
-link to its candidate's page. Drawings are kept per (run, candidate text) and (run, journal offset):
+link to its candidate's page. Drawings are kept per (run, candidate text), and the latest lineage per run:
 `dot` takes from milliseconds (one network) to seconds (a lineage of thousands of candidates).
 """
 
@@ -29,7 +29,7 @@ from .payloads import file_text, mutation_text
 from .run_view import RunView
 
 _XLINK = re.compile(rb'xlink:href="([^"]*)"')
-KEPT = 256  # drawings kept in memory (a lineage of 2,000 candidates is about 9 MB of SVG)
+KEPT = 256  # candidate drawings kept in memory (tens of kB each); of a lineage, the latest per run
 LARGE_LINEAGE = 200
 """Candidates from which the lineage is laid out the fast way (`FAST_LAYOUT`)."""
 FAST_LAYOUT = {"nslimit": "0.01", "nslimit1": "0.01", "splines": "line"}
@@ -62,6 +62,7 @@ class Drawings:
         self._svgs: OrderedDict[tuple[str, ...], bytes] = OrderedDict()
         self._lock = threading.Lock()
         self._drawing: dict[str, threading.Lock] = {}  # per run: one lineage drawn at a time
+        self._lineages: dict[str, tuple[tuple[int, int], bytes]] = {}  # per run: the latest only (MBs each)
 
     def candidate(self, view: RunView, candidate_id: str) -> bytes | None:
         """The candidate's network as `anet render` draws it; None for an id the run does not have."""
@@ -76,9 +77,13 @@ class Drawings:
         with self._lock:
             drawing = self._drawing.setdefault(view.name, threading.Lock())
         with drawing:  # a live run's page asks again at each event: one `dot` at a time per run
-            (generation, offset), tree = view.read(lambda state: lineage_of(state, view.path))
-            key = ("lineage", view.name, str(generation), str(offset))
-            return self._kept_or_made(key, lambda: svg(lineage_figure(tree, view.name)))
+            point, tree = view.read(lambda state: lineage_of(state, view.path))
+            kept = self._lineages.get(view.name)
+            if kept is not None and kept[0] == point:
+                return kept[1]
+            image = svg(lineage_figure(tree, view.name))
+            self._lineages[view.name] = (point, image)
+            return image
 
     def _kept_or_made(self, key: tuple[str, ...], make: Callable[[], bytes]) -> bytes:
         with self._lock:
