@@ -17,13 +17,14 @@ function baseLayout(revision, xTitle, yTitle) {
   return {
     uirevision: revision,
     height: 340,
-    margin: { l: 60, r: 20, t: 16, b: 48 },
+    margin: { l: 60, r: 20, t: 16, b: 84 },
     paper_bgcolor: "rgba(0,0,0,0)",
     plot_bgcolor: "#ffffff",
     font: { family: "system-ui, -apple-system, 'Segoe UI', sans-serif", size: 12, color: "#2b2f36" },
     xaxis: { title: { text: xTitle }, gridcolor: "#e8eaee", zeroline: false },
     yaxis: { title: { text: yTitle }, gridcolor: "#e8eaee", zeroline: false },
-    legend: { orientation: "h", x: 0, y: 1.12 },
+    // below the axis title: above the plot it ran under plotly's toolbar on narrow panels
+    legend: { orientation: "h", x: 0, y: -0.3, yanchor: "top" },
     hovermode: "closest",
   };
 }
