@@ -2,7 +2,8 @@
 #   make demo   - set up, then run the main job
 #   make test   - set up, then run the whole test suite
 #   make test-fast - the suite without the tests marked `slow` (the edit loop; under a minute on 2 cores)
-# Set-up = a virtual environment in .venv with anet and its test tools, plus Graphviz's `dot`.
+# Set-up = a virtual environment in .venv with anet and its test tools, plus Graphviz's `dot`, and Neovim and
+# Chromium (with chromedriver) for the tests that drive a real editor and a real browser.
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -11,9 +12,9 @@ TORCH ?= torch==2.13.0
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.anet-installed
 
-.PHONY: setup test test-fast demo lint bench dot nvim clean
+.PHONY: setup test test-fast demo lint bench dot nvim chromium clean
 
-setup: $(STAMP) dot nvim
+setup: $(STAMP) dot nvim chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +35,14 @@ nvim:
 	  echo "installing neovim (for the editor test of anet lsp)"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq neovim >/dev/null; }
+
+# Chromium and its driver are the real browser `anet runs serve`'s dashboard tests drive (headless); anet does
+# not need them.
+chromium:
+	@{ command -v chromium && command -v chromedriver; } >/dev/null 2>&1 || { \
+	  echo "installing chromium and chromedriver (for the browser tests of anet runs serve)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
 test: setup
 	$(PY) -m ruff check .

@@ -17,6 +17,7 @@ declare -A ARGS=(
   [language_speed]="--write-docs"
   [startup]="--rounds 8 --write-docs"
   [lsp_latency]="--write-docs"
+  [dashboard_speed]="--write-docs"
   [openmp_wait]="--rounds 2 --full --write-docs"
   [precision]="--repeats 3 --full-repeats 2 --profile --write-docs"
   [inference_options]="--rounds 12 --compile --write-docs"
@@ -45,7 +46,7 @@ declare -A ARGS=(
   [proxy_ordering]="--runs $OUT/figure4 --write-docs"
   [cost_search]="--out $OUT/cost_search --write-docs"
 )
-ORDER=(language_speed startup lsp_latency openmp_wait render_speed evolution_overhead latency_noise latency_noise:2threads flow_layer flow_share flow_accuracy compiler_overhead cpu_settings
+ORDER=(language_speed startup lsp_latency dashboard_speed openmp_wait render_speed evolution_overhead latency_noise latency_noise:2threads flow_layer flow_share flow_accuracy compiler_overhead cpu_settings
        precision inference_options tf_comparison tf_plus_parity plus_parity attention_cost gpu_check data_throughput runtime_conv_layout proxy_fitness proxy_task
        edge_signal edge_signal:120it edge_signal:60it evolution_figure4 proxy_ordering cost_search)
 NAMES=("${@:-${ORDER[@]}}")

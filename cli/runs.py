@@ -1,8 +1,9 @@
-"""`anet runs show` and `anet runs pick`: a search run's population, progress and failures, and the
-network to deploy from it, read from its journal."""
+"""`anet runs show`, `anet runs pick` and `anet runs serve`: a search run's population, progress and
+failures, the network to deploy from it, and a live browser dashboard of runs, read from their journals."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, get_args
 
@@ -12,7 +13,7 @@ from rich.console import Console
 from ..evolution.pick import PickBy
 from ..evolution.store import PLOT
 from ..files import write_atomic
-from .app import CommandFailed, anet
+from .app import CommandFailed, anet, stops_cleanly
 
 if TYPE_CHECKING:
     from ..evolution.state import SearchState
@@ -79,6 +80,73 @@ def runs_pick(
         label = out or str(candidate_path(Path(run), chosen.candidate.id))
         _write(Path(compiled), compile_network(parse_text(text), text, label))
         click.echo(f"wrote {compiled}", err=True)
+
+
+@runs.command(name="serve")
+@click.argument("run_dirs", metavar="RUN_DIR...", nargs=-1, required=True, type=click.Path(file_okay=True))
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (others can reach it).")
+@click.option(
+    "--port", default=8008, show_default=True, type=click.IntRange(0, 65535), help="Port; 0 picks a free one."
+)
+def runs_serve(run_dirs: tuple[str, ...], host: str, port: int) -> None:
+    """A live dashboard of the runs in the browser: progress, fitness, candidates, lineage.
+
+    Read-only: it follows each journal as `anet evolve` appends to it (the run's lock is not taken),
+    and writes nothing into the run directories. Stop it with Ctrl-C."""
+    from ..evolution.journal import JOURNAL
+
+    runs_given = [Path(run) for run in run_dirs]
+    for run in runs_given:
+        if not run.is_dir():
+            raise CommandFailed(f"{run}: no such run directory")
+        if not (run / JOURNAL).is_file():
+            raise CommandFailed(f"{run}: not a search run (no {JOURNAL}); give the --out directory of anet evolve")
+    if not is_loopback(host):
+        click.echo(
+            f"warning: listening on {host}: anyone who can reach this machine can read these runs "
+            "(the dashboard has no login); --host 127.0.0.1 keeps it to this machine",
+            err=True,
+        )
+    _serve(runs_given, host, port)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` is this machine only (127.0.0.0/8, ::1, localhost)."""
+    import ipaddress
+
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:  # another host name: it may resolve to anything
+        return False
+
+
+def _serve(runs_given: list[Path], host: str, port: int) -> None:
+    """Listen first (so that --port 0's port is known, and a client that reads the printed address
+    can connect at once), then serve until Ctrl-C."""
+    import socket
+
+    import uvicorn
+
+    from ..dashboard.app import create_app
+
+    app = create_app(runs_given)
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)[0]
+        sock = socket.socket(family, kind, proto)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(2048)  # before the address is printed: a client may connect at once
+    except OSError as exc:
+        raise CommandFailed(f"cannot listen on {host} port {port}: {exc.strerror or exc}") from None
+    bound = sock.getsockname()[1]
+    shown = f"[{host.strip('[]')}]" if ":" in host else host
+    click.echo(f"serving {len(runs_given)} run(s) at http://{shown}:{bound}/ (Ctrl-C stops)")
+    sys.stdout.flush()
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+    with sock, stops_cleanly("the dashboard stopped; the runs were only read"):
+        server.run(sockets=[sock])
 
 
 def _write(path: Path, text: str) -> None:

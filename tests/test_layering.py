@@ -27,6 +27,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "training",
         "cost",
         "evolution render lsp",
+        "dashboard",
         "api cli",
         "__main__",
     )

@@ -1,6 +1,6 @@
 """The built wheel holds the package and nothing else: every module of every subpackage, the
-grammar and the templates, and of the repository root (which is the package `anet`) only the
-package's own modules, not a script someone left there."""
+grammar, the templates and the dashboard's page, and of the repository root (which is the package
+`anet`) only the package's own modules, not a script someone left there."""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ def package_files(source: Path) -> set[str]:
         expected |= {f"anet/{p.relative_to(source).as_posix()}" for p in folder.glob("*.py")}
     expected |= {f"anet/{p.relative_to(source).as_posix()}" for p in source.glob("grammars/*.lark")}
     expected |= {f"anet/{p.relative_to(source).as_posix()}" for p in source.glob("compiler/templates/*.jinja")}
+    expected |= {f"anet/{p.relative_to(source).as_posix()}" for p in source.glob("dashboard/static/*")}
     return expected
 
 
