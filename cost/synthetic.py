@@ -14,14 +14,17 @@ STEM_IN_CHANNELS = {"rgb": 3, "flow": 2, "object": 0}  # an object stem only poo
 def synthetic_work(network: Network) -> tuple[int, float]:
     """(weights, multiply-adds per pixel of one input frame) of the network's main convolutions: a
     stem's 7x7 convolution at half the input's resolution, a block's modules two 1x1 convolutions of
-    C x 4C each at its level's resolution (a quarter at level 1, halved at each level above)."""
+    C x 4C each (a lite block's: C1 x C2 and C2 x C3 of its filters `[C1, C2, C3]`) at its level's
+    resolution (a quarter at level 1, halved at each level above)."""
     weights, per_pixel = 0, 0.0
+    width = network.header.width
     for node in network:
-        channels = node.channels * network.header.width
         if isinstance(node, Stem):
-            node_weights, shrink = 7 * 7 * STEM_IN_CHANNELS[node.modality] * channels, 2
+            node_weights, shrink = 7 * 7 * STEM_IN_CHANNELS[node.modality] * node.channels * width, 2
         else:
-            node_weights, shrink = 8 * channels**2 * network.header.repeats[node.level - 1], 4 * 2 ** (node.level - 1)
+            filters = node.filters or (node.channels, 4 * node.channels, node.channels)
+            module = (filters[0] * filters[1] + filters[1] * filters[2]) * width**2
+            node_weights, shrink = module * network.header.repeats[node.level - 1], 4 * 2 ** (node.level - 1)
         weights += round(node_weights)
         per_pixel += node_weights / shrink**2
     return weights, per_pixel
