@@ -121,7 +121,9 @@ class FigureCache:
     def __init__(self, keep: int = 8) -> None:
         self.keep = keep
         self._workers: ProcessPoolExecutor | None = None
-        self._lock = threading.Lock()  # counts finish on the executor's thread
+        # Counts finish on the executor's thread, or inline: a count that ends before its callback
+        # is added (a fast failure, a busy machine) runs `_finish` in `_start`, under this lock.
+        self._lock = threading.RLock()
         self._done: OrderedDict[str, NetworkFigures | str] = OrderedDict()
         self._running: str | None = None
         self._wanted: tuple[str, str | None] | None = None

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import threading
 import time
+from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,7 @@ from anet.cost import summarize
 from anet.dsl import check_text, parse
 from anet.dsl.diagnostics import source_lines
 from anet.dsl.header_help import help_of
+from anet.lsp import costs
 from anet.lsp.costs import FigureCache, NetworkFigures, count
 from anet.lsp.hover import node_markdown, setting_at, setting_markdown
 
@@ -116,6 +119,33 @@ def test_the_cache_counts_once_and_the_newest_text_next():
         assert cache.figures(second) == "counting"  # never counted: it was no longer the newest ask
     finally:
         cache.close()
+
+
+class _DoneAtOnce:
+    """An executor whose counts are over before `submit` returns, as a fast failure can be."""
+
+    def __init__(self, **_options: object) -> None:
+        pass
+
+    def submit(self, function, *args) -> Future:
+        done: Future = Future()
+        done.set_exception(RuntimeError("AnetError: at once"))
+        return done
+
+    def shutdown(self, **_options: object) -> None:
+        pass
+
+
+def test_a_count_that_ends_before_its_callback_is_added_does_not_deadlock(monkeypatch):
+    """Its callback then runs inline, in `_start`, under the cache's lock (a hung test run showed it)."""
+    monkeypatch.setattr(costs, "ProcessPoolExecutor", _DoneAtOnce)
+    cache = FigureCache()
+    answers: list[object] = []
+    asking = threading.Thread(target=lambda: answers.extend([cache.figures("a"), cache.figures("a")]), daemon=True)
+    asking.start()
+    asking.join(10)  # no process here: the answers take microseconds
+    assert not asking.is_alive(), "FigureCache.figures deadlocked"
+    assert answers == ["counting", "could not count: AnetError: at once"]
 
 
 def test_header_keywords_and_keys_explain_their_setting():
