@@ -10,12 +10,13 @@ import difflib
 import math
 from typing import Any
 
-from ..dsl import AnetError, Mutation
+from ..dsl import AnetError
 from ..evolution.config import EvolutionConfig
 from ..evolution.objectives import reevaluation_choice
 from ..evolution.report import curve, measured
 from ..evolution.state import Candidate, SearchState
 from ..evolution.store import candidate_text
+from ..render.lineage import mutation_text
 
 TOP_K = 3  # the paper's Figure 4: mean fitness of the top 3 population members after each round
 
@@ -28,11 +29,6 @@ def finite(value: float | None) -> float | None:
 
 def finite_values(values: dict[str, float]) -> dict[str, float | None]:
     return {key: finite(value) for key, value in values.items()}
-
-
-def mutation_text(mutation: Mutation) -> str:
-    """`split(8)`, `init(4)`, `guided_edges`: as the lineage figure and `anet runs show` write them."""
-    return f"{mutation.kind}({', '.join(mutation.args)})" if mutation.args else mutation.kind
 
 
 # -- the candidates ---------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import graphviz
 
-from ..dsl import Network, check_text, decode
+from ..dsl import Mutation, Network, check_text, decode
 from ..dsl.diagnostics import AnetError
 from .style import CAPTION_STYLE, esc, legend_table, new_graph, title_label
 
@@ -102,8 +102,13 @@ class Lineage:
 # --- reading a run -------------------------------------------------------------------------------
 
 
+def mutation_text(mutation: Mutation) -> str:
+    """`split(8)`, `init(4)`, `guided_edges`: as the figure and the dashboard write a mutation."""
+    return f"{mutation.kind}({', '.join(mutation.args)})" if mutation.args else mutation.kind
+
+
 def _mutation_text(network: Network) -> tuple[str, ...]:
-    return tuple(f"{m.kind}({', '.join(m.args)})" if m.args else m.kind for m in network.header.mutations or ())
+    return tuple(mutation_text(m) for m in network.header.mutations or ())
 
 
 def _resolve_parent(child_file: Path, parent: str) -> Path:
