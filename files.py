@@ -38,6 +38,19 @@ def write_atomic(path: Path | str, data: str | bytes, *, durable: bool = True) -
         raise
 
 
+CACHE_ENV = "ANET_CACHE_DIR"
+
+
+def user_cache_dir() -> Path:
+    """Where anet keeps what it can always make again (grammar tables, precision measurements):
+    ``$ANET_CACHE_DIR``, else ``$XDG_CACHE_HOME/anet``, else ``~/.cache/anet``. Not created here:
+    a caller that cannot make it goes on without a cache."""
+    chosen = os.environ.get(CACHE_ENV)
+    if chosen:
+        return Path(chosen)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "anet"
+
+
 def current_umask() -> int:
     """The process's umask, read without changing it where Linux says it (setting it to read it,
     the portable way, briefly changes it for every thread)."""

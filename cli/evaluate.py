@@ -72,6 +72,7 @@ def evaluate(
     from ..training.device import placement
     from ..training.model import batch_forward
     from ..training.resolve import dataset_length
+    from ..training.speed_choice import network_probe
     from ..training.summary import check_clip_flags
     from ..training.unreadable import UnreadableVideos
     from ..training.validation import evaluate as run_eval
@@ -81,9 +82,14 @@ def evaluate(
     check_clip_flags(spec, frames=frames, size=size)
     model = loaded.model(spec, width)
     trained = loaded.state.get("config", {})
-    place = placement(TrainConfig(device=device, precision=trained.get("precision", "auto")))
-    model.to(place.device)
     frames, size = frames or loaded.frames, size or loaded.size
+    probe = (  # a checkpoint that does not say its clip shape is measured by the probe convolution
+        network_probe(model, loaded.network, "inference", batch=batch_size, frames=frames, size=size)
+        if frames and size
+        else None
+    )
+    place = placement(TrainConfig(device=device, precision=trained.get("precision", "auto")), probe=probe)
+    model.to(place.device)
     dataset = spec.dataset("val", frames=frames, size=size, temporal="random" if crops > 1 else None)
     if bn_batches:
         train_clips = spec.dataset("train", frames=frames, size=size)

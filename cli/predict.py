@@ -53,14 +53,18 @@ def predict(
     Each video gives --clips clips of the run's frames, rate and size (short side resized, centre
     crop); their softmax scores are averaged (sigmoid scores max-pooled for multi-label runs)."""
     from ..training.device import placement
-    from ..training.predict_video import predict_videos
+    from ..training.predict_video import clip_config, predict_videos
+    from ..training.speed_choice import network_probe
     from ..training.trained import load_run_dir
 
     run = load_run_dir(run_dir, checkpoint)
     info = run.info
     assert info is not None  # read from the directory's run.json
-    place = placement(TrainConfig(device=device, precision=precision or info.config.precision))
-    model = run.model().to(place.device)
+    model = run.model()
+    clip = clip_config(info, frames=frames, size=size)
+    probe = network_probe(model, run.network, "inference", batch=clips, frames=clip.frames, size=clip.size)
+    place = placement(TrainConfig(device=device, precision=precision or info.config.precision), probe=probe)
+    model.to(place.device)
     results = predict_videos(
         model, run.network, info, [Path(v) for v in videos], place, top=top, clips=clips, frames=frames, size=size
     )

@@ -18,6 +18,7 @@ from ..errors import UserError
 from ..host import keep_freed_memory
 from ..runtime import inference_copy
 from ..training.device import Placement, choose_precision
+from ..training.speed_choice import network_probe
 from .deploy import DeployTarget
 from .flops import required_inputs
 from .record import Cost
@@ -46,10 +47,12 @@ def measure_cost(text: str, target: DeployTarget) -> Cost:
         raise UserError("deploy device cuda: this machine has no CUDA device (or this PyTorch has no CUDA)")
     device = torch.device(target.device)
     keep_freed_memory()  # as `anet predict` runs (anet.host says why)
-    choice = choose_precision(target.precision, device)
-    place = Placement(device, choice.dtype, choice.reason)
-    module = compile_to_module(parse(text), text)
+    network = parse(text)
+    module = compile_to_module(network, text)
     model = module.build_model().eval()
+    probe = network_probe(model, network, "inference", batch=1, frames=target.frames, size=target.size)
+    choice = choose_precision(target.precision, device, probe)  # `anet predict`'s choice for this network
+    place = Placement(device, choice.dtype, choice.reason)
     params = sum(p.numel() for p in model.parameters())
     model = inference_copy(model.to(device), place.autocast_dtype)
     inputs = {k: v.to(device) for k, v in required_inputs(module, target.frames, target.size).items()}

@@ -7,7 +7,6 @@ can be collected instead of stopping at the first.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ try:
 except ImportError:  # a dependency, but wheels are not everywhere; pure-Python Lark gives the same results
     lark_cython = None
 
+from ..files import user_cache_dir
 from .constants import MAX_INT_DIGITS
 from .diagnostics import Span
 from .header import HEADER_FIELDS, HeaderField
@@ -47,7 +47,7 @@ def _table_cache() -> Path | None:
     """Where Lark keeps the grammar's LALR tables between runs: the user's cache folder (Lark checks
     the grammar's and options' hash stored in the file and rebuilds it when they differ), or None
     when that folder cannot be made."""
-    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "anet"
+    root = user_cache_dir()
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError:

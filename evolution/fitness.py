@@ -9,6 +9,7 @@ processes, Ray). Failures become results with a reason; the search records them 
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -98,6 +99,45 @@ def proxy_fitness(
     out_dir = Path(task.out_dir) if task.out_dir else None
     result = train(network, task.text, parse_data_spec(task.data), config, out_dir=out_dir, resume=False)
     return result.metrics["fitness"], result.metrics, result.edge_weights, result.peer_weights
+
+
+def pinned_precision(task: FitnessTask) -> str | None:
+    """The precision every candidate of a local search trains in, as `PINNED_CHOICE` holds it:
+    `--precision auto` measured once, on the first candidate at the workers' thread count, so that
+    candidates are not trained in different precisions by the noise of a measurement each. None
+    where nothing is measured (a synthetic fitness, a precision or device given, no native bf16)
+    or the first candidate cannot be built (each worker then measures its candidates itself)."""
+    import torch
+
+    from ..data.spec import parse_data_spec
+    from ..training import TrainConfig
+    from ..training.device import choose_precision, native_bf16
+    from ..training.model import build_for_data
+    from ..training.resolve import clip_shape
+    from ..training.speed_choice import network_probe
+
+    config = TrainConfig.model_validate(task.train)
+    if task.kind == "synthetic" or config.precision != "auto" or config.device != "auto" or not native_bf16():
+        return None
+    if torch.cuda.is_available():
+        return None
+    threads = torch.get_num_threads()
+    try:
+        network, data = parse(task.text), parse_data_spec(task.data)
+        model = build_for_data(network, task.text, data, width=config.width)
+        frames, size = clip_shape(network, data, config)
+        probe = network_probe(model, network, "training", batch=config.batch_size, frames=frames, size=size)
+        torch.set_num_threads(task.threads or threads)
+        choice = choose_precision("auto", torch.device("cpu"), probe)
+    except Exception:  # the candidate's own worker reports what is wrong with it
+        return None
+    finally:
+        torch.set_num_threads(threads)
+    said = {
+        "precision": "fp32" if choice.dtype is None else "bf16",
+        "reason": f"the search's first candidate: {choice.reason}",
+    }
+    return json.dumps(said)
 
 
 def evaluate(task: FitnessTask) -> FitnessResult:

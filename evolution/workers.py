@@ -26,7 +26,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from typing import Protocol
 
-from .fitness import FitnessResult, FitnessTask, evaluate
+from .fitness import FitnessResult, FitnessTask, evaluate, pinned_precision
 from .measuring import MeasureResult, MeasureTask, measure
 
 Report = Callable[[FitnessResult], None]
@@ -76,13 +76,18 @@ PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 WATCHDOG_SECONDS = 0.5
 
 
-def _worker_init(parent: int) -> None:
-    """Runs first in every worker process. Ctrl-C reaches the whole process group; the search
+def _worker_init(parent: int, pinned: str = "") -> None:
+    """Runs first in every worker process. `pinned` is the search's precision for every candidate
+    (`pinned_precision`), "" for none. Ctrl-C reaches the whole process group; the search
     process alone handles it (its workers would each print a KeyboardInterrupt traceback). And a
     worker must not outlive the search process: if that is killed (SIGKILL leaves it no chance to
     stop its workers), the kernel kills the worker (Linux's parent-death signal), and a thread that
     watches the parent's pid does it elsewhere and covers the moment before the signal was set."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if pinned:
+        from ..training.device import PINNED_CHOICE  # torch is imported in workers only
+
+        os.environ[PINNED_CHOICE] = pinned
     if sys.platform == "linux":
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
@@ -128,21 +133,20 @@ class LocalProcesses:
         self.evaluate_fn = evaluate_fn
         self.measure_fn = measure_fn
         self._pool: ProcessPoolExecutor | None = None
+        self._pinned: str | None = None  # the workers' precision (`pinned_precision`); "": none
 
     def measure(self, tasks: Sequence[MeasureTask], report: CostReport) -> None:
         measure_here(tasks, report, self.measure_fn)
 
-    def _executor(self) -> ProcessPoolExecutor:
+    def _executor(self, first: FitnessTask) -> ProcessPoolExecutor:
         if self._pool is None:
-            from ..training.device import measured_bf16_speedup, native_bf16
-
-            if native_bf16():  # probe once here: the workers inherit it (see measured_bf16_speedup)
-                measured_bf16_speedup()
+            if self._pinned is None:  # measured once, before the first pool: a new pool keeps it
+                self._pinned = pinned_precision(first) or ""
             self._pool = ProcessPoolExecutor(
                 self.workers,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_worker_init,
-                initargs=(os.getpid(),),
+                initargs=(os.getpid(), self._pinned),
             )
         return self._pool
 
@@ -157,7 +161,7 @@ class LocalProcesses:
         running: dict[Future[FitnessResult], FitnessTask] = {}
         while queue or suspects or running:
             broken_pool = False
-            pool = self._executor()
+            pool = self._executor(tasks[0])
             source = suspects if suspects else queue
             limit = 1 if suspects else self.workers
             while source and len(running) < limit:

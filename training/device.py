@@ -1,19 +1,21 @@
 """Where and how a model runs: device and autocast dtype.
 
 `--precision auto` follows the machine at hand. On CUDA: bf16 autocast where the GPU supports it. On
-the CPU: bf16 autocast only when the CPU has native bf16 instructions (AVX512_BF16 or AMX on x86,
-BF16 on ARM, as torch's cpuinfo reports them) *and* a quick measurement in this process agrees. Both
-are needed: without the instructions oneDNN emulates bf16 and AssembleNet-50 ran 3-6x slower than
-fp32 (an AVX2 machine, docs/measurements.md "CPU settings"); with them it ran 2.3x faster at 32 x 224 x 224 and
-1.3x at the proxy size, but a library or build that does not use them would undo that, and only a
-measurement can tell. The choice is said once per process, with its reason. Memory layout needs no
-setting: the runtime keeps activations channels-last.
+the CPU: fp32 unless the CPU has native bf16 instructions (AVX512_BF16 or AMX on x86, BF16 on ARM, as
+torch's cpuinfo reports them): without them oneDNN emulates bf16 and AssembleNet-50 ran 3-6x slower
+than fp32 (an AVX2 machine, docs/measurements.md "CPU settings"). With them, a run that knows its
+network (training, `anet eval`, `anet predict`, the search's latency measurement) measures that
+network at its shape in both precisions and keeps bf16 only where it pays (`speed_choice`; with
+them AssembleNet-50 ran 2.3x faster at 32 x 224 x 224, but the search's proxy network 0.88-1.08x);
+a caller without a network falls back on a probe convolution. The choice is said once per process,
+with its reason. Memory layout needs no setting: the runtime keeps activations channels-last.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import os
 import sys
 import time
@@ -25,6 +27,7 @@ import torch
 from ..errors import UserError
 from ..host import keep_freed_memory
 from .config import Precision, TrainConfig
+from .speed_choice import SpeedProbe, measured
 
 # cpuinfo's names (torch.cpu.get_capabilities) of the instructions that compute in bf16 natively.
 NATIVE_BF16 = ("amx_bf16", "avx512_bf16", "sve_bf16", "bf16")
@@ -75,6 +78,9 @@ def native_bf16() -> list[str]:
 
 
 INHERITED_SPEEDUP = "ANET_BF16_SPEEDUP"
+PINNED_CHOICE = "ANET_PRECISION_CHOICE"
+"""Set in a search's worker processes: the precision the search measured on its first candidate,
+as JSON ({"precision": "bf16" or "fp32", "reason": ...}), so that every candidate trains alike."""
 
 
 @functools.cache
@@ -120,13 +126,23 @@ def _probe() -> float:
     return min(fp32) / min(bf16)
 
 
-def cpu_precision() -> PrecisionChoice:
-    """`--precision auto` on the CPU: bf16 autocast when the CPU has native bf16 and the probe
-    measured it faster than fp32, fp32 otherwise."""
+def cpu_precision(probe: SpeedProbe | None = None) -> PrecisionChoice:
+    """`--precision auto` on the CPU: bf16 autocast when the CPU has native bf16 and a measurement
+    says it pays: of the network itself when the caller gives it (`probe`), else of the probe
+    convolution; a search's pinned choice comes first (`PINNED_CHOICE`)."""
     features = native_bf16()
     if not features:
         return PrecisionChoice(None, "this CPU has no native bf16 instructions (AVX512_BF16, AMX or ARM BF16)")
+    pinned = os.environ.get(PINNED_CHOICE)
+    if pinned and (probe is None or probe.mode == "training"):
+        said = json.loads(pinned)
+        return PrecisionChoice(torch.bfloat16 if said["precision"] == "bf16" else None, said["reason"])
     names = "+".join(f.upper() for f in features)
+    if probe is not None:
+        result, cached = measured(probe, describe_cpu(), on_measure=lambda: announce(MEASURING))
+        when = "measured earlier on this machine" if cached else "measured now, kept for the next run"
+        reason = f"this CPU has {names} and {result.explain(probe.mode)} ({when})"
+        return PrecisionChoice(torch.bfloat16 if result.bf16_pays() else None, reason)
     speedup = measured_bf16_speedup()
     if speedup < 1.0:
         return PrecisionChoice(
@@ -137,8 +153,12 @@ def cpu_precision() -> PrecisionChoice:
     )
 
 
-def choose_precision(precision: Precision, device: torch.device) -> PrecisionChoice:
-    """The one rule for every command that runs a model (train, eval, predict, the search's workers)."""
+MEASURING = "anet: precision auto: timing this network in fp32 and in bf16 once (seconds at full size)"
+
+
+def choose_precision(precision: Precision, device: torch.device, probe: SpeedProbe | None = None) -> PrecisionChoice:
+    """The one rule for every command that runs a model (train, eval, predict, the search's workers);
+    `probe` is the network as the command will run it, measured where the rule needs a measurement."""
     if precision == "fp32":
         return PrecisionChoice(None, "--precision fp32")
     if precision == "bf16":
@@ -148,7 +168,7 @@ def choose_precision(precision: Precision, device: torch.device) -> PrecisionCho
             return PrecisionChoice(torch.bfloat16, "this GPU supports bf16")
         return PrecisionChoice(None, "this GPU does not support bf16")
     if device.type == "cpu":
-        return cpu_precision()
+        return cpu_precision(probe)
     return PrecisionChoice(None, f"no bf16 rule for {device.type}")
 
 
@@ -181,14 +201,15 @@ class Placement:
         return f"{self.device.type} ({PrecisionChoice(self.autocast_dtype, self.reason).describe()})"
 
 
-def placement(config: TrainConfig, *, local_rank: int = 0) -> Placement:
-    """Device and precision of a run; `--precision auto` says what it chose and why (once)."""
+def placement(config: TrainConfig, *, local_rank: int = 0, probe: SpeedProbe | None = None) -> Placement:
+    """Device and precision of a run; `--precision auto` says what it chose and why (once). `probe`:
+    the run's network as it will run, for `--precision auto` to measure (see `cpu_precision`)."""
     if config.device == "auto":
         device = torch.device(f"cuda:{local_rank}" if torch.cuda.is_available() else "cpu")
     else:
         device = parse_device(config.device)
     keep_freed_memory()  # every command that runs a model passes here (anet.host says why)
-    choice = choose_precision(config.precision, device)
+    choice = choose_precision(config.precision, device, probe)
     place = Placement(device, choice.dtype, choice.reason)
     if config.precision == "auto" and local_rank == 0:
         announce(f"anet: precision auto: {choice.describe()} on {device.type}, because {choice.reason}")

@@ -40,6 +40,7 @@ from .run_dir import BEST_CHECKPOINT, write_learned
 from .run_info import is_run_dir, read_run_info, resume_mismatch, write_run_info
 from .sampling import ResumableSampler
 from .schedule import warmup_cosine
+from .speed_choice import SpeedProbe, network_probe
 from .state import LossWindow, TrainingState
 from .summary import check_clip_flags, data_summary
 from .unreadable import SUBSTITUTES, UNREADABLE, UnreadableVideos
@@ -116,12 +117,12 @@ class Trainer:
         self.network, self.source_text, self.data, self.config = network, source_text, data, config
         self.out_dir = out_dir
         self.dist = current()
-        self.place = placement(config, local_rank=self.dist.local_rank)
         torch.manual_seed(config.seed)
         check_clip_flags(data, frames=config.frames, size=config.size)
         self.frames, self.size = clip_shape(network, data, config)
         self.datasets = data.datasets(frames=self.frames, size=self.size)
         self.model = build_for_data(network, source_text, data, width=config.width, source_path=source_path)
+        self.place = placement(config, local_rank=self.dist.local_rank, probe=self._probe())
         self.model.to(self.place.device)
         groups = parameter_groups(
             self.model, lr=config.peak_lr, weight_decay=config.weight_decay, edge_lr=config.edge_lr
@@ -132,6 +133,16 @@ class Trainer:
         self.checkpoint_path = out_dir / CHECKPOINT if out_dir else None
         self.info = run_info(
             network, source_text, source_path, data, config, frames=self.frames, size=self.size, fps=self.datasets.fps
+        )
+
+    def _probe(self) -> SpeedProbe | None:
+        """The training step `--precision auto` measures; none with several processes, which must
+        agree without a measurement each (they fall back on the probe convolution)."""
+        if self.dist.active:
+            return None
+        config = self.config
+        return network_probe(
+            self.model, self.network, "training", batch=config.batch_size, frames=self.frames, size=self.size
         )
 
     def resume(self) -> None:

@@ -14,10 +14,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tiny_training import TINY
 
+from anet.compiler import compile_to_module
 from anet.cost import Cost, DeployTarget, measure_cost, summarize, synthetic_cost
 from anet.dsl import Network, format_network, parse
 from anet.errors import UserError
 from anet.training.device import choose_precision
+from anet.training.speed_choice import network_probe
 
 # Two streams, flow computed in the model, three fusions: a few milliseconds per forward at 4 x 32.
 NARROW = TINY.replace("  classes 8\n", "  classes 8\n  width 0.125\n")
@@ -49,7 +51,10 @@ def test_the_precision_is_recorded_as_chosen_and_does_not_change_the_flops():
     bf16 = measure_cost(NARROW, SMALL.model_copy(update={"precision": "bf16", "repeats": 1}))
     assert bf16.precision == "bf16 autocast"
     auto = measure_cost(NARROW, SMALL.model_copy(update={"precision": "auto", "repeats": 1}))
-    assert auto.precision == choose_precision("auto", torch.device("cpu")).describe()
+    network = parse(NARROW)  # auto measured this network at this shape; the same question gets its answer
+    model = compile_to_module(network, NARROW).build_model()
+    probe = network_probe(model, network, "inference", batch=1, frames=SMALL.frames, size=SMALL.size)
+    assert auto.precision == choose_precision("auto", torch.device("cpu"), probe).describe()
     assert bf16.flops == auto.flops == info_totals(NARROW, SMALL)[1]
 
 
