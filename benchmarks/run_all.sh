@@ -22,6 +22,7 @@ declare -A ARGS=(
   [precision]="--repeats 3 --full-repeats 2 --profile --write-docs"
   [inference_options]="--rounds 12 --compile --write-docs"
   [tf_comparison]="--repeats 5 --write-docs"
+  [tf_comparison:training]="--training --repeats 3 --write-docs tf_comparison:training"
   [forward_profile]="--write-docs"
   [tf_plus_parity]="--write-json"
   [plus_parity]="--write-docs"
@@ -48,7 +49,7 @@ declare -A ARGS=(
   [cost_search]="--out $OUT/cost_search --write-docs"
 )
 ORDER=(language_speed startup lsp_latency dashboard_speed openmp_wait render_speed evolution_overhead latency_noise latency_noise:2threads flow_layer flow_share flow_accuracy compiler_overhead cpu_settings
-       precision inference_options tf_comparison forward_profile tf_plus_parity plus_parity attention_cost gpu_check data_throughput runtime_conv_layout proxy_fitness proxy_task
+       precision inference_options tf_comparison tf_comparison:training forward_profile tf_plus_parity plus_parity attention_cost gpu_check data_throughput runtime_conv_layout proxy_fitness proxy_task
        edge_signal edge_signal:120it edge_signal:60it evolution_figure4 proxy_ordering cost_search)
 NAMES=("${@:-${ORDER[@]}}")
 for name in "${NAMES[@]}"; do

@@ -32,3 +32,37 @@ def test_the_file_runs_as_a_script_without_the_package_for_its_worker():
     )
     assert done.returncode == 2, done.stderr
     assert "the following arguments are required: --frames, --size" in done.stderr
+
+
+def test_the_training_table_says_so_and_gives_the_batch(benchmark_module):
+    benchmark = benchmark_module("tf_comparison")
+    info = {"tf": {"version": "2.20.0"}, "fp32": {"choice": "fp32"}, "auto": {"choice": "bf16 autocast"}}
+    step = benchmark.Comparison(8, 112, {"tf": [1.2], "fp32": [0.8], "auto": [0.6]}, info, batch=2)
+    lines = benchmark.comparison_table([step], training=True).markdown().splitlines()
+    assert lines[0].startswith("| clip, training step | TF 2.20 official, fp32 | anet fp32 |")
+    assert lines[2] == "| 2 x 8 x 112 x 112 | 1.200 s | 0.800 s (1.50x) | 0.600 s (2.00x) |"
+    info = {kind: {"name": kind, "parameters": 1000} for kind in ("tf", "fp32", "auto")}
+    note = benchmark.note([benchmark.Comparison(8, 112, {}, info, batch=2)], 3, training=True)
+    assert note.startswith("Medians of 3 rounds of one training step each (train mode,") and "batch 2;" in note
+
+
+def test_a_task_reaches_the_worker_as_it_was_given(benchmark_module, monkeypatch):
+    benchmark = benchmark_module("tf_comparison")
+    task = benchmark.Task(8, 112, batch=2, training=True)
+    served = []
+    monkeypatch.setattr(benchmark, "serve", lambda kind, task, code: served.append((kind, task, code)))
+    monkeypatch.setattr(sys, "argv", ["tf_comparison.py", "--worker", "auto", *task.argv(), "--tf-code", "DIR"])
+    benchmark.worker_main()
+    assert served == [("auto", task, "DIR")]
+
+
+def test_the_training_run_writes_its_own_block_unless_told_another(benchmark_module, monkeypatch):
+    benchmark = benchmark_module("tf_comparison")
+    for argv, block in [
+        (["--write-docs"], "tf_comparison"),
+        (["--training", "--write-docs"], "tf_comparison:training"),
+        (["--training", "--write-docs", "tf_comparison:training"], "tf_comparison:training"),
+        (["--training"], None),
+    ]:
+        monkeypatch.setattr(sys, "argv", ["tf_comparison", *argv])
+        assert benchmark.parse_args().write_docs == block, argv
