@@ -52,6 +52,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import torch
 
+    from anet.training.device import PrecisionChoice
+
     from .common import Table
 
 # This file is also the TensorFlow worker, run as a script (`python tf_comparison.py --worker tf`) in
@@ -124,18 +126,34 @@ def tf_worker(task: Task, code: str) -> tuple[object, dict[str, object]]:
     return lambda: step(clip, labels).numpy(), info
 
 
+def anet_model_and_choice(task: Task, precision: str) -> tuple[torch.nn.Module, PrecisionChoice]:
+    """AssembleNet-50 in eval mode and what `precision` picks for it, as `anet predict` (a forward)
+    or `anet train` (a training step) picks: `auto` measures this network at this batch and clip
+    (`anet.training.speed_choice`; kept in anet's cache, so a second call at once reads it)."""
+    import torch
+
+    from anet.compiler import compile_to_module
+    from anet.dsl import parse
+    from anet.training.device import choose_precision
+    from anet.training.speed_choice import network_probe
+
+    torch.manual_seed(0)
+    text = (ROOT / "examples" / "assemblenet50.anet").read_text(encoding="utf-8")
+    network = parse(text)
+    model = compile_to_module(network, text).build_model(num_classes=CLASSES).eval()
+    mode = "training" if task.training else "inference"
+    probe = network_probe(model, network, mode, batch=task.batch, frames=task.frames, size=task.size)
+    return model, choose_precision(precision, torch.device("cpu"), probe)  # type: ignore[arg-type]
+
+
 def anet_worker(task: Task, precision: str) -> tuple[object, dict[str, object]]:
     import torch
 
-    from anet.compiler import compile_file
     from anet.host import keep_freed_memory
     from anet.runtime import inference_copy
-    from anet.training.device import choose_precision
 
     keep_freed_memory()  # as every command that runs a model
-    torch.manual_seed(0)
-    model = compile_file(ROOT / "examples" / "assemblenet50.anet").build_model(num_classes=CLASSES).eval()
-    choice = choose_precision(precision, torch.device("cpu"))  # type: ignore[arg-type]
+    model, choice = anet_model_and_choice(task, precision)
     clip = torch.rand(task.batch, 3, task.frames, task.size, task.size)
 
     def autocast() -> torch.autocast:
@@ -371,16 +389,19 @@ def main() -> None:
         print(f"{problem}: nothing to compare.\n")
         print(__doc__[__doc__.index("TensorFlow is not a dependency") :])
         return
-    from anet.training.device import describe_cpu, measured_bf16_speedup, native_bf16
+    from anet.host import keep_freed_memory
+    from anet.training.device import describe_cpu
 
     print(describe_cpu())
-    if native_bf16():  # probed here, alone: the workers inherit it rather than probe side by side
-        measured_bf16_speedup()
+    keep_freed_memory()
     print(f"load average {os.getloadavg()[0]:.1f} at start")
     comparisons = []
     for spec in args.sizes.split(","):
         frames, size = (int(v) for v in spec.split("x"))
         task = Task(frames, size, args.batch, args.training)
+        # `--precision auto` measures here, alone; the auto worker then reads the cached measurement
+        # instead of timing both precisions beside the other workers' start-up
+        print(f"{frames} x {size}: {anet_model_and_choice(task, 'auto')[1].reason}")
         comparisons.append(compare(args.tf_python, args.tf_code, task, args.repeats))
     reason = f"`--precision auto`: {comparisons[-1].info['auto']['reason']}"
     table = comparison_table(comparisons, args.training).markdown()

@@ -7,12 +7,14 @@ import json
 
 import pytest
 import torch
+from tiny_training import SMALL
 from tiny_training import TINY as SOURCE
 
 from anet.compiler import compile_to_module
-from anet.dsl import parse
+from anet.data.spec import parse_data_spec
+from anet.dsl import architecture_hash, parse
 from anet.evolution.fitness import FitnessTask, pinned_precision
-from anet.training import device, speed_choice
+from anet.training import TrainConfig, device, speed_choice, train
 from anet.training.device import PINNED_CHOICE, choose_precision
 from anet.training.speed_choice import MARGIN, TOLERANCE, Measurement, SpeedProbe, measure, measured, network_probe
 
@@ -121,3 +123,16 @@ def test_a_search_pins_the_precision_its_first_candidate_measured(native, monkey
     assert pinned_precision(FitnessTask("c0", SOURCE, "synthetic", "proxy", train)) is None
     assert pinned_precision(FitnessTask("c0", SOURCE, "proxy", "proxy", {**train, "precision": "bf16"})) is None
     assert pinned_precision(FitnessTask("c0", "network broken", "proxy", "proxy", train)) is None
+
+
+def test_training_measures_a_step_of_its_own_network_at_its_batch_and_clip(native, monkeypatch, capsys):
+    seen: list[SpeedProbe] = []
+    monkeypatch.setattr(device, "_announced", set())
+    monkeypatch.setattr(speed_choice, "measure", lambda p: seen.append(p) or Measurement(fp32_s=2.0, bf16_s=1.0))
+    config = TrainConfig(**{**SMALL, "precision": "auto", "eval_every": 0}, iterations=1)
+    result = train(parse(SOURCE), SOURCE, parse_data_spec("proxy"), config)
+    assert result.metrics  # it trained, in bf16 autocast
+    (probe,) = seen
+    assert probe.mode == "training" and probe.shapes == {"rgb": (SMALL["batch_size"], 3, 4, 32, 32)}
+    assert probe.architecture == architecture_hash(parse(SOURCE))
+    assert "bf16 autocast on cpu, because this CPU has AVX512_BF16 and a training step" in capsys.readouterr().err
