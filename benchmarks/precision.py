@@ -47,9 +47,11 @@ from torch import Tensor, nn  # noqa: E402
 from torch.profiler import ProfilerActivity, profile  # noqa: E402
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
-from anet.compiler import compile_file  # noqa: E402
+from anet.compiler import compile_file, compile_to_module  # noqa: E402
+from anet.dsl import parse  # noqa: E402
 from anet.runtime import inference_copy  # noqa: E402
 from anet.training.device import choose_precision, describe_cpu  # noqa: E402
+from anet.training.speed_choice import network_probe  # noqa: E402
 
 from .common import Table, add_docs_option, publish, seconds  # noqa: E402
 from .compiler_overhead import layer_alone, record_calls  # noqa: E402
@@ -272,15 +274,32 @@ def print_figures(measured: dict[Workload, dict[str, Figures]]) -> None:
     print("(medians; whole/layers: best whole forward with flow given / sum of the layers' best times alone)")
 
 
+def auto_choices(path: str, workloads: list[Workload]) -> str:
+    """What `--precision auto` picks for each workload's network at its batch and clip, for inference
+    (`anet eval`, `anet predict`) and for a training step (`anet train`), measured alone before the
+    rounds (anet's cache keeps it; see `anet.training.speed_choice`)."""
+    text = Path(path).read_text(encoding="utf-8")
+    network = parse(text)
+    lines = []
+    for w in workloads:
+        model = compile_to_module(network, text).build_model(num_classes=w.classes, width=w.width).eval()
+        said = []
+        for mode in ("inference", "training"):
+            probe = network_probe(model, network, mode, batch=w.batch, frames=w.frames, size=w.size)
+            choice = choose_precision("auto", torch.device("cpu"), probe)
+            said.append(f"{mode}: {choice.describe()} ({choice.reason})")
+        lines.append(f"`--precision auto` for {w.label}: " + "; ".join(said) + ".")
+    return "\n\n".join(lines)
+
+
 def main() -> None:
     args = parse_args()
     torch.set_num_threads(args.threads)
     print(describe_cpu())
-    choice = choose_precision("auto", torch.device("cpu"))
-    auto = f"`--precision auto` picks {choice.describe()} here: {choice.reason}"
-    print(auto)
     print(f"{Path(args.file).name}, {torch.get_num_threads()} threads, load average {os.getloadavg()[0]:.1f} at start")
     module = compile_file(args.file)
+    auto = auto_choices(args.file, [WORKLOADS[key] for key in args.workloads.split(",")])
+    print(auto)
     measured = {}
     for key in args.workloads.split(","):
         workload = WORKLOADS[key]
