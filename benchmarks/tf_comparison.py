@@ -129,7 +129,7 @@ def tf_worker(task: Task, code: str) -> tuple[object, dict[str, object]]:
 def anet_model_and_choice(task: Task, precision: str) -> tuple[torch.nn.Module, PrecisionChoice]:
     """AssembleNet-50 in eval mode and what `precision` picks for it, as `anet predict` (a forward)
     or `anet train` (a training step) picks: `auto` measures this network at this batch and clip
-    (`anet.training.speed_choice`; kept in anet's cache, so a second call at once reads it)."""
+    (`anet.training.speed_choice`; kept in anet's cache for the next run)."""
     import torch
 
     from anet.compiler import compile_to_module
@@ -297,10 +297,13 @@ def comparison_table(comparisons: list[Comparison], training: bool = False) -> T
 
 
 def compare(python: str, code: str, task: Task, repeats: int) -> Comparison:
-    workers = [Worker.start(python, "tf", task, code)]
-    workers += [Worker.start(sys.executable, kind, task, code) for kind in ("fp32", "auto")]
+    # The auto worker starts alone: `--precision auto` measures the network in it (or reads anet's
+    # cache), and times both precisions undisturbed by the other workers' start-up.
+    workers = [Worker.start(sys.executable, "auto", task, code)]
     try:
-        for worker in workers:
+        workers[0].ready()
+        workers = [Worker.start(python, "tf", task, code), Worker.start(sys.executable, "fp32", task, code), *workers]
+        for worker in workers[:2]:
             worker.ready()
         times: dict[str, list[float]] = {w.kind: [] for w in workers}
         for _ in range(repeats):
@@ -389,19 +392,14 @@ def main() -> None:
         print(f"{problem}: nothing to compare.\n")
         print(__doc__[__doc__.index("TensorFlow is not a dependency") :])
         return
-    from anet.host import keep_freed_memory
     from anet.training.device import describe_cpu
 
     print(describe_cpu())
-    keep_freed_memory()
     print(f"load average {os.getloadavg()[0]:.1f} at start")
     comparisons = []
     for spec in args.sizes.split(","):
         frames, size = (int(v) for v in spec.split("x"))
         task = Task(frames, size, args.batch, args.training)
-        # `--precision auto` measures here, alone; the auto worker then reads the cached measurement
-        # instead of timing both precisions beside the other workers' start-up
-        print(f"{frames} x {size}: {anet_model_and_choice(task, 'auto')[1].reason}")
         comparisons.append(compare(args.tf_python, args.tf_code, task, args.repeats))
     reason = f"`--precision auto`: {comparisons[-1].info['auto']['reason']}"
     table = comparison_table(comparisons, args.training).markdown()

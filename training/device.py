@@ -94,9 +94,9 @@ def measured_bf16_speedup() -> float:
     with contextlib.suppress(ValueError):
         return float(inherited)
     speedup = _probe()
-    # processes started from this one (the search's local workers) use this measurement instead of
-    # each probing at once, next to each other, which measured 0.4x in one of three and trained that
-    # candidate in another precision than its siblings
+    # processes started from this one use this measurement instead of each probing at once, next to
+    # each other, which measured 0.4x in one of three side-by-side workers once (a search's workers
+    # get the choice it measured on its first candidate instead: PINNED_CHOICE)
     os.environ[INHERITED_SPEEDUP] = f"{speedup:.4f}"
     return speedup
 

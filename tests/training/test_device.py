@@ -109,8 +109,8 @@ def test_the_probe_measures_both_and_restores_the_thread_count(monkeypatch):
 
 @pytest.mark.slow  # starts processes
 def test_processes_started_after_the_probe_inherit_its_measurement(monkeypatch):
-    """The search's local workers start together: each probing next to the others measured bf16 at
-    0.4x in one of three, which would train that candidate in another precision than its siblings."""
+    """Processes started together, each probing next to the others, measured bf16 at 0.4x in one of
+    three: a child uses its parent's probe instead."""
     monkeypatch.delenv(device.INHERITED_SPEEDUP, raising=False)
     device.measured_bf16_speedup.cache_clear()
     monkeypatch.setattr(device, "_probe", lambda: 1.5)
