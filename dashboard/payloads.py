@@ -12,7 +12,7 @@ from typing import Any
 
 from ..dsl import AnetError
 from ..evolution.config import EvolutionConfig
-from ..evolution.objectives import reevaluation_choice
+from ..evolution.objectives import front, reevaluation_choice
 from ..evolution.report import curve, measured
 from ..evolution.state import Candidate, SearchState
 from ..evolution.store import candidate_text
@@ -125,50 +125,9 @@ def curves(state: SearchState) -> Json:
         "points": points,
         "best": [[r, b] for r, _, b in lines if math.isfinite(b)],
         "topk": [[r, m] for r, m, _ in lines if math.isfinite(m)],
-        "front": front_ids(state) if costs else [],
+        "front": [c.id for c in front(state)] if costs else [],
         "cost_axis": "latency_ms" if costs else None,
     }
-
-
-def front_ids(state: SearchState) -> list[str]:
-    """`objectives.front`'s candidates (the same ones, in its order: cheapest first), found in one
-    sort: on two objectives the first front is a sweep by latency, while `objectives.front` sorts
-    every front (NSGA-II's quadratic sort, about a second at 2,000 candidates, too slow for a page
-    that refreshes while a search runs). `tests/dashboard/test_payloads.py` checks that they agree.
-
-    A candidate is on the front when no other is as fast and as fit and better in one: among those
-    of equal latency the fittest, when fitter than every faster one. A NaN fitness compares with
-    nothing, so (as there) such a candidate is on the front."""
-    measured = [
-        c
-        for c in state.candidates.values()
-        if c.status == "evaluated" and c.reused_from is None and c.cost is not None and c.fitness is not None
-    ]
-    on_front = [c for c in measured if math.isnan(c.fitness or 0.0)]
-    ordered = sorted((c for c in measured if not math.isnan(c.fitness or 0.0)), key=_latency)
-    fittest_faster: float | None = None
-    start = 0
-    while start < len(ordered):
-        end = start
-        while end < len(ordered) and _latency(ordered[end]) == _latency(ordered[start]):
-            end += 1
-        group = ordered[start:end]
-        fittest = max(_fitness(c) for c in group)
-        if fittest_faster is None or fittest > fittest_faster:
-            on_front += [c for c in group if _fitness(c) == fittest]
-            fittest_faster = fittest
-        start = end
-    return [c.id for c in sorted(on_front, key=lambda c: (_latency(c), -_fitness(c), c.id))]
-
-
-def _latency(c: Candidate) -> float:
-    assert c.cost is not None
-    return c.cost.latency_ms
-
-
-def _fitness(c: Candidate) -> float:
-    assert c.fitness is not None
-    return c.fitness
 
 
 # -- the summary ------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from .pareto import Point, crowding_distances, nondominated_fronts
+from .pareto import Point, crowding_distances, first_front, nondominated_fronts
 
 if TYPE_CHECKING:  # only annotations: ranking needs neither torch (cost.latency) nor the journal
     from ..cost.record import Cost
@@ -84,8 +84,7 @@ def front(state: SearchState) -> list[Candidate]:
     same architecture as its original and is left out, so each point appears once."""
     measured = _unique_evaluated(state, measured=True)
     points = [_must_point(c) for c in measured]
-    fronts = nondominated_fronts(points)
-    first = sorted(fronts[0] if fronts else [], key=lambda i: (-points[i][1], -points[i][0], measured[i].id))
+    first = sorted(first_front(points), key=lambda i: (-points[i][1], -points[i][0], measured[i].id))
     return [measured[i] for i in first]
 
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from anet.evolution.pareto import crowding_distances, dominates, hypervolume, nondominated_fronts
+from anet.evolution.pareto import crowding_distances, dominates, first_front, hypervolume, nondominated_fronts
 
 # small integer coordinates: many ties and duplicates, and exact areas
 coordinates = st.integers(-3, 6).map(float)
@@ -47,6 +47,18 @@ def test_fronts_partition_the_points_and_each_front_is_dominated_by_the_one_befo
         assert all(any(dominates(points[i], points[j]) for i in before) for j in after)
     undominated = [j for j, b in enumerate(points) if not any(dominates(a, b) for a in points)]
     assert (fronts[0] if fronts else []) == undominated
+
+
+# ties, infinities and NaNs (a NaN compares with nothing, so its point is in front 0)
+special = st.sampled_from([0.0, 1.0, 1.0, 2.0, math.inf, -math.inf, math.nan])
+special_points = st.lists(st.tuples(special, special), max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(points=st.one_of(points_lists, any_points, special_points))
+def test_the_first_front_found_in_one_sort_is_the_full_sorts_first_front(points):
+    fronts = nondominated_fronts(points)
+    assert first_front(points) == (fronts[0] if fronts else [])
 
 
 def test_fronts_of_a_worked_example():
