@@ -16,6 +16,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from .. import runtime as rt
 from ..compiler import compile_to_module
 from ..dsl import Network
+from ..training.speed_choice import example_inputs, input_shapes
 
 
 @dataclass(frozen=True)
@@ -38,10 +39,7 @@ def _params(module: torch.nn.Module) -> int:
 def required_inputs(module: types.ModuleType, frames: int, size: int) -> dict[str, torch.Tensor]:
     """A batch of one random clip per required input of a compiled network: FLOPs and run time do not
     depend on the values; optional inputs (flow from RGB) are left to the model to compute."""
-    generator = torch.Generator().manual_seed(0)
-    return {
-        i.name: torch.rand(1, i.channels, frames, size, size, generator=generator) for i in module.INPUTS if i.required
-    }
+    return example_inputs(input_shapes(module.INPUTS, batch=1, frames=frames, size=size))
 
 
 def _attention_layers(modules: list[torch.nn.Module]) -> list[torch.nn.Module]:
