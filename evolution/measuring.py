@@ -15,6 +15,7 @@ from typing import Any
 from ..cost.deploy import DeployTarget
 from ..cost.latency import measure_cost, synthetic_cost
 from ..cost.record import Cost
+from ..training.config import Precision
 
 
 @dataclass(frozen=True)
@@ -33,16 +34,36 @@ class MeasureResult:
     seconds: float = 0.0
 
 
+_PINNED: dict[str, Precision] = {}
+"""Deploy target (as JSON) -> the precision `auto` chose for the first candidate measured here."""
+
+
 def measure(task: MeasureTask) -> MeasureResult:
     """Never raises: a network that cannot run at the deploy shape (or any other failure) comes back
-    as `error`, which the search records as the candidate's failure."""
+    as `error`, which the search records as the candidate's failure.
+
+    With `precision auto`, the first candidate measured in this process for a target decides the
+    precision of every later one (`auto` measures fp32 against bf16 on it): the candidates' latencies
+    are then compared in one precision, as their fitness is trained in one (`pinned_precision`), and
+    the search does not pay that comparison again for each of them (at 32 x 224 x 224 it costs about
+    as much as the latency measurement itself). `anet predict` still chooses for the winner alone."""
     started = time.perf_counter()
     try:
         target = DeployTarget.model_validate(task.target)
-        cost = synthetic_cost(task.text, target) if task.synthetic else measure_cost(task.text, target)
+        cost = synthetic_cost(task.text, target) if task.synthetic else _measured(task.text, target)
         return MeasureResult(task.candidate, cost, seconds=time.perf_counter() - started)
     except MemoryError:
         return MeasureResult(task.candidate, error="out of memory", seconds=time.perf_counter() - started)
     except Exception as exc:
         tail = traceback.format_exception_only(type(exc), exc)[-1].strip()
         return MeasureResult(task.candidate, error=tail, seconds=time.perf_counter() - started)
+
+
+def _measured(text: str, target: DeployTarget) -> Cost:
+    key = target.model_dump_json()
+    if target.precision != "auto" or key not in _PINNED:
+        cost = measure_cost(text, target)
+        if target.precision == "auto":
+            _PINNED[key] = "fp32" if cost.precision == "fp32" else "bf16"
+        return cost
+    return measure_cost(text, target.model_copy(update={"precision": _PINNED[key]}))
