@@ -46,11 +46,12 @@ declare -A ARGS=(
   [edge_signal:60it]="--iterations 60 --size 32 --data proxy:train=1024,val=256,size=32,seed=7 --multipliers 1,10,30,100 --out $OUT/edge_signal_60it --write-docs edge_signal:60it"
   [evolution_figure4]="--out $OUT/figure4 --write-docs"
   [proxy_ordering]="--runs $OUT/figure4 --write-docs"
+  [guidance_anatomy]="--runs $OUT/figure4 --write-docs"
   [cost_search]="--out $OUT/cost_search --write-docs"
 )
 ORDER=(language_speed startup lsp_latency dashboard_speed openmp_wait render_speed evolution_overhead latency_noise latency_noise:2threads flow_layer flow_share flow_accuracy compiler_overhead cpu_settings
        precision inference_options tf_comparison tf_comparison:training forward_profile tf_plus_parity plus_parity attention_cost gpu_check data_throughput runtime_conv_layout proxy_fitness proxy_task
-       edge_signal edge_signal:120it edge_signal:60it evolution_figure4 proxy_ordering cost_search)
+       edge_signal edge_signal:120it edge_signal:60it evolution_figure4 proxy_ordering guidance_anatomy cost_search)
 NAMES=("${@:-${ORDER[@]}}")
 for name in "${NAMES[@]}"; do
   if [[ ! -v "ARGS[$name]" ]]; then
