@@ -18,7 +18,6 @@ import functools
 import json
 import os
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -27,7 +26,7 @@ import torch
 from ..errors import UserError
 from ..host import keep_freed_memory
 from .config import Precision, TrainConfig
-from .speed_choice import SpeedProbe, measured
+from .speed_choice import SpeedProbe, fastest_alternating, measured
 
 # cpuinfo's names (torch.cpu.get_capabilities) of the instructions that compute in bf16 natively.
 NATIVE_BF16 = ("amx_bf16", "avx512_bf16", "sve_bf16", "bf16")
@@ -106,24 +105,20 @@ def _probe() -> float:
     conv = torch.nn.Conv2d(PROBE_SHAPE[1], PROBE_SHAPE[1], 3, padding=1, bias=False).eval()
     x = torch.randn(PROBE_SHAPE).contiguous(memory_format=torch.channels_last)
 
-    def seconds(bf16: bool) -> float:
+    def run(bf16: bool) -> None:
         with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-            start = time.perf_counter()
             conv(x)
-            return time.perf_counter() - start
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        seconds(False), seconds(True)  # oneDNN builds its kernels on the first call of each
-        fp32, bf16 = [], []
-        deadline = time.perf_counter() + PROBE_BUDGET_S
-        while len(fp32) < PROBE_ROUNDS and (len(fp32) < 3 or time.perf_counter() < deadline):
-            fp32.append(seconds(False))
-            bf16.append(seconds(True))
+        run(False), run(True)  # oneDNN builds its kernels on the first call of each
+        fp32, bf16 = fastest_alternating(
+            lambda: run(False), lambda: run(True), rounds=PROBE_ROUNDS, budget_s=PROBE_BUDGET_S, at_least=3
+        )
     finally:
         torch.set_num_threads(threads)
-    return min(fp32) / min(bf16)
+    return fp32 / bf16
 
 
 def cpu_precision(probe: SpeedProbe | None = None) -> PrecisionChoice:

@@ -45,6 +45,7 @@ __all__ = [
     "Measurement",
     "SpeedProbe",
     "example_inputs",
+    "fastest_alternating",
     "input_shapes",
     "measure",
     "measured",
@@ -175,19 +176,28 @@ def measure(probe: SpeedProbe) -> Measurement:
         else:
             fp32, bf16 = _training_runs(probe.model, inputs)
         reference, low = fp32(), bf16()  # warm-ups
-        times: tuple[list[float], list[float]] = ([], [])
-        deadline = time.perf_counter() + BUDGET_S
-        while not times[0] or (len(times[0]) < ROUNDS and time.perf_counter() < deadline):
-            for run, spent in zip((fp32, bf16), times, strict=True):
-                start = time.perf_counter()
-                run()
-                spent.append(time.perf_counter() - start)
+        fp32_s, bf16_s = fastest_alternating(fp32, bf16, rounds=ROUNDS, budget_s=BUDGET_S, at_least=1)
     error = None
     if probe.mode == "inference":
         scale = reference.abs().max().clamp_min(1e-12)
         error = float((low.float() - reference.float()).abs().max() / scale)
     today = datetime.date.today().isoformat()
-    return Measurement(fp32_s=min(times[0]), bf16_s=min(times[1]), error=error, measured=today)
+    return Measurement(fp32_s=fp32_s, bf16_s=bf16_s, error=error, measured=today)
+
+
+def fastest_alternating(
+    fp32: Callable[[], object], bf16: Callable[[], object], *, rounds: int, budget_s: float, at_least: int
+) -> tuple[float, float]:
+    """The fastest of each of two runs timed in turn (already warmed up), so that load on the machine
+    hits both alike: `at_least` rounds, then more up to `rounds` while `budget_s` has not passed."""
+    times: tuple[list[float], list[float]] = ([], [])
+    deadline = time.perf_counter() + budget_s
+    while len(times[0]) < at_least or (len(times[0]) < rounds and time.perf_counter() < deadline):
+        for run, spent in zip((fp32, bf16), times, strict=True):
+            start = time.perf_counter()
+            run()
+            spent.append(time.perf_counter() - start)
+    return min(times[0]), min(times[1])
 
 
 def _inference_runs(model: nn.Module, inputs: dict[str, Tensor]) -> tuple[Callable[[], Tensor], ...]:
